@@ -1,0 +1,1 @@
+"""fairdraw composition root: settings, FastAPI app factory, CLI, verifying clients."""

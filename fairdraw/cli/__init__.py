@@ -1,0 +1,25 @@
+"""The `fairdraw` command line: one typer app composed of per-area sub-apps."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="fairdraw",
+    help="Publicly verifiable 双随机、一公开 inspection draws on a Merkle transparency log.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _register() -> None:
+    # Each area owns one module defining `register(app)`; importing lazily keeps
+    # `fairdraw --help` fast and the areas independent.
+    from fairdraw.cli import log
+
+    log.register(app)
+
+
+def main() -> None:
+    _register()
+    app()
