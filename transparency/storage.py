@@ -1,0 +1,197 @@
+"""Log storage: the one narrow port through which the log's state is read and written.
+
+What is stored (DESIGN §7):
+- entries: leaf index -> entry bytes;
+- complete Merkle nodes: (level, index) -> hash, i.e. every node that
+  `merkle.append_leaves` reports as created. A tile is a run of stored nodes
+  (tile L N hash i = node (8L, 256N + i)), so tiles need no storage of their own;
+- signed checkpoints: a history of (tree size, root hash, note bytes,
+  cosigned flag, creation time).
+
+Each write method is one atomic unit: it is either entirely durable when it
+returns or it raised and changed nothing. The sequencer (the service that owns
+the use case) decides what goes into one unit; stores hold no policy.
+
+`MemoryStorage` keeps everything in process memory for tests and tools; the SQL
+implementation is `transparency.sql.SqlStorage`. Both pass the same conformance
+tests (tests/transparency/test_storage.py).
+
+Left out: pruning (the tlog-tiles minimum index) and deleting anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from transparency.errors import SequencerBusyError, StorageError
+from transparency.merkle import HASH_SIZE, Node
+
+MAX_TREE_SIZE = 1 << 62
+"""Node ids (`node_id`) must fit a signed 64-bit SQL integer."""
+
+
+def node_id(level: int, index: int) -> int:
+    """In-order position of node (level, index) in the infinite binary tree over leaves.
+
+    Leaves get even ids (2i); node (l, i) gets i·2^(l+1) + 2^l − 1. One integer
+    key keeps SQL lookups to a single indexed column on every database."""
+    return (index << (level + 1)) + (1 << level) - 1
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """A signed checkpoint as kept in the history."""
+
+    tree_size: int
+    root_hash: bytes
+    note: bytes
+    cosigned: bool
+    created_at: datetime
+
+
+class SequencerLock(Protocol):
+    """Held by the one sequencer allowed to append to a log; `release()` is idempotent."""
+
+    def release(self) -> None: ...
+
+
+class LogStorage(Protocol):
+    """Durable log state. Reads never see a half-written append."""
+
+    def tree_size(self) -> int:
+        """Number of entries durably stored."""
+        ...
+
+    def append(
+        self, start: int, entries: Sequence[bytes], nodes: Sequence[tuple[Node, bytes]]
+    ) -> None:
+        """Atomically store entries start, start+1, … and the Merkle nodes they complete.
+
+        Raises StorageError, changing nothing, unless `start` equals the current
+        tree size (a compare-and-swap on the size)."""
+        ...
+
+    def read_nodes(self, nodes: Sequence[Node]) -> list[bytes]:
+        """Hashes of the given complete nodes, in order; StorageError if one is missing."""
+        ...
+
+    def read_entries(self, start: int, end: int) -> list[bytes]:
+        """Entries [start, end); StorageError if one is missing."""
+        ...
+
+    def store_checkpoint(
+        self, tree_size: int, root_hash: bytes, note: bytes, *, cosigned: bool, created_at: datetime
+    ) -> None:
+        """Append a signed checkpoint to the history."""
+        ...
+
+    def latest_checkpoint(self, *, cosigned_only: bool = False) -> StoredCheckpoint | None:
+        """The most recently stored checkpoint (only co-signed ones if asked), or None."""
+        ...
+
+    def acquire_sequencer_lock(self) -> SequencerLock:
+        """Exclusive right to append; SequencerBusyError if another holder has it."""
+        ...
+
+
+def check_append(
+    current_size: int, start: int, entries: Sequence[bytes], nodes: Sequence[tuple[Node, bytes]]
+) -> None:
+    """Argument checks every LogStorage.append implementation performs first."""
+    if start != current_size:
+        raise StorageError(f"append at index {start} but the log holds {current_size} entries")
+    if start + len(entries) > MAX_TREE_SIZE:
+        raise StorageError(f"tree size would exceed the maximum {MAX_TREE_SIZE}")
+    for (level, index), h in nodes:
+        if len(h) != HASH_SIZE:
+            raise StorageError(f"node ({level}, {index}) hash is {len(h)} bytes, not {HASH_SIZE}")
+        if (index + 1) << level > start + len(entries):
+            raise StorageError(f"node ({level}, {index}) is not complete after this append")
+
+
+def check_checkpoint_args(tree_size: int, root_hash: bytes, stored_size: int) -> None:
+    if tree_size < 0 or tree_size > stored_size:
+        raise StorageError(
+            f"checkpoint for size {tree_size} but the log holds {stored_size} entries"
+        )
+    if len(root_hash) != HASH_SIZE:
+        raise StorageError(f"checkpoint root is {len(root_hash)} bytes, not {HASH_SIZE}")
+
+
+class _MemoryLock:
+    def __init__(self, owner: MemoryStorage) -> None:
+        self._owner: MemoryStorage | None = owner
+
+    def release(self) -> None:
+        owner, self._owner = self._owner, None
+        if owner is not None:
+            with owner._mutex:
+                owner._locked = False
+
+
+class MemoryStorage:
+    """LogStorage in process memory. Thread-safe; nothing survives the process."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._entries: list[bytes] = []
+        self._nodes: dict[int, bytes] = {}
+        self._checkpoints: list[StoredCheckpoint] = []
+        self._locked = False
+
+    def tree_size(self) -> int:
+        with self._mutex:
+            return len(self._entries)
+
+    def append(
+        self, start: int, entries: Sequence[bytes], nodes: Sequence[tuple[Node, bytes]]
+    ) -> None:
+        with self._mutex:
+            check_append(len(self._entries), start, entries, nodes)
+            self._entries.extend(bytes(e) for e in entries)
+            self._nodes.update((node_id(lvl, idx), bytes(h)) for (lvl, idx), h in nodes)
+
+    def read_nodes(self, nodes: Sequence[Node]) -> list[bytes]:
+        with self._mutex:
+            out = []
+            for level, index in nodes:
+                h = self._nodes.get(node_id(level, index))
+                if h is None:
+                    raise StorageError(f"node ({level}, {index}) is not stored")
+                out.append(h)
+            return out
+
+    def read_entries(self, start: int, end: int) -> list[bytes]:
+        with self._mutex:
+            if start < 0 or end > len(self._entries) or start > end:
+                raise StorageError(
+                    f"entries [{start}, {end}) are not stored (log holds {len(self._entries)})"
+                )
+            return self._entries[start:end]
+
+    def store_checkpoint(
+        self, tree_size: int, root_hash: bytes, note: bytes, *, cosigned: bool, created_at: datetime
+    ) -> None:
+        with self._mutex:
+            check_checkpoint_args(tree_size, root_hash, len(self._entries))
+            self._checkpoints.append(
+                StoredCheckpoint(tree_size, bytes(root_hash), bytes(note), cosigned, created_at)
+            )
+
+    def latest_checkpoint(self, *, cosigned_only: bool = False) -> StoredCheckpoint | None:
+        with self._mutex:
+            for cp in reversed(self._checkpoints):
+                if cp.cosigned or not cosigned_only:
+                    return cp
+            return None
+
+    def acquire_sequencer_lock(self) -> SequencerLock:
+        with self._mutex:
+            if self._locked:
+                raise SequencerBusyError("another sequencer holds this in-memory log")
+            self._locked = True
+        return _MemoryLock(self)
