@@ -1,0 +1,168 @@
+"""Canonical JSON for fairdraw (DESIGN §4): RFC 8785 (JCS) over a restricted subset.
+
+Our schemas use only objects, arrays, NFC strings, integers with |n| < 2^53,
+booleans and null. No floats: ratios are strings "p/q". `check_value`
+enforces the subset, `canonical_json` encodes with JCS, and `parse_json`
+is the strict reader (size bound first, duplicate keys, floats, NaN and
+non-NFC strings refused).
+
+Encoding: `rfc8785.dumps` is the reference. For values whose object keys are
+all ASCII (every record and entry we produce), `json.dumps(sort_keys=True,
+separators=(",", ":"), ensure_ascii=False)` is byte-identical (same key order,
+same escapes, integers only) and far faster, so `canonical_json` uses it on
+that subset; tests/draw_engine/test_canonical.py proves the equivalence with
+a property test.
+
+Left out: floats (JCS number serialisation) altogether.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from typing import Any
+
+import rfc8785
+
+from draw_engine.errors import CanonicalError
+
+MAX_SAFE_INTEGER = 2**53 - 1
+DEFAULT_MAX_SIZE = 64 * 1024 * 1024
+
+# SPEC(DESIGN §4): identifiers are ASCII [A-Za-z0-9._:-]{1,64}.
+_IDENTIFIER = re.compile(r"[A-Za-z0-9._:-]{1,64}", re.ASCII)
+
+
+def is_identifier(value: object) -> bool:
+    """True when `value` is a str matching `[A-Za-z0-9._:-]{1,64}` exactly."""
+    return isinstance(value, str) and _IDENTIFIER.fullmatch(value) is not None
+
+
+def check_identifier(value: object, *, path: str = "$") -> str:
+    """Return `value` if it is an identifier, else raise `CanonicalError` naming why."""
+    if not isinstance(value, str):
+        raise CanonicalError(f"identifier must be a string, got {_type_name(value)}", path=path)
+    if not is_identifier(value):
+        raise CanonicalError(
+            f"identifier {value!r} is not ASCII [A-Za-z0-9._:-]{{1,64}}", path=path
+        )
+    return value
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, float):
+        return "float"
+    return type(value).__name__
+
+
+def check_string(value: str, *, path: str = "$") -> None:
+    """SPEC(DESIGN §4): strings are valid Unicode (no lone surrogates) in NFC."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CanonicalError("string contains a lone surrogate", path=path) from exc
+    if not unicodedata.is_normalized("NFC", value):
+        raise CanonicalError(f"string {value!r} is not in Unicode NFC", path=path)
+
+
+def check_value(value: object, *, path: str = "$") -> bool:
+    """Check that `value` lies in the canonical JSON subset; raise `CanonicalError` if not.
+
+    Returns True when every object key is ASCII (then the fast encoder is exact).
+    """
+    ascii_keys = True
+    stack: list[tuple[object, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, int):
+            # SPEC(DESIGN §4): integers with |n| < 2^53.
+            if abs(item) > MAX_SAFE_INTEGER:
+                raise CanonicalError(f"integer {item} is outside |n| < 2^53", path=where)
+        elif isinstance(item, str):
+            check_string(item, path=where)
+        elif isinstance(item, float):
+            raise CanonicalError("floats are not allowed (write ratios as \"p/q\")", path=where)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    raise CanonicalError(f"object key {key!r} is not a string", path=where)
+                check_string(key, path=f"{where}.{key}")
+                if not key.isascii():
+                    ascii_keys = False
+                stack.append((child, f"{where}.{key}"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+        else:
+            raise CanonicalError(f"{_type_name(item)} is not a JSON value", path=where)
+    return ascii_keys
+
+
+def canonical_json(value: object) -> bytes:
+    """RFC 8785 canonical UTF-8 bytes of `value`, after checking the subset."""
+    if check_value(value):
+        return encode_ascii_keys(value)
+    return rfc8785.dumps(value)
+
+
+def encode_ascii_keys(value: object) -> bytes:
+    """JCS for already-checked values whose object keys are all ASCII (no validation)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def canonical_json_reference(value: object) -> bytes:
+    """The reference encoder (`rfc8785`), after checking the subset."""
+    check_value(value)
+    return rfc8785.dumps(value)
+
+
+def _reject_float(text: str) -> Any:
+    raise CanonicalError(f"number {text} is not an integer (floats are not allowed)")
+
+
+def _reject_constant(text: str) -> Any:
+    raise CanonicalError(f"{text} is not JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in obj:
+            raise CanonicalError(f"duplicate object key {key!r}")
+        obj[key] = item
+    return obj
+
+
+def parse_json(data: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE) -> Any:
+    """Strictly parse one JSON value in our subset (not necessarily canonical bytes).
+
+    The size bound is checked before parsing. Raises `CanonicalError`.
+    """
+    if len(data) > max_size:
+        raise CanonicalError(f"input is {len(data)} bytes, more than the limit {max_size}")
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CanonicalError(f"not UTF-8: {exc.reason} at byte {exc.start}") from exc
+    else:
+        text = data
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=_reject_float,
+            parse_constant=_reject_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise CanonicalError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    check_value(value)
+    return value

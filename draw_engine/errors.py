@@ -1,0 +1,123 @@
+"""The exception tree of the `draw_engine` package.
+
+Every error raised by this package is a `DrawEngineError`. Malformed input is
+a `FormatError` (with subclasses naming the layer that refused it); a value
+that does not match a commitment (a snapshot root, a count) is a
+`VerificationError` carrying what was expected and what was computed.
+"""
+
+from __future__ import annotations
+
+
+class DrawEngineError(Exception):
+    """Base of every error raised by the draw_engine package."""
+
+
+class FormatError(DrawEngineError, ValueError):
+    """Input that is not in the form a spec requires."""
+
+
+class CanonicalError(FormatError):
+    """A value outside the canonical JSON subset of DESIGN §4 (float, big int, non-NFC string…)."""
+
+    def __init__(self, message: str, *, path: str = "$") -> None:
+        super().__init__(message)
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.args[0]}"
+
+
+class AnnounceError(FormatError):
+    """A `draw.announce` entry that is structurally invalid; `field` is a JSON path."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"announce {self.field}: {self.args[0]}"
+
+
+class DrawInputError(FormatError):
+    """Records or announce fields that draw-v1 cannot compute with (duplicate ids…)."""
+
+
+class SnapshotFormatError(FormatError):
+    """A snapshot records file (JSON Lines) that is malformed; `line` is 1-based when known."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line is not None else ""
+        return f"{where}{self.args[0]}"
+
+
+class ValidationProblem:
+    """One problem found while importing a registry file: row, column and what is wrong."""
+
+    __slots__ = ("column", "row", "what")
+
+    def __init__(self, row: int, column: str | None, what: str) -> None:
+        self.row = row
+        self.column = column
+        self.what = what
+
+    def __str__(self) -> str:
+        column = f", column {self.column!r}" if self.column is not None else ""
+        return f"row {self.row}{column}: {self.what}"
+
+    def __repr__(self) -> str:
+        return f"ValidationProblem(row={self.row}, column={self.column!r}, what={self.what!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ValidationProblem):
+            return NotImplemented
+        return (self.row, self.column, self.what) == (other.row, other.column, other.what)
+
+    def __hash__(self) -> int:
+        return hash((self.row, self.column, self.what))
+
+
+class ValidationError(FormatError):
+    """A registry import refused as a whole.
+
+    `problems` lists every problem found (row numbers are 1-based data rows as
+    a spreadsheet shows them: the header is row 1 in CSV/XLSX, the first line is
+    row 1 in JSONL). `row`, `column` and `what` repeat the first problem.
+    """
+
+    def __init__(self, problems: list[ValidationProblem]) -> None:
+        if not problems:
+            raise ValueError("ValidationError needs at least one problem")
+        self.problems = problems
+        first = problems[0]
+        self.row = first.row
+        self.column = first.column
+        self.what = first.what
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"{first}{more}")
+
+
+class VerificationError(DrawEngineError):
+    """A commitment does not match the data given. Never signalled by a return value."""
+
+
+class SnapshotMismatchError(VerificationError):
+    """A records file whose root or count differs from the one committed in an announce."""
+
+    def __init__(
+        self, message: str, *, kind: str, expected: str | int, computed: str | int
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.expected = expected
+        self.computed = computed
+
+    def __str__(self) -> str:
+        return (
+            f"{self.args[0]} ({self.kind}: announce says {self.expected}, "
+            f"records give {self.computed})"
+        )

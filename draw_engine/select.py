@@ -1,0 +1,266 @@
+"""Algorithm draw-v1 (DESIGN §5; docs/spec/draw-v1.md): who is inspected, and by whom.
+
+`compute_draw(announce, units, randomness, inspectors=..., experts=...)` returns
+the computed part of a `draw.result` entry (§5 step 8) as a JSON-ready dict;
+`canonical_json` of it is what `fairdraw recompute` prints. Pure and
+deterministic: the result depends on the announce, the SET of records and the
+beacon randomness only, never on record order.
+
+Deliberately left out: checking that the records hash to the snapshot roots
+the announce names (`draw_engine.snapshot.check_snapshot` does that, and the
+CLI calls it), fetching or verifying the beacon, and anything about time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from draw_engine.announce import DrawSpec, parse_announce
+from draw_engine.canonical import canonical_json, is_identifier
+from draw_engine.errors import DrawInputError
+
+SEED_CONTEXT = b"fairdraw/draw-v1/seed"
+ROLE_LEAD = "lead"
+ROLE_ASSIST = "assist"
+ROLE_EXPERT = "expert"
+
+Record = Mapping[str, Any]
+
+
+def spec_hash(announce: Mapping[str, Any]) -> bytes:
+    """SPEC(draw-v1 §5.1): spec_hash = SHA-256(JCS(A))."""
+    return hashlib.sha256(canonical_json(announce)).digest()
+
+
+def derive_seed(spec_hash_bytes: bytes, randomness: bytes) -> bytes:
+    """SPEC(draw-v1 §5.1): seed = SHA-256("fairdraw/draw-v1/seed" || 0x00 || spec_hash || r)."""
+    if len(spec_hash_bytes) != 32:
+        raise DrawInputError(f"spec_hash must be 32 bytes, got {len(spec_hash_bytes)}")
+    if not randomness:
+        raise DrawInputError("beacon randomness is empty")
+    return hashlib.sha256(SEED_CONTEXT + b"\x00" + spec_hash_bytes + randomness).digest()
+
+
+def ticket(seed: bytes, *parts: str) -> bytes:
+    """SPEC(draw-v1 §5.2): ticket(parts…) = SHA-256(seed || JCS([parts…]))."""
+    return hashlib.sha256(seed + canonical_json(list(parts))).digest()
+
+
+def _id_ticket_hasher(seed: bytes, prefix: str) -> Any:
+    # JCS(["target", id]) for an identifier id is exactly '["target","' + id + '"]':
+    # identifiers need no escaping. A pre-fed hasher is copied per id (speed only).
+    hasher = hashlib.sha256(seed + b'["' + prefix.encode("ascii") + b'","')
+    return hasher
+
+
+def _value_key(value: object) -> object:
+    # JSON equality: true is not 1, "1" is not 1.
+    if value is None or isinstance(value, bool | int | str):
+        return (type(value).__name__, value)
+    return ("json", canonical_json(value))
+
+
+def _matches(record: Record, match: tuple[tuple[str, frozenset[object]], ...]) -> bool:
+    """SPEC(draw-v1 §5.4): every attribute of `match` holds; {} matches everything."""
+    for attribute, allowed in match:
+        if attribute not in record:
+            return False
+        value = record[attribute]
+        if isinstance(value, list):
+            # SPEC(draw-v1 §5.4): a list attribute must share one value with the allowed ones.
+            if not any(_value_key(item) in allowed for item in value):
+                return False
+        elif _value_key(value) not in allowed:
+            # SPEC(draw-v1 §5.4): a scalar attribute must be one of the allowed values.
+            return False
+    return True
+
+
+def _index_records(records: Iterable[Record], kind: str) -> dict[str, Record]:
+    by_id: dict[str, Record] = {}
+    for i, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            raise DrawInputError(f"{kind} record {i} is not an object")
+        record_id = record.get("id")
+        if not isinstance(record_id, str) or not is_identifier(record_id):
+            raise DrawInputError(f"{kind} record {i}: id {record_id!r} is not an ASCII identifier")
+        if record_id in by_id:
+            raise DrawInputError(f"{kind}: duplicate id {record_id!r}")
+        by_id[record_id] = record
+    return by_id
+
+
+def _zone_brigades(spec: DrawSpec) -> dict[str, frozenset[str]]:
+    """Brigade → every brigade sharing a zone with it (union over all its zones)."""
+    partners: dict[str, set[str]] = {}
+    for _zone, brigades in spec.zones:
+        for brigade in brigades:
+            partners.setdefault(brigade, set()).update(brigades)
+    return {brigade: frozenset(group) for brigade, group in partners.items()}
+
+
+def _in_scope(scope: str, person: Record, unit: Record,
+              zone_of: Mapping[str, frozenset[str]]) -> bool:
+    brigade = person.get("brigade")
+    if scope == "brigade":
+        return brigade == unit.get("brigade")
+    if scope == "zone":
+        return brigade in zone_of.get(unit.get("brigade"), frozenset())  # type: ignore[arg-type]
+    return True  # detachment: everyone
+
+
+class _Teams:
+    """Step 7 state: duties so far, and the eligible people per role."""
+
+    def __init__(self, spec: DrawSpec, seed: bytes, inspectors: Mapping[str, Record],
+                 experts: Mapping[str, Record]) -> None:
+        assert spec.teams is not None
+        self.spec = spec
+        self.rules = spec.teams
+        self.seed = seed
+        self.zone_of = _zone_brigades(spec)
+        self.duties: dict[str, int] = {}
+        self.people: dict[str, Mapping[str, Record]] = {
+            ROLE_LEAD: self._eligible_inspectors(inspectors, ROLE_LEAD),
+            ROLE_ASSIST: self._eligible_inspectors(inspectors, ROLE_ASSIST),
+            ROLE_EXPERT: {pid: e for pid, e in experts.items() if e.get("status") == "active"},
+        }
+
+    def _eligible_inspectors(self, inspectors: Mapping[str, Record], role: str) -> dict[str, Record]:
+        eligible = {}
+        for pid, person in inspectors.items():
+            roles = person.get("roles")
+            cert = person.get("cert_valid_until")
+            if (
+                person.get("status") == "active"
+                and isinstance(roles, list) and role in roles
+                # SPEC(draw-v1 §5.7): cert_valid_until >= A.period.to (YYYY-MM-DD compares as text;
+                # a missing or malformed date never qualifies).
+                and isinstance(cert, str) and len(cert) == 10 and cert >= self.spec.period_to
+            ):
+                eligible[pid] = person
+        return eligible
+
+    def assign(self, unit_id: str, unit: Record) -> dict[str, Any]:
+        rules = self.rules
+        slots = [ROLE_LEAD] + [ROLE_ASSIST] * rules.assistants + [ROLE_EXPERT] * rules.experts
+        members: list[dict[str, Any]] = []
+        skipped: list[dict[str, Any]] = []
+        seen_skips: set[tuple[str, str]] = set()
+        unfilled: list[str] = []
+        in_team: set[str] = set()
+        own = unit.get("brigade")
+        for role in slots:
+            pool = self.people[role]
+            scopes: Sequence[str | None] = [None] if role == ROLE_EXPERT else rules.scopes
+            chosen: tuple[str, str | None] | None = None
+            for scope in scopes:
+                candidates = [
+                    pid for pid, person in pool.items()
+                    if pid not in in_team
+                    and (scope is None or (
+                        _in_scope(scope, person, unit, self.zone_of)
+                        # SPEC(draw-v1 §5.7): with exclude_own_brigade the unit's own
+                        # brigade never qualifies, in any scope.
+                        and not (rules.exclude_own_brigade and person.get("brigade") == own)
+                    ))
+                ]
+                # SPEC(draw-v1 §5.7): order by (duties, ticket(role, unit_id, person_id), id).
+                candidates.sort(key=lambda pid: (self.duties.get(pid, 0),
+                                                 ticket(self.seed, role, unit_id, pid),
+                                                 pid.encode("ascii")))
+                for pid in candidates:
+                    if (pid, unit_id) in self.spec.recusals:
+                        # SPEC(draw-v1 §5.7): a recused candidate is passed over and listed
+                        # once per unit and role, in the order met.
+                        if (role, pid) not in seen_skips:
+                            seen_skips.add((role, pid))
+                            skipped.append({"role": role, "person_id": pid, "reason": "recusal"})
+                        continue
+                    chosen = (pid, scope)
+                    break
+                if chosen is not None:
+                    break
+            if chosen is None:
+                unfilled.append(role)  # SPEC(draw-v1 §5.7): never a silent relaxation.
+                continue
+            pid, scope = chosen
+            in_team.add(pid)
+            self.duties[pid] = self.duties.get(pid, 0) + 1
+            members.append({"role": role, "person_id": pid, "scope": scope})
+        return {"members": members, "skipped": skipped, "unfilled": unfilled}
+
+
+def compute_draw(
+    announce: Mapping[str, Any],
+    units: Iterable[Record],
+    randomness: bytes,
+    *,
+    inspectors: Iterable[Record] = (),
+    experts: Iterable[Record] = (),
+) -> dict[str, Any]:
+    """Run draw-v1 and return the computed part of the result (§5 step 8)."""
+    spec = parse_announce(announce)
+    unit_by_id = _index_records(units, "units")
+    inspector_by_id = _index_records(inspectors, "inspectors")
+    expert_by_id = _index_records(experts, "experts")
+    # SPEC(draw-v1 §5.7): inspector and expert ids MUST be distinct.
+    shared = sorted(set(inspector_by_id) & set(expert_by_id))
+    if shared:
+        raise DrawInputError(f"ids used by both an inspector and an expert: {', '.join(shared)}")
+    seed = derive_seed(spec_hash(announce), randomness)
+
+    # SPEC(draw-v1 §5.3): pool = active units not excluded.
+    match_sets = [
+        tuple((attr, frozenset(_value_key(v) for v in allowed)) for attr, allowed in s.match)
+        for s in spec.strata
+    ]
+    members: list[list[tuple[bytes, bytes, str]]] = [[] for _ in spec.strata]
+    unmatched = 0
+    base = _id_ticket_hasher(seed, "target")
+    for unit_id, unit in unit_by_id.items():
+        if unit.get("status") != "active" or unit_id in spec.exclusions:
+            continue
+        for index, match in enumerate(match_sets):
+            # SPEC(draw-v1 §5.4): a unit joins the FIRST stratum whose match holds.
+            if _matches(unit, match):
+                hasher = base.copy()
+                hasher.update(unit_id.encode("ascii") + b'"]')
+                members[index].append((hasher.digest(), unit_id.encode("ascii"), unit_id))
+                break
+        else:
+            unmatched += 1  # SPEC(draw-v1 §5.4): counted, not drawn.
+
+    strata_out: list[dict[str, Any]] = []
+    selected: list[dict[str, Any]] = []
+    for stratum, ranked in zip(spec.strata, members, strict=True):
+        # SPEC(draw-v1 §5.6): ascending ticket, ties by id byte order.
+        ranked.sort()
+        n = len(ranked)
+        k = stratum.quota.size(n)
+        reserve = [uid for _t, _b, uid in ranked[k:k + stratum.quota.reserve]]
+        strata_out.append({"name": stratum.name, "n": n, "k": k, "reserve": reserve})
+        selected.extend(
+            {"unit_id": uid, "stratum": stratum.name, "rank": rank, "ticket": t.hex()}
+            for rank, (t, _b, uid) in enumerate(ranked[:k], start=1)
+        )
+
+    if spec.teams is not None:
+        teams = _Teams(spec, seed, inspector_by_id, expert_by_id)
+        # SPEC(draw-v1 §5.7): walk ALL selected units in ascending target-ticket order.
+        for entry in sorted(selected, key=lambda e: (e["ticket"], e["unit_id"].encode("ascii"))):
+            entry["team"] = teams.assign(entry["unit_id"], unit_by_id[entry["unit_id"]])
+
+    return {"seed": seed.hex(), "strata": strata_out, "unmatched": unmatched,
+            "selected": selected}
+
+
+def parse_randomness(text: str) -> bytes:
+    """Beacon randomness as given on a command line: non-empty lowercase hex, even length."""
+    if not text or len(text) % 2 or any(c not in "0123456789abcdef" for c in text):
+        raise DrawInputError(f"randomness must be non-empty lowercase hex, got {text!r}")
+    if len(text) > 1024:
+        raise DrawInputError("randomness is longer than 512 bytes")
+    return bytes.fromhex(text)

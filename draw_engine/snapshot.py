@@ -1,0 +1,214 @@
+"""Registry snapshots (DESIGN §4 Snapshots): public records, root, JSON Lines, diff.
+
+A snapshot is the list of public records of one kind (`units`, `inspectors`,
+`experts`) sorted by `id` in byte order, with no duplicate ids. Its root is the
+RFC 9162 Merkle root (`transparency.merkle`) over the canonical JSON (RFC 8785)
+of each record. The records file is JSON Lines: one canonical record per line,
+each line ending in "\\n", in root order, so line i is leaf i byte for byte.
+
+Private fields (`PRIVATE_FIELDS`, and any field whose name starts with
+`private_`) are dropped by `public_record` and never enter a snapshot.
+
+Pure: building the `registry.snapshot` log entry is here, appending it to a
+log and storing registry versions is the lifecycle's and storage's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from draw_engine.canonical import (
+    DEFAULT_MAX_SIZE,
+    canonical_json,
+    is_identifier,
+    parse_json,
+)
+from draw_engine.errors import CanonicalError, SnapshotFormatError, SnapshotMismatchError
+from transparency.merkle import leaf_hash, root_hash
+
+KINDS = ("units", "inspectors", "experts")
+PUBLISH_MODES = ("at_announce", "after_inspection")
+# SPEC(DESIGN §4): private data (phone numbers, recusal reasons) never enters a public record.
+PRIVATE_FIELDS = frozenset({
+    "phone", "mobile", "contact_phone", "telephone", "email", "id_number", "id_card",
+    "home_address", "recusal_reason", "recusal_reasons", "note_private",
+})
+PRIVATE_PREFIX = "private_"
+
+
+def is_private_field(name: str) -> bool:
+    return name in PRIVATE_FIELDS or name.startswith(PRIVATE_PREFIX)
+
+
+def public_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The public projection of a registry record: private fields dropped."""
+    return {key: value for key, value in record.items() if not is_private_field(key)}
+
+
+@dataclass(frozen=True)
+class SnapshotDiff:
+    added: int
+    removed: int
+    changed: int
+
+    def as_json(self) -> dict[str, int]:
+        return {"added": self.added, "removed": self.removed, "changed": self.changed}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One snapshot: its name, kind, sorted public records and their canonical lines."""
+
+    name: str
+    kind: str
+    records: tuple[dict[str, Any], ...]
+    lines: tuple[bytes, ...]
+    root: bytes
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+    @property
+    def root_hex(self) -> str:
+        return self.root.hex()
+
+
+def _record_id(record: Mapping[str, Any], where: str) -> str:
+    record_id = record.get("id")
+    if not isinstance(record_id, str) or not is_identifier(record_id):
+        raise SnapshotFormatError(f"{where}: id {record_id!r} is not an ASCII identifier")
+    return record_id
+
+
+def canonical_records(
+    records: Iterable[Mapping[str, Any]],
+) -> tuple[list[dict[str, Any]], list[bytes]]:
+    """Sort records by id (byte order), refuse duplicates, return them with their JCS bytes."""
+    keyed: list[tuple[bytes, dict[str, Any], bytes]] = []
+    for i, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            raise SnapshotFormatError(f"record {i} is not an object")
+        record_id = _record_id(record, f"record {i}")
+        try:
+            line = canonical_json(dict(record))
+        except CanonicalError as exc:
+            raise SnapshotFormatError(f"record {record_id}: {exc}") from exc
+        keyed.append((record_id.encode("ascii"), dict(record), line))
+    keyed.sort(key=lambda item: item[0])
+    for before, after in zip(keyed, keyed[1:], strict=False):
+        if before[0] == after[0]:
+            # SPEC(DESIGN §4): no duplicate ids.
+            raise SnapshotFormatError(f"duplicate id {before[0].decode()!r}")
+    return [item[1] for item in keyed], [item[2] for item in keyed]
+
+
+def records_root(lines: Iterable[bytes]) -> bytes:
+    """SPEC(DESIGN §4): RFC 9162 root over the canonical JSON of each record, in id order."""
+    return root_hash([leaf_hash(line) for line in lines])
+
+
+def make_snapshot(name: str, kind: str, records: Iterable[Mapping[str, Any]]) -> Snapshot:
+    """Project records to public, sort, check and hash them."""
+    if not is_identifier(name):
+        raise SnapshotFormatError(f"snapshot name {name!r} is not an ASCII identifier")
+    if kind not in KINDS:
+        raise SnapshotFormatError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
+    public = [public_record(r) for r in records]
+    sorted_records, lines = canonical_records(public)
+    return Snapshot(name=name, kind=kind, records=tuple(sorted_records), lines=tuple(lines),
+                    root=records_root(lines))
+
+
+def format_records(snapshot: Snapshot) -> bytes:
+    """The JSON Lines records file: one canonical record per line, "\\n" after each."""
+    return b"".join(line + b"\n" for line in snapshot.lines)
+
+
+@dataclass(frozen=True)
+class ParsedRecords:
+    records: list[dict[str, Any]]
+    canonical: bool
+    """True when the file is exactly `format_records` of its records (sorted, canonical)."""
+
+
+def parse_records(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> ParsedRecords:
+    """Read a JSON Lines records file. Each non-empty line is one JSON object.
+
+    Order and per-line formatting are not required to be canonical (the root
+    is computed over canonical records anyway); `ParsedRecords.canonical` says
+    whether they were. Duplicate ids are refused.
+    """
+    if len(data) > max_size:
+        raise SnapshotFormatError(f"file is {len(data)} bytes, more than the limit {max_size}")
+    records: list[dict[str, Any]] = []
+    raw_lines = data.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()
+    for number, raw in enumerate(raw_lines, start=1):
+        if not raw.strip():
+            raise SnapshotFormatError("empty line", line=number)
+        try:
+            value = parse_json(raw, max_size=max_size)
+        except CanonicalError as exc:
+            raise SnapshotFormatError(str(exc), line=number) from exc
+        if not isinstance(value, dict):
+            raise SnapshotFormatError("a record must be a JSON object", line=number)
+        _record_id(value, f"line {number}")
+        records.append(value)
+    sorted_records, lines = canonical_records(records)
+    canonical = b"".join(line + b"\n" for line in lines) == data
+    return ParsedRecords(records=sorted_records, canonical=canonical)
+
+
+def diff_records(
+    previous: Iterable[Mapping[str, Any]], current: Iterable[Mapping[str, Any]]
+) -> SnapshotDiff:
+    """Count ids added, removed, and present in both with a different canonical record."""
+    before = {str(r["id"]): canonical_json(dict(r)) for r in previous}
+    after = {str(r["id"]): canonical_json(dict(r)) for r in current}
+    return SnapshotDiff(
+        added=sum(1 for i in after if i not in before),
+        removed=sum(1 for i in before if i not in after),
+        changed=sum(1 for i in after if i in before and before[i] != after[i]),
+    )
+
+
+def snapshot_entry(
+    snapshot: Snapshot, *, previous: Snapshot | None, publish: str = "at_announce"
+) -> dict[str, Any]:
+    """The `registry.snapshot` log entry (DESIGN §4 Entries) for `snapshot`."""
+    if publish not in PUBLISH_MODES:
+        raise SnapshotFormatError(f"publish must be one of {', '.join(PUBLISH_MODES)}")
+    if previous is not None and previous.kind != snapshot.kind:
+        raise SnapshotFormatError(
+            f"previous snapshot {previous.name} is of kind {previous.kind}, not {snapshot.kind}"
+        )
+    diff = diff_records(previous.records if previous else (), snapshot.records)
+    return {
+        "type": "registry.snapshot",
+        "v": 1,
+        "snapshot": snapshot.name,
+        "kind": snapshot.kind,
+        "root": snapshot.root_hex,
+        "count": snapshot.count,
+        "prev": previous.name if previous else None,
+        "diff": diff.as_json(),
+        "publish": publish,
+    }
+
+
+def check_snapshot(
+    kind: str, *, root: str, count: int, records: Iterable[Mapping[str, Any]]
+) -> None:
+    """Raise `SnapshotMismatchError` unless `records` have exactly this root and count."""
+    _sorted, lines = canonical_records(records)
+    if len(lines) != count:
+        raise SnapshotMismatchError("record count differs from the announce", kind=kind,
+                                    expected=count, computed=len(lines))
+    computed = records_root(lines).hex()
+    if computed != root:
+        raise SnapshotMismatchError("snapshot root differs from the announce", kind=kind,
+                                    expected=root, computed=computed)
