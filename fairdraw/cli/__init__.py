@@ -18,6 +18,12 @@ def _register() -> None:
     from fairdraw.cli import log
 
     log.register(app)
+    from fairdraw.cli import demo
+
+    demo.register(app)
+    from fairdraw.cli import beacon
+
+    beacon.register(app)
 
 
 def main() -> None:
