@@ -18,6 +18,9 @@ def _register() -> None:
     from fairdraw.cli import log
 
     log.register(app)
+    from fairdraw.cli import witness
+
+    witness.register(app)
     from fairdraw.cli import demo
 
     demo.register(app)
