@@ -108,7 +108,7 @@ def canonical_json(value: object) -> bytes:
     """RFC 8785 canonical UTF-8 bytes of `value`, after checking the subset."""
     if check_value(value):
         return encode_ascii_keys(value)
-    return rfc8785.dumps(value)
+    return rfc8785.dumps(value)  # type: ignore[arg-type]
 
 
 def encode_ascii_keys(value: object) -> bytes:
@@ -121,7 +121,7 @@ def encode_ascii_keys(value: object) -> bytes:
 def canonical_json_reference(value: object) -> bytes:
     """The reference encoder (`rfc8785`), after checking the subset."""
     check_value(value)
-    return rfc8785.dumps(value)
+    return rfc8785.dumps(value)  # type: ignore[arg-type]
 
 
 def _reject_float(text: str) -> Any:
@@ -163,6 +163,7 @@ def parse_json(data: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE) -> Any:
             parse_constant=_reject_constant,
         )
     except json.JSONDecodeError as exc:
-        raise CanonicalError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise CanonicalError(f"not JSON: {exc.msg} at {where}") from exc
     check_value(value)
     return value

@@ -51,8 +51,7 @@ def ticket(seed: bytes, *parts: str) -> bytes:
 def _id_ticket_hasher(seed: bytes, prefix: str) -> Any:
     # JCS(["target", id]) for an identifier id is exactly '["target","' + id + '"]':
     # identifiers need no escaping. A pre-fed hasher is copied per id (speed only).
-    hasher = hashlib.sha256(seed + b'["' + prefix.encode("ascii") + b'","')
-    return hasher
+    return hashlib.sha256(seed + b'["' + prefix.encode("ascii") + b'","')
 
 
 def _value_key(value: object) -> object:
@@ -128,7 +127,9 @@ class _Teams:
             ROLE_EXPERT: {pid: e for pid, e in experts.items() if e.get("status") == "active"},
         }
 
-    def _eligible_inspectors(self, inspectors: Mapping[str, Record], role: str) -> dict[str, Record]:
+    def _eligible_inspectors(
+        self, inspectors: Mapping[str, Record], role: str
+    ) -> dict[str, Record]:
         eligible = {}
         for pid, person in inspectors.items():
             roles = person.get("roles")

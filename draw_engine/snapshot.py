@@ -15,6 +15,7 @@ log and storing registry versions is the lifecycle's and storage's job.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -98,7 +99,7 @@ def canonical_records(
             raise SnapshotFormatError(f"record {record_id}: {exc}") from exc
         keyed.append((record_id.encode("ascii"), dict(record), line))
     keyed.sort(key=lambda item: item[0])
-    for before, after in zip(keyed, keyed[1:], strict=False):
+    for before, after in itertools.pairwise(keyed):
         if before[0] == after[0]:
             # SPEC(DESIGN §4): no duplicate ids.
             raise SnapshotFormatError(f"duplicate id {before[0].decode()!r}")
@@ -130,8 +131,18 @@ def format_records(snapshot: Snapshot) -> bytes:
 @dataclass(frozen=True)
 class ParsedRecords:
     records: list[dict[str, Any]]
+    """Sorted by id."""
+    lines: list[bytes]
+    """Canonical JSON of each record, in the same order: the Merkle leaves."""
     canonical: bool
     """True when the file is exactly `format_records` of its records (sorted, canonical)."""
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+    def root(self) -> bytes:
+        return records_root(self.lines)
 
 
 def parse_records(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> ParsedRecords:
@@ -160,7 +171,7 @@ def parse_records(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> ParsedRec
         records.append(value)
     sorted_records, lines = canonical_records(records)
     canonical = b"".join(line + b"\n" for line in lines) == data
-    return ParsedRecords(records=sorted_records, canonical=canonical)
+    return ParsedRecords(records=sorted_records, lines=lines, canonical=canonical)
 
 
 def diff_records(
@@ -205,6 +216,11 @@ def check_snapshot(
 ) -> None:
     """Raise `SnapshotMismatchError` unless `records` have exactly this root and count."""
     _sorted, lines = canonical_records(records)
+    check_root(kind, root=root, count=count, lines=lines)
+
+
+def check_root(kind: str, *, root: str, count: int, lines: list[bytes]) -> None:
+    """Like `check_snapshot`, for records already in canonical, sorted form."""
     if len(lines) != count:
         raise SnapshotMismatchError("record count differs from the announce", kind=kind,
                                     expected=count, computed=len(lines))

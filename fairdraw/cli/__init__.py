@@ -27,6 +27,9 @@ def _register() -> None:
     from fairdraw.cli import beacon
 
     beacon.register(app)
+    from fairdraw.cli import draw
+
+    draw.register(app)
 
 
 def main() -> None:

@@ -33,6 +33,8 @@ TAGS = ["high_rise", "ebike_parking", "market", "underground"]
 NAMES = ["来宾商场", "兴宾区第一小学", "Café Zürich", "武宣县人民医院", "象州 KTV 👑",
          "金秀瑶族自治县 仓库", "Bar \"Q\" \\ 店", "合山\t工厂", "Ångström Lab", "忻城𠮷野家"]
 PERIOD_TO = "2026-12-31"
+QUICKNET = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
+MAINNET = "8990e7a9aaed2ffed73dbd7092123d6f289930540d7651336225dc172e51b2ce"
 
 LIBRARY: dict[str, dict[str, Any]] = {
     "high": {"risk_level": ["high"]},
@@ -126,8 +128,7 @@ def build(desc: str, rng: random.Random, *, units: list[dict[str, Any]],
             if pair not in pairs:
                 pairs.append(pair)
         announce["recusals"] = pairs
-    announce["beacon"] = {"scheme": "bls-unchained-g1-rfc9380",
-                          "chain_hash": "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
+    announce["beacon"] = {"scheme": "bls-unchained-g1-rfc9380", "chain_hash": QUICKNET,
                           "round": 30000000 + index, "round_time": "2026-11-30T16:00:00Z"}
     announce["supersedes"] = None
     announce.update(extra_announce or {})
@@ -281,7 +282,7 @@ def targeted(rng: random.Random) -> None:
           strata=[stratum("rest", {"ratio": "1/10"})],
           extra_announce={"kind": "return_visit", "supersedes": "GEN-000",
                           "beacon": {"scheme": "pedersen-bls-chained",
-                                     "chain_hash": "8990e7a9aaed2ffed73dbd7092123d6f289930540d7651336225dc172e51b2ce",
+                                     "chain_hash": MAINNET,
                                      "round": 5000000, "round_time": "2026-11-30T16:00:00Z",
                                      "local": True}})
 

@@ -1,0 +1,391 @@
+"""Registries of units, inspectors and experts (DESIGN §4 record schemas; DOMAIN.md).
+
+Imports one registry file (CSV, XLSX via openpyxl, or JSON Lines) into
+records, with a documented column mapping (`COLUMNS`) that accepts English and
+Chinese headers. Validation is all-or-nothing: any problem refuses the whole
+file with a `ValidationError` listing every problem by row, column and what is
+wrong; nothing is returned half-imported.
+
+Data model. A registry *version* (`RegistryVersion`) is the complete list of
+records of one kind after an import, numbered 1, 2, …. `next_version` builds
+it from the previous version and a newly imported file: records that the file
+no longer lists are carried forward with `status` set to `defunct` (units) or
+`inactive` (people), never dropped, so records never vanish silently. Records
+keep private fields (phone…); `draw_engine.snapshot.make_snapshot` projects
+them out. Persisting versions is the storage layer's job, not this module's.
+
+Left out: merging several source departments, fuzzy header matching.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from draw_engine.canonical import is_identifier, parse_json
+from draw_engine.errors import CanonicalError, ValidationError, ValidationProblem
+
+MAX_FILE_SIZE = 64 * 1024 * 1024
+FORMATS = ("csv", "xlsx", "jsonl")
+KINDS = ("units", "inspectors", "experts")
+
+# field -> accepted headers (the field name itself is always accepted).
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "units": {
+        "id": ("unit_id", "编号", "单位编号"),
+        "name": ("单位名称", "名称"),
+        "brigade": ("所属大队", "大队"),
+        "status": ("状态",),
+        "industry": ("行业类别", "行业"),
+        "size_class": ("建筑规模", "规模"),
+        "risk_level": ("风险等级",),
+        "key_unit": ("重点单位", "消防安全重点单位"),
+        "crowded_place": ("人员密集场所",),
+        "tags": ("标签",),
+        "phone": ("联系电话", "电话"),
+        "private_contact": ("联系人",),
+    },
+    "inspectors": {
+        "id": ("inspector_id", "编号", "人员编号"),
+        "name": ("姓名",),
+        "brigade": ("所属大队", "大队"),
+        "roles": ("角色",),
+        "status": ("状态",),
+        "cert_valid_until": ("执法证有效期", "证件有效期至"),
+        "phone": ("联系电话", "电话"),
+    },
+    "experts": {
+        "id": ("expert_id", "编号", "专家编号"),
+        "name": ("姓名",),
+        "field": ("专业领域", "领域"),
+        "status": ("状态",),
+        "phone": ("联系电话", "电话"),
+    },
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "units": ("id", "name", "brigade", "status", "risk_level"),
+    "inspectors": ("id", "name", "brigade", "roles", "status", "cert_valid_until"),
+    "experts": ("id", "name", "field", "status"),
+}
+STATUS_VALUES: dict[str, dict[str, str]] = {
+    "units": {"active": "active", "正常": "active", "在营": "active",
+              "defunct": "defunct", "注销": "defunct", "已注销": "defunct", "僵尸": "defunct"},
+    "inspectors": {"active": "active", "在岗": "active",
+                   "inactive": "inactive", "离岗": "inactive", "停用": "inactive"},
+    "experts": {"active": "active", "在库": "active",
+                "inactive": "inactive", "停用": "inactive"},
+}
+RETIRED_STATUS = {"units": "defunct", "inspectors": "inactive", "experts": "inactive"}
+RISK_LEVELS = {"low": "low", "低": "low", "medium": "medium", "中": "medium",
+               "high": "high", "高": "high"}
+ROLES = {"lead": "lead", "主办": "lead", "assist": "assist", "协办": "assist"}
+BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
+            "是": True, "否": False}
+_LIST_SPLIT = re.compile(r"[;；|]")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[ValidationProblem] = []
+
+    def add(self, row: int, column: str | None, what: str) -> None:
+        self.items.append(ValidationProblem(row, column, what))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ValidationError(self.items)
+
+
+def header_map(kind: str) -> dict[str, str]:
+    """Accepted header → field name, for `kind`."""
+    mapping = {}
+    for field, aliases in COLUMNS[kind].items():
+        mapping[field] = field
+        for alias in aliases:
+            mapping[alias] = field
+    return mapping
+
+
+def _text(value: object) -> str | None:
+    """A cell as NFC text without surrounding spaces; None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, float):
+        raise ValueError(f"decimal number {value} where text is expected (store it as text)")
+    if isinstance(value, datetime | date):
+        return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    return text or None
+
+
+def _list(value: object) -> list[str]:
+    if isinstance(value, list):
+        items = [_text(v) for v in value]
+    else:
+        text = _text(value)
+        items = [part.strip() for part in _LIST_SPLIT.split(text)] if text else []
+    return [item for item in items if item]
+
+
+def _convert(kind: str, field: str, raw: object) -> Any:
+    """One cell to its record value; raises ValueError saying what is wrong."""
+    if field in ("tags", "roles"):
+        items = _list(raw)
+        if field == "roles":
+            roles = []
+            for item in items:
+                if item not in ROLES:
+                    raise ValueError(f"unknown role {item!r} (known: lead/主办, assist/协办)")
+                if ROLES[item] not in roles:
+                    roles.append(ROLES[item])
+            return roles
+        return sorted(set(items))
+    if field in ("key_unit", "crowded_place"):
+        if isinstance(raw, bool):
+            return raw
+        text = _text(raw)
+        if text is None or text.lower() not in BOOLEANS:
+            raise ValueError(f"{text!r} is not a yes/no value (true/false, 是/否, 1/0)")
+        return BOOLEANS[text.lower()]
+    text = _text(raw)
+    if text is None:
+        raise ValueError("is empty")
+    if field == "id" and not is_identifier(text):
+        what = "non-ASCII id" if not text.isascii() else "bad id"
+        raise ValueError(f"{what} {text!r}: ids are ASCII [A-Za-z0-9._:-]{{1,64}}")
+    if field == "status":
+        if text not in STATUS_VALUES[kind]:
+            known = ", ".join(STATUS_VALUES[kind])
+            raise ValueError(f"unknown status {text!r} (known: {known})")
+        return STATUS_VALUES[kind][text]
+    if field == "risk_level":
+        if text not in RISK_LEVELS:
+            raise ValueError(f"unknown risk level {text!r} (known: low/低, medium/中, high/高)")
+        return RISK_LEVELS[text]
+    if field == "cert_valid_until":
+        if isinstance(raw, datetime) and raw.time() != datetime.min.time():
+            raise ValueError(f"bad date {raw!r}: expected a date without time")
+        try:
+            if not _DATE.fullmatch(text):
+                raise ValueError
+            date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"bad date {text!r}: expected YYYY-MM-DD") from None
+    return text
+
+
+def _extra(raw: object) -> Any:
+    if isinstance(raw, bool | int | list) or raw is None:
+        return raw
+    return _text(raw)
+
+
+def records_from_rows(
+    kind: str,
+    header: Sequence[object],
+    rows: Iterable[tuple[int, Sequence[object]]],
+    *,
+    header_row: int | None = 1,
+) -> list[dict[str, Any]]:
+    """Validate rows (row number, cells) under `header`; all-or-nothing."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    problems = _Problems()
+    mapping = header_map(kind)
+    fields: list[str | None] = []
+    seen: dict[str, str] = {}
+    hrow = header_row if header_row is not None else 1
+    for cell in header:
+        name = _text(cell)
+        if name is None:
+            fields.append(None)
+            continue
+        field = mapping.get(name)
+        if field is None:
+            if not is_identifier(name):
+                problems.add(hrow, name, "unknown column: not in the column mapping and not an "
+                             "ASCII attribute name [A-Za-z0-9._:-]{1,64}")
+                fields.append(None)
+                continue
+            field = name  # an extra attribute, public and matchable
+        if field in seen:
+            problems.add(hrow, name, f"column maps to {field!r} like column {seen[field]!r}")
+        seen[field] = name
+        fields.append(field)
+    for field in REQUIRED[kind]:
+        if field not in seen:
+            problems.add(hrow, field, "required column is missing")
+    problems.raise_if_any()
+
+    records: list[dict[str, Any]] = []
+    first_row: dict[str, int] = {}
+    for number, cells in rows:
+        if all(_is_empty(c) for c in cells):
+            continue
+        record: dict[str, Any] = {}
+        for index, field in enumerate(fields):
+            if field is None:
+                continue
+            raw = cells[index] if index < len(cells) else None
+            column = seen[field]
+            try:
+                if field in COLUMNS[kind]:
+                    if _is_empty(raw) and field not in REQUIRED[kind]:
+                        continue
+                    record[field] = _convert(kind, field, raw)
+                elif not _is_empty(raw):
+                    record[field] = _extra(raw)
+            except ValueError as exc:
+                problems.add(number, column, str(exc))
+        for index, cell in enumerate(cells):
+            if index >= len(fields) and not _is_empty(cell):
+                problems.add(number, None, f"cell {index + 1} has no column header")
+        record_id = record.get("id")
+        if isinstance(record_id, str):
+            if record_id in first_row:
+                problems.add(number, seen["id"], f"duplicate id {record_id!r} (first at row "
+                             f"{first_row[record_id]})")
+            else:
+                first_row[record_id] = number
+        records.append(record)
+    problems.raise_if_any()
+    records.sort(key=lambda r: str(r["id"]).encode("ascii"))
+    return records
+
+
+def _is_empty(cell: object) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _check_size(data: bytes) -> None:
+    if len(data) > MAX_FILE_SIZE:
+        raise ValidationError([ValidationProblem(0, None, f"file is {len(data)} bytes, more "
+                                                 f"than the limit {MAX_FILE_SIZE}")])
+
+
+def import_csv(data: bytes, kind: str) -> list[dict[str, Any]]:
+    """CSV, UTF-8 (BOM allowed) or, failing that, GB18030 as Chinese Excel writes it."""
+    _check_size(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030", errors="strict")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        table = list(reader)
+    except csv.Error as exc:
+        problem = ValidationProblem(reader.line_num, None, f"bad CSV: {exc}")
+        raise ValidationError([problem]) from exc
+    if not table:
+        raise ValidationError([ValidationProblem(1, None, "file is empty: no header row")])
+    return records_from_rows(kind, table[0], ((i, row) for i, row in enumerate(table[1:], 2)))
+
+
+def import_xlsx(data: bytes, kind: str) -> list[dict[str, Any]]:
+    """XLSX: the first worksheet, header in row 1."""
+    import openpyxl  # heavy; only needed here
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    _check_size(data)
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise ValidationError([ValidationProblem(0, None, f"not an XLSX workbook: {exc}")]) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    if not rows:
+        raise ValidationError([ValidationProblem(1, None, "worksheet is empty: no header row")])
+    return records_from_rows(kind, rows[0], ((i, row) for i, row in enumerate(rows[1:], 2)))
+
+
+def import_jsonl(data: bytes, kind: str) -> list[dict[str, Any]]:
+    """JSON Lines: one object per line; keys follow the same mapping as headers.
+
+    Row numbers are line numbers. Every line is parsed before any is accepted.
+    """
+    _check_size(data)
+    problems = _Problems()
+    objects: list[tuple[int, dict[str, Any]]] = []
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    for number, line in enumerate(lines, start=1):
+        try:
+            value = parse_json(line)
+        except CanonicalError as exc:
+            problems.add(number, None, f"bad JSON: {exc}")
+            continue
+        if not isinstance(value, dict):
+            problems.add(number, None, "a line must be a JSON object")
+            continue
+        objects.append((number, value))
+    problems.raise_if_any()
+    header: list[str] = []
+    for _number, obj in objects:
+        header.extend(key for key in obj if key not in header)
+    if not objects:
+        raise ValidationError([ValidationProblem(1, None, "file has no records")])
+    rows = ((n, [obj.get(key) for key in header]) for n, obj in objects)
+    return records_from_rows(kind, header, rows, header_row=None)
+
+
+def import_registry(data: bytes, *, kind: str, fmt: str) -> list[dict[str, Any]]:
+    """Import a registry file of `kind` in format `fmt` (csv, xlsx, jsonl)."""
+    if fmt == "csv":
+        return import_csv(data, kind)
+    if fmt == "xlsx":
+        return import_xlsx(data, kind)
+    if fmt == "jsonl":
+        return import_jsonl(data, kind)
+    raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+
+
+def import_file(path: Path, kind: str) -> list[dict[str, Any]]:
+    """Import a file, choosing the format from its suffix (.csv, .xlsx, .jsonl)."""
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"{path.name}: unknown format {fmt!r} (use .csv, .xlsx or .jsonl)")
+    return import_registry(path.read_bytes(), kind=kind, fmt=fmt)
+
+
+@dataclass(frozen=True)
+class RegistryVersion:
+    """One version of one registry: every record, sorted by id, private fields included."""
+
+    kind: str
+    version: int
+    records: tuple[Mapping[str, Any], ...]
+
+
+def next_version(
+    previous: RegistryVersion | None, imported: Iterable[Mapping[str, Any]], *, kind: str
+) -> RegistryVersion:
+    """The version after `previous` given a new import: absent records are retired, not dropped."""
+    if previous is not None and previous.kind != kind:
+        raise ValueError(f"previous version is of kind {previous.kind}, not {kind}")
+    by_id = {str(r["id"]): dict(r) for r in imported}
+    if previous is not None:
+        for record in previous.records:
+            record_id = str(record["id"])
+            if record_id not in by_id:
+                carried = dict(record)
+                carried["status"] = RETIRED_STATUS[kind]
+                by_id[record_id] = carried
+    ordered = tuple(by_id[i] for i in sorted(by_id, key=lambda i: i.encode("ascii")))
+    return RegistryVersion(kind=kind, version=(previous.version + 1) if previous else 1,
+                           records=ordered)
