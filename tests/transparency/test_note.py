@@ -197,7 +197,8 @@ def test_duplicate_lines() -> None:
     dup = note + parse_note(note).signatures[0].format_line().encode()
     dup += parse_note(note).signatures[1].format_line().encode()
     opened = open_note(dup, [ALICE.verifier_key])
-    assert len(opened.verified) == 1 and len(opened.unverified) == 1
+    assert len(opened.verified) == 1
+    assert len(opened.unverified) == 1
 
 
 def test_append_signatures() -> None:
