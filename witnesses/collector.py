@@ -83,7 +83,7 @@ class WitnessOutcome:
     elapsed: float
 
 
-class _WitnessFailedError(Exception):
+class _Refused(Exception):  # noqa: N818 (internal control flow)
     def __init__(self, detail: str, status: int | None = None) -> None:
         super().__init__(detail)
         self.status = status
@@ -178,7 +178,7 @@ class Collector:
         start = time.perf_counter()
         try:
             lines = self._exchange(w, note_bytes, body, tree_size, consistency_proof)
-        except _WitnessFailedError as e:
+        except _Refused as e:
             elapsed = time.perf_counter() - start
             return WitnessOutcome(w.name, False, str(e), e.status, tree_size, elapsed), []
         elapsed = time.perf_counter() - start
@@ -195,7 +195,7 @@ class Collector:
         old = self.known_sizes.get(w.url, 0)
         for _ in range(self.max_conflict_retries + 1):
             if old > tree_size:
-                raise _WitnessFailedError(
+                raise _Refused(
                     f"witness has cosigned size {old}, larger than this checkpoint's "
                     f"{tree_size}: fork or rollback of the log"
                 )
@@ -212,40 +212,40 @@ class Collector:
                 # SPEC(tlog-witness): 409 body = latest cosigned size + "\n" (text/x.tlog.size).
                 match = _SIZE_BODY.fullmatch(text)
                 if match is None or not ctype.startswith("text/x.tlog.size"):
-                    raise _WitnessFailedError(f"409 without a valid text/x.tlog.size body: {text[:60]!r}", 409)
+                    raise _Refused(f"409 without a valid text/x.tlog.size body: {text[:60]!r}", 409)
                 size = int(match.group(1))
                 if size == old:
-                    raise _WitnessFailedError(f"409 at our own size {old}: root mismatch (fork?)", 409)
+                    raise _Refused(f"409 at our own size {old}: root mismatch (fork?)", 409)
                 self.known_sizes[w.url] = size
                 old = size
                 continue
             if status in (403, 404):
                 why = f"{status}: witness does not accept this log: {text.strip()}"
-                raise _WitnessFailedError(why, status)
+                raise _Refused(why, status)
             if status == 422:
-                raise _WitnessFailedError(f"422: witness refuses this history: {text.strip()}", status)
-            raise _WitnessFailedError(f"HTTP {status}: {text.strip()[:200]}", status)
-        raise _WitnessFailedError(f"still 409 after {self.max_conflict_retries} retries", 409)
+                raise _Refused(f"422: witness refuses this history: {text.strip()}", status)
+            raise _Refused(f"HTTP {status}: {text.strip()[:200]}", status)
+        raise _Refused(f"still 409 after {self.max_conflict_retries} retries", 409)
 
     def _post(self, w: WitnessEndpoint, request: bytes) -> tuple[int, str, str]:
         url = w.url.rstrip("/") + "/add-checkpoint"
         try:
             r = self._sessions[w.url].post(url, data=request, timeout=self.timeout)
         except requests.Timeout as e:
-            raise _WitnessFailedError(f"timed out after {self.timeout} s") from e
+            raise _Refused(f"timed out after {self.timeout} s") from e
         except requests.RequestException as e:
-            raise _WitnessFailedError(f"unreachable: {type(e).__name__}") from e
+            raise _Refused(f"unreachable: {type(e).__name__}") from e
         if len(r.content) > MAX_RESPONSE:
-            raise _WitnessFailedError(f"response larger than {MAX_RESPONSE} bytes", r.status_code)
+            raise _Refused(f"response larger than {MAX_RESPONSE} bytes", r.status_code)
         try:
             text = r.content.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise _WitnessFailedError("response is not UTF-8", r.status_code) from e
+            raise _Refused("response is not UTF-8", r.status_code) from e
         return r.status_code, text, r.headers.get("content-type", "")
 
     def _verified_lines(self, w: WitnessEndpoint, body: bytes, text: str) -> list[NoteSignature]:
         if not text.endswith("\n"):
-            raise _WitnessFailedError("200 response does not end with a newline", 200)
+            raise _Refused("200 response does not end with a newline", 200)
         key = self.keys[w.url]
         kept: list[NoteSignature] = []
         for line in text[:-1].split("\n"):
@@ -260,10 +260,10 @@ class Collector:
                 key.check(body, cosig)
             except (CosignatureVerificationError, TransparencyError) as e:
                 why = f"cosignature from the configured key does not verify: {e}"
-                raise _WitnessFailedError(why, 200) from e
+                raise _Refused(why, 200) from e
             kept.append(cosig.to_note_signature())
         if not kept:
-            raise _WitnessFailedError("200 response holds no cosignature from the configured key", 200)
+            raise _Refused("200 response holds no cosignature from the configured key", 200)
         return kept
 
 
