@@ -1,0 +1,387 @@
+/**
+ * Algorithm draw-v1 (DESIGN §5; docs/spec/draw-v1.md), the browser twin of
+ * draw_engine/select.py + draw_engine/announce.py.
+ *
+ * computeDraw(announce, units, randomness, {inspectors, experts}) returns the
+ * computed part of a draw.result entry (§5 step 8) as a plain object whose
+ * JCS bytes must equal Python's byte for byte (tests/vectors/draw/*.json are
+ * authoritative). Pure and synchronous (noble SHA-256): no clock, no I/O;
+ * an optional onProgress(doneFraction) callback lets a Web Worker report.
+ * Left out: checking the records against the snapshot roots (verify-draw.js
+ * does that) and anything about the beacon except its randomness bytes.
+ */
+import { DrawInputError } from './errors.js';
+import { bytesToHex, concatBytes, utf8 } from './bytes.js';
+import { sha256Sync } from './hashing.js';
+import { canonicalBytes, canonicalize } from './jcs.js';
+
+export const SEED_CONTEXT = 'fairdraw/draw-v1/seed';
+const IDENTIFIER = /^[A-Za-z0-9._:-]{1,64}$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+const DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+const RATIO = /^(0|[1-9][0-9]{0,15})\/([1-9][0-9]{0,15})$/;
+const SCOPES = ['brigade', 'zone', 'detachment'];
+const REQUIRED = ['type', 'v', 'draw_id', 'title', 'authority', 'kind', 'algorithm', 'period', 'units', 'strata', 'beacon'];
+const OPTIONAL = ['inspectors', 'experts', 'exclusions', 'zones', 'teams', 'recusals', 'supersedes'];
+
+const fail = (field, message) => new DrawInputError(`announce ${field || '$'}: ${message}`);
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+
+function object(value, field) {
+  if (!isObject(value)) throw fail(field, 'must be an object');
+  return value;
+}
+function keys(obj, field, required, optional = []) {
+  for (const k of required) if (!has(obj, k)) throw fail(field, `missing field ${JSON.stringify(k)}`);
+  for (const k of Object.keys(obj)) {
+    if (!required.includes(k) && !optional.includes(k)) throw fail(field, `unknown field ${JSON.stringify(k)}`);
+  }
+}
+function identifier(value, field) {
+  if (typeof value !== 'string' || !IDENTIFIER.test(value)) throw fail(field, `${JSON.stringify(value)} is not an ASCII identifier`);
+  return value;
+}
+function int(value, field, minimum = 0) {
+  if (!Number.isSafeInteger(value) || value < minimum) throw fail(field, `must be an integer >= ${minimum}`);
+  return value;
+}
+function date(value, field) {
+  if (typeof value !== 'string' || !DATE.test(value)) throw fail(field, 'must be a date YYYY-MM-DD');
+  return value;
+}
+
+function parseQuota(value, field) {
+  const obj = object(value, field);
+  const kinds = ['ratio', 'count', 'all'].filter((k) => has(obj, k));
+  if (kinds.length !== 1) throw fail(field, 'must have exactly one of ratio, count, all');
+  const kind = kinds[0];
+  keys(obj, field, [kind], ['min', 'reserve']);
+  const quota = {
+    kind,
+    minimum: has(obj, 'min') ? int(obj.min, `${field}.min`) : null,
+    reserve: has(obj, 'reserve') ? int(obj.reserve, `${field}.reserve`) : 0,
+  };
+  if (kind === 'ratio') {
+    const m = typeof obj.ratio === 'string' ? RATIO.exec(obj.ratio) : null;
+    if (!m) throw fail(`${field}.ratio`, `${JSON.stringify(obj.ratio)} is not a ratio "p/q" of canonical decimals with q >= 1`);
+    quota.p = BigInt(m[1]);
+    quota.q = BigInt(m[2]);
+    if (quota.p > quota.q) throw fail(`${field}.ratio`, 'is more than 1 (p must be <= q)');
+  } else if (kind === 'count') {
+    quota.count = int(obj.count, `${field}.count`);
+  } else if (obj.all !== true) {
+    throw fail(`${field}.all`, 'must be true');
+  }
+  return quota;
+}
+
+/** k for a stratum of n units (DESIGN §5 step 5). */
+export function quotaSize(quota, n) {
+  let k;
+  if (quota.kind === 'ratio') {
+    // SPEC(draw-v1 §5.5): k = ceil(n·p/q) in integer arithmetic (BigInt: n·p may exceed 2^53).
+    const num = BigInt(n) * quota.p;
+    k = Number((num + quota.q - 1n) / quota.q);
+  } else if (quota.kind === 'count') {
+    k = Math.min(quota.count, n); // SPEC(draw-v1 §5.5): k = min(c, n)
+  } else {
+    k = n; // SPEC(draw-v1 §5.5): all → k = n
+  }
+  if (quota.minimum !== null) k = Math.max(k, Math.min(quota.minimum, n)); // SPEC(draw-v1 §5.5): min raises k to min(m, n)
+  return Math.min(k, n);
+}
+
+function valueKey(v) {
+  // JSON equality: true is not 1, "1" is not 1.
+  if (v === null) return 'n:';
+  if (typeof v === 'boolean') return `b:${v}`;
+  if (typeof v === 'number') return `i:${v}`;
+  if (typeof v === 'string') return `s:${v}`;
+  return `j:${canonicalize(v)}`;
+}
+
+/** Check an announce entry (mirrors draw_engine/announce.py) and return the parts draw-v1 reads. */
+export function parseAnnounce(a) {
+  object(a, '$');
+  try {
+    canonicalize(a); // JSON subset check: no floats, no unsafe integers
+  } catch (e) {
+    throw fail('', e.message);
+  }
+  keys(a, '', REQUIRED, OPTIONAL);
+  if (a.type !== 'draw.announce') throw fail('type', 'must be "draw.announce"');
+  if (a.v !== 1) throw fail('v', 'must be 1');
+  if (a.algorithm !== 'draw-v1') throw fail('algorithm', 'must be "draw-v1"');
+  if (!['routine', 'special', 'return_visit'].includes(a.kind)) throw fail('kind', 'must be routine, special or return_visit');
+  for (const f of ['title', 'authority']) if (typeof a[f] !== 'string') throw fail(f, 'must be a string');
+  const period = object(a.period, 'period');
+  keys(period, 'period', ['from', 'to']);
+  const periodTo = date(period.to, 'period.to');
+  if (date(period.from, 'period.from') > periodTo) throw fail('period', 'from is after to');
+  if (!Array.isArray(a.strata) || a.strata.length === 0) throw fail('strata', 'must be a non-empty list');
+  const strata = a.strata.map((s, i) => {
+    const field = `strata[${i}]`;
+    object(s, field);
+    keys(s, field, ['name', 'match', 'quota']);
+    const match = Object.entries(object(s.match, `${field}.match`)).map(([attr, allowed]) => {
+      identifier(attr, `${field}.match.${attr}`);
+      if (!Array.isArray(allowed) || allowed.length === 0) throw fail(`${field}.match.${attr}`, 'must be a non-empty list of allowed values');
+      allowed.forEach((v, j) => {
+        if (v !== null && typeof v === 'object') throw fail(`${field}.match.${attr}[${j}]`, 'allowed values are strings, integers, booleans or null');
+      });
+      return [attr, new Set(allowed.map(valueKey))];
+    });
+    return { name: identifier(s.name, `${field}.name`), match, quota: parseQuota(s.quota, `${field}.quota`) };
+  });
+  strata.forEach((s, i) => {
+    if (strata.findIndex((t) => t.name === s.name) !== i) throw fail(`strata[${i}].name`, `stratum name ${s.name} is used twice`);
+  });
+  const exclusions = new Set();
+  const ex = has(a, 'exclusions') ? a.exclusions : [];
+  if (!Array.isArray(ex)) throw fail('exclusions', 'must be a list');
+  ex.forEach((e, i) => {
+    object(e, `exclusions[${i}]`);
+    keys(e, `exclusions[${i}]`, ['unit_id', 'reason']);
+    const id = identifier(e.unit_id, `exclusions[${i}].unit_id`);
+    if (typeof e.reason !== 'string') throw fail(`exclusions[${i}].reason`, 'must be a string');
+    if (exclusions.has(id)) throw fail(`exclusions[${i}].unit_id`, `unit ${id} is excluded twice`);
+    exclusions.add(id);
+  });
+  // Brigade -> every brigade sharing a zone with it (union over all its zones).
+  const zoneOf = new Map();
+  const zones = object(has(a, 'zones') ? a.zones : {}, 'zones');
+  for (const [zone, brigades] of Object.entries(zones)) {
+    identifier(zone, `zones.${zone}`);
+    if (!Array.isArray(brigades) || !brigades.every((b) => typeof b === 'string' && b)) throw fail(`zones.${zone}`, 'must be a list of brigade names');
+    for (const b of brigades) {
+      if (!zoneOf.has(b)) zoneOf.set(b, new Set());
+      brigades.forEach((x) => zoneOf.get(b).add(x));
+    }
+  }
+  const recusals = new Set();
+  const rec = has(a, 'recusals') ? a.recusals : [];
+  if (!Array.isArray(rec)) throw fail('recusals', 'must be a list of [person_id, unit_id]');
+  rec.forEach((pair, i) => {
+    if (!Array.isArray(pair) || pair.length !== 2) throw fail(`recusals[${i}]`, 'must be a pair [person_id, unit_id]');
+    const key = `${identifier(pair[0], `recusals[${i}][0]`)}\u0000${identifier(pair[1], `recusals[${i}][1]`)}`;
+    if (recusals.has(key)) throw fail(`recusals[${i}]`, 'pair is listed twice');
+    recusals.add(key);
+  });
+  let teams = null;
+  if (has(a, 'teams')) {
+    const t = object(a.teams, 'teams');
+    keys(t, 'teams', [], ['assistants', 'experts', 'scopes', 'exclude_own_brigade']);
+    const scopes = has(t, 'scopes') ? t.scopes : ['detachment'];
+    if (!Array.isArray(scopes) || scopes.length === 0) throw fail('teams.scopes', 'must be a non-empty list');
+    scopes.forEach((s, i) => {
+      if (!SCOPES.includes(s)) throw fail(`teams.scopes[${i}]`, `unknown scope ${JSON.stringify(s)}`);
+    });
+    if (new Set(scopes).size !== scopes.length) throw fail('teams.scopes', 'lists a scope twice');
+    const exclude = has(t, 'exclude_own_brigade') ? t.exclude_own_brigade : false;
+    if (typeof exclude !== 'boolean') throw fail('teams.exclude_own_brigade', 'must be true or false');
+    teams = {
+      assistants: int(has(t, 'assistants') ? t.assistants : 1, 'teams.assistants'),
+      experts: int(has(t, 'experts') ? t.experts : 0, 'teams.experts'),
+      scopes, excludeOwnBrigade: exclude,
+    };
+    if (!has(a, 'inspectors')) throw fail('inspectors', 'teams need an inspectors snapshot');
+    if (teams.experts > 0 && !has(a, 'experts')) throw fail('experts', 'teams.experts > 0 needs an experts snapshot');
+    if (scopes.includes('zone') && zoneOf.size === 0) throw fail('teams.scopes', 'scope "zone" needs a non-empty zones map');
+  }
+  for (const ref of ['units', 'inspectors', 'experts']) {
+    if (!has(a, ref)) continue;
+    const r = object(a[ref], ref);
+    keys(r, ref, ['snapshot', 'root', 'count']);
+    identifier(r.snapshot, `${ref}.snapshot`);
+    if (typeof r.root !== 'string' || !HEX64.test(r.root)) throw fail(`${ref}.root`, 'must be 64 lowercase hex digits');
+    int(r.count, `${ref}.count`);
+  }
+  identifier(a.draw_id, 'draw_id');
+  return { periodTo, strata, exclusions, zoneOf, recusals, teams };
+}
+
+function indexRecords(records, kind) {
+  const byId = new Map();
+  records.forEach((r, i) => {
+    if (!isObject(r)) throw new DrawInputError(`${kind} record ${i} is not an object`);
+    if (typeof r.id !== 'string' || !IDENTIFIER.test(r.id)) throw new DrawInputError(`${kind} record ${i}: id ${JSON.stringify(r.id)} is not an ASCII identifier`);
+    if (byId.has(r.id)) throw new DrawInputError(`${kind}: duplicate id ${JSON.stringify(r.id)}`);
+    byId.set(r.id, r);
+  });
+  return byId;
+}
+
+/** SPEC(draw-v1 §5.1): spec_hash = SHA-256(JCS(A)). */
+export function specHash(announce) {
+  return sha256Sync(canonicalBytes(announce));
+}
+
+/** SPEC(draw-v1 §5.1): seed = SHA-256("fairdraw/draw-v1/seed" || 0x00 || spec_hash || r). */
+export function deriveSeed(specHashBytes, randomness) {
+  if (specHashBytes.length !== 32) throw new DrawInputError(`spec_hash must be 32 bytes, got ${specHashBytes.length}`);
+  if (randomness.length === 0) throw new DrawInputError('beacon randomness is empty');
+  return sha256Sync(concatBytes(utf8(SEED_CONTEXT), new Uint8Array([0]), specHashBytes, randomness));
+}
+
+/** SPEC(draw-v1 §5.2): ticket(parts…) = SHA-256(seed || JCS([parts…])), as lowercase hex. */
+export function ticket(seed, ...parts) {
+  return bytesToHex(sha256Sync(concatBytes(seed, canonicalBytes(parts))));
+}
+
+function ticketFn(seed) {
+  // Identifiers and role names need no JSON escaping, so JCS([a, b, ...]) is '["a","b",...]'.
+  return (...parts) => bytesToHex(sha256Sync(concatBytes(seed, utf8('["' + parts.join('","') + '"]'))));
+}
+
+/** Byte order of ASCII identifiers equals JS string order. */
+const byId = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+function matches(unit, match) {
+  // SPEC(draw-v1 §5.4): every attribute of match holds; {} matches everything.
+  for (const [attr, allowed] of match) {
+    if (!has(unit, attr)) return false;
+    const v = unit[attr];
+    if (Array.isArray(v)) {
+      // SPEC(draw-v1 §5.4): a list attribute must share one value with the allowed ones.
+      if (!v.some((x) => allowed.has(valueKey(x)))) return false;
+    } else if (!allowed.has(valueKey(v))) {
+      // SPEC(draw-v1 §5.4): a scalar attribute must be one of the allowed values.
+      return false;
+    }
+  }
+  return true;
+}
+
+class Teams {
+  constructor(spec, seed, inspectors, experts) {
+    this.spec = spec;
+    this.rules = spec.teams;
+    this.ticket = ticketFn(seed);
+    this.duties = new Map();
+    const eligible = (role) => [...inspectors.values()].filter((p) =>
+      p.status === 'active' && Array.isArray(p.roles) && p.roles.includes(role)
+      // SPEC(draw-v1 §5.7): cert_valid_until >= A.period.to (dates compare as text).
+      && typeof p.cert_valid_until === 'string' && p.cert_valid_until.length === 10 && p.cert_valid_until >= spec.periodTo);
+    this.people = {
+      lead: eligible('lead'),
+      assist: eligible('assist'),
+      expert: [...experts.values()].filter((e) => e.status === 'active'),
+    };
+  }
+
+  inScope(scope, person, unit) {
+    if (this.rules.excludeOwnBrigade && person.brigade === unit.brigade) return false;
+    if (scope === 'brigade') return person.brigade === unit.brigade;
+    if (scope === 'zone') {
+      const zone = this.spec.zoneOf.get(unit.brigade);
+      return zone !== undefined && zone.has(person.brigade);
+    }
+    return true;
+  }
+
+  assign(unitId, unit) {
+    const r = this.rules;
+    const slots = ['lead', ...Array(r.assistants).fill('assist'), ...Array(r.experts).fill('expert')];
+    const members = [];
+    const skipped = [];
+    const seenSkips = new Set();
+    const unfilled = [];
+    const inTeam = new Set();
+    for (const role of slots) {
+      const scopes = role === 'expert' ? [null] : r.scopes;
+      const tickets = new Map(); // person -> ticket, for this slot
+      let chosen = null;
+      for (const scope of scopes) {
+        const candidates = this.people[role].filter((p) => !inTeam.has(p.id) && (scope === null || this.inScope(scope, p, unit)));
+        // SPEC(draw-v1 §5.7): order by (duties, ticket(role, unit_id, person_id), id). Tickets are
+        // computed per duty group, lowest first, only until the slot is filled (same order, fewer hashes).
+        const groups = new Map();
+        for (const p of candidates) {
+          const d = this.duties.get(p.id) || 0;
+          if (!groups.has(d)) groups.set(d, []);
+          groups.get(d).push(p.id);
+        }
+        for (const d of [...groups.keys()].sort((x, y) => x - y)) {
+          const group = groups.get(d);
+          for (const id of group) if (!tickets.has(id)) tickets.set(id, this.ticket(role, unitId, id));
+          group.sort((x, y) => byId(tickets.get(x), tickets.get(y)) || byId(x, y));
+          for (const id of group) {
+            if (this.spec.recusals.has(`${id}\u0000${unitId}`)) {
+              // SPEC(draw-v1 §5.7): a recused candidate is passed over, listed once per unit and role.
+              if (!seenSkips.has(`${role}\u0000${id}`)) {
+                seenSkips.add(`${role}\u0000${id}`);
+                skipped.push({ role, person_id: id, reason: 'recusal' });
+              }
+              continue;
+            }
+            chosen = { id, scope };
+            break;
+          }
+          if (chosen) break;
+        }
+        if (chosen) break;
+      }
+      if (!chosen) {
+        unfilled.push(role); // SPEC(draw-v1 §5.7): never a silent relaxation.
+        continue;
+      }
+      inTeam.add(chosen.id);
+      this.duties.set(chosen.id, (this.duties.get(chosen.id) || 0) + 1);
+      members.push({ role, person_id: chosen.id, scope: chosen.scope });
+    }
+    return { members, skipped, unfilled };
+  }
+}
+
+/**
+ * Run draw-v1. `randomness` is the beacon randomness (Uint8Array). Returns
+ * {seed, strata, unmatched, selected} (DESIGN §5 step 8).
+ */
+export function computeDraw(announce, units, randomness, { inspectors = [], experts = [], onProgress = null } = {}) {
+  const spec = parseAnnounce(announce);
+  const unitById = indexRecords(units, 'units');
+  const inspectorById = indexRecords(inspectors, 'inspectors');
+  const expertById = indexRecords(experts, 'experts');
+  // SPEC(draw-v1 §5.7): inspector and expert ids MUST be distinct.
+  const shared = [...inspectorById.keys()].filter((id) => expertById.has(id)).sort(byId);
+  if (shared.length) throw new DrawInputError(`ids used by both an inspector and an expert: ${shared.join(', ')}`);
+  const seed = deriveSeed(specHash(announce), randomness);
+  const tick = ticketFn(seed);
+
+  const members = spec.strata.map(() => []);
+  let unmatched = 0;
+  let done = 0;
+  for (const [unitId, unit] of unitById) {
+    if (onProgress && ++done % 4096 === 0) onProgress(0.8 * (done / unitById.size));
+    // SPEC(draw-v1 §5.3): pool = active units not excluded.
+    if (unit.status !== 'active' || spec.exclusions.has(unitId)) continue;
+    // SPEC(draw-v1 §5.4): a unit joins the FIRST stratum whose match holds; others are counted.
+    const index = spec.strata.findIndex((s) => matches(unit, s.match));
+    if (index < 0) unmatched++;
+    else members[index].push({ t: tick('target', unitId), id: unitId });
+  }
+
+  const strata = [];
+  const selected = [];
+  spec.strata.forEach((stratum, i) => {
+    // SPEC(draw-v1 §5.6): ascending ticket (256-bit big-endian = lowercase hex order), ties by id byte order.
+    const ranked = members[i].sort((x, y) => byId(x.t, y.t) || byId(x.id, y.id));
+    const n = ranked.length;
+    const k = quotaSize(stratum.quota, n);
+    strata.push({ name: stratum.name, n, k, reserve: ranked.slice(k, k + stratum.quota.reserve).map((m) => m.id) });
+    ranked.slice(0, k).forEach((m, j) => selected.push({ unit_id: m.id, stratum: stratum.name, rank: j + 1, ticket: m.t }));
+  });
+
+  if (spec.teams) {
+    const teams = new Teams(spec, seed, inspectorById, expertById);
+    // SPEC(draw-v1 §5.7): walk ALL selected units in ascending target-ticket order.
+    const order = selected.slice().sort((x, y) => byId(x.ticket, y.ticket) || byId(x.unit_id, y.unit_id));
+    order.forEach((entry, j) => {
+      if (onProgress && j % 256 === 0) onProgress(0.8 + 0.2 * (j / order.length));
+      entry.team = teams.assign(entry.unit_id, unitById.get(entry.unit_id));
+    });
+  }
+  if (onProgress) onProgress(1);
+  return { seed: bytesToHex(seed), strata, unmatched, selected };
+}
