@@ -20,7 +20,6 @@ _HERE = Path(__file__).resolve().parent
 def _config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(_HERE))
-    cfg.set_main_option("version_locations", str(_HERE / "versions"))
     cfg.attributes["engine"] = engine
     return cfg
 

@@ -1,0 +1,219 @@
+"""LogStorage conformance: the same tests on memory, SQLite (file) and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transparency import merkle
+from transparency.errors import SequencerBusyError, StorageError
+from transparency.sql import SqlStorage, create_log_engine
+from transparency.storage import LogStorage, MemoryStorage, node_id
+
+BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def open_backend(kind: str, request: pytest.FixtureRequest, tmp_path) -> LogStorage:
+    if kind == "memory":
+        return MemoryStorage()
+    if kind == "sqlite":
+        return SqlStorage.open(f"sqlite:///{tmp_path / 'log.db'}")
+    return SqlStorage.open(request.getfixturevalue("postgres_schema_url"))
+
+
+@pytest.fixture(params=BACKENDS)
+def storage(request: pytest.FixtureRequest, tmp_path) -> Iterator[LogStorage]:
+    s = open_backend(request.param, request, tmp_path)
+    yield s
+    if isinstance(s, SqlStorage):
+        s.close()
+
+
+def grow(storage: LogStorage, entries: list[bytes]) -> None:
+    """Append like the sequencer does: leaf hashes, created nodes, one atomic call."""
+    size = storage.tree_size()
+    frontier = storage.read_nodes(merkle.frontier_nodes(size))
+    created, _ = merkle.append_leaves(size, frontier, [merkle.leaf_hash(e) for e in entries])
+    storage.append(size, entries, created)
+
+
+def test_node_ids_are_distinct_in_order_positions() -> None:
+    seen = {node_id(lvl, i) for lvl in range(12) for i in range(300)}
+    assert len(seen) == 12 * 300
+    assert node_id(0, 5) == 10
+    assert node_id(1, 0) == 1
+    assert node_id(8, 0) == 255
+
+
+def test_empty_log(storage: LogStorage) -> None:
+    assert storage.tree_size() == 0
+    assert storage.latest_checkpoint() is None
+    assert storage.read_entries(0, 0) == []
+    assert storage.read_nodes([]) == []
+    with pytest.raises(StorageError, match="not stored"):
+        storage.read_nodes([(0, 0)])
+
+
+def test_append_and_read_back(storage: LogStorage) -> None:
+    entries = [f"entry {i}".encode() for i in range(600)]
+    for lo, hi in [(0, 1), (1, 256), (256, 258), (258, 600)]:
+        grow(storage, entries[lo:hi])
+        assert storage.tree_size() == hi
+        leaves = [merkle.leaf_hash(e) for e in entries[:hi]]
+        assert merkle.tree_root(hi, storage) == merkle.root_hash(leaves)
+    assert storage.read_entries(0, 600) == entries
+    assert storage.read_entries(255, 257) == entries[255:257]
+    assert storage.read_nodes([(0, 599), (8, 1), (9, 0)]) == [
+        merkle.leaf_hash(entries[599]),
+        merkle.root_hash([merkle.leaf_hash(e) for e in entries[256:512]]),
+        merkle.root_hash([merkle.leaf_hash(e) for e in entries[:512]]),
+    ]
+    # the in-process cache of upper nodes answers the same thing twice
+    assert storage.read_nodes([(9, 0)]) == storage.read_nodes([(9, 0)])
+    proof = merkle.prove_inclusion(300, 600, storage)
+    merkle.verify_inclusion(
+        merkle.leaf_hash(entries[300]), 300, 600, proof, merkle.tree_root(600, storage)
+    )
+
+
+def test_empty_and_binary_entries(storage: LogStorage) -> None:
+    entries = [b"", b"\x00\xff" * 10, bytes(range(256))]
+    grow(storage, entries)
+    assert storage.read_entries(0, 3) == entries
+
+
+def test_append_at_wrong_index_changes_nothing(storage: LogStorage) -> None:
+    grow(storage, [b"a", b"b"])
+    created, _ = merkle.append_leaves(0, [], [merkle.leaf_hash(b"x")])
+    with pytest.raises(StorageError, match="append at index 0 but the log holds 2"):
+        storage.append(0, [b"x"], created)
+    with pytest.raises(StorageError, match="append at index 3"):
+        storage.append(3, [b"x"], [((0, 3), merkle.leaf_hash(b"x"))])
+    assert storage.tree_size() == 2
+    assert storage.read_entries(0, 2) == [b"a", b"b"]
+
+
+def test_append_is_atomic_on_bad_nodes(storage: LogStorage) -> None:
+    grow(storage, [b"a"])
+    # node (1, 1) would cover leaves 2..3, which this append does not complete
+    with pytest.raises(StorageError, match=r"node \(1, 1\) is not complete"):
+        storage.append(1, [b"b"], [((0, 1), merkle.leaf_hash(b"b")), ((1, 1), b"\x00" * 32)])
+    with pytest.raises(StorageError, match="hash is 31 bytes"):
+        storage.append(1, [b"b"], [((0, 1), b"\x00" * 31)])
+    assert storage.tree_size() == 1
+    with pytest.raises(StorageError):
+        storage.read_nodes([(0, 1)])
+
+
+def test_read_errors(storage: LogStorage) -> None:
+    grow(storage, [b"a", b"b", b"c"])
+    with pytest.raises(StorageError):
+        storage.read_entries(2, 4)
+    with pytest.raises(StorageError):
+        storage.read_entries(-1, 1)
+    with pytest.raises(StorageError):
+        storage.read_entries(2, 1)
+    with pytest.raises(StorageError, match=r"node \(2, 0\)"):
+        storage.read_nodes([(0, 0), (2, 0)])
+
+
+def test_checkpoint_history(storage: LogStorage) -> None:
+    grow(storage, [b"a", b"b"])
+    root1 = merkle.tree_root(1, storage)
+    root2 = merkle.tree_root(2, storage)
+    storage.store_checkpoint(1, root1, b"note-1\n", cosigned=False, created_at=T0)
+    storage.store_checkpoint(1, root1, b"note-1 cosigned\n", cosigned=True, created_at=T0)
+    later = (T0 + timedelta(seconds=90)).astimezone(timezone(timedelta(hours=8)))
+    storage.store_checkpoint(2, root2, b"note-2\n", cosigned=False, created_at=later)
+    latest = storage.latest_checkpoint()
+    assert latest is not None
+    assert (latest.tree_size, latest.root_hash, latest.note, latest.cosigned) == (
+        2,
+        root2,
+        b"note-2\n",
+        False,
+    )
+    assert latest.created_at == T0 + timedelta(seconds=90)
+    cosigned = storage.latest_checkpoint(cosigned_only=True)
+    assert cosigned is not None
+    assert (cosigned.tree_size, cosigned.note, cosigned.cosigned) == (1, b"note-1 cosigned\n", True)
+
+
+def test_checkpoint_bad_arguments_change_nothing(storage: LogStorage) -> None:
+    grow(storage, [b"a"])
+    with pytest.raises(StorageError, match="size 2 but the log holds 1"):
+        storage.store_checkpoint(2, b"\x00" * 32, b"n\n", cosigned=False, created_at=T0)
+    with pytest.raises(StorageError, match="root is 3 bytes"):
+        storage.store_checkpoint(1, b"abc", b"n\n", cosigned=False, created_at=T0)
+    assert storage.latest_checkpoint() is None
+
+
+def test_sequencer_lock_is_exclusive(storage: LogStorage) -> None:
+    lock = storage.acquire_sequencer_lock()
+    with pytest.raises(SequencerBusyError):
+        storage.acquire_sequencer_lock()
+    lock.release()
+    lock.release()  # idempotent
+    again = storage.acquire_sequencer_lock()
+    again.release()
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=70), min_size=1, max_size=6))
+def test_any_batching_gives_the_same_tree(batches: list[int]) -> None:
+    storage = MemoryStorage()
+    entries: list[bytes] = []
+    for n in batches:
+        new = [f"{len(entries) + k}".encode() for k in range(n)]
+        grow(storage, new)
+        entries += new
+    leaves = [merkle.leaf_hash(e) for e in entries]
+    size = len(entries)
+    assert merkle.tree_root(size, storage) == merkle.root_hash(leaves)
+    for m in range(1, size + 1):
+        proof = merkle.prove_consistency(m, size, storage)
+        merkle.verify_consistency(
+            m, size, proof, merkle.root_hash(leaves[:m]), merkle.root_hash(leaves)
+        )
+
+
+# -- SQL specifics -----------------------------------------------------------------------
+
+
+def test_sqlite_is_wal_with_full_sync(tmp_path) -> None:
+    engine = create_log_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_sql_data_survives_reopen_and_migrations_are_idempotent(
+    kind: str, request: pytest.FixtureRequest, tmp_path
+) -> None:
+    first = open_backend(kind, request, tmp_path)
+    assert isinstance(first, SqlStorage)
+    grow(first, [b"a", b"b", b"c"])
+    url = first.engine.url.render_as_string(hide_password=False)
+    first.close()
+    second = SqlStorage.open(url)  # runs the migrations again: a no-op
+    assert second.tree_size() == 3
+    assert second.read_entries(0, 3) == [b"a", b"b", b"c"]
+    with second.engine.connect() as conn:
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version_transparency"))
+        assert version.scalar_one() == "0001_log_tables"
+    second.close()
+
+
+def test_postgres_plain_url_means_psycopg3() -> None:
+    from transparency.sql import normalize_url
+
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
