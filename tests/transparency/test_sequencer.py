@@ -121,7 +121,7 @@ def test_restart_continues_and_second_sequencer_is_refused(tmp_path) -> None:
         seq.append([b"a", b"b"])
         seq.checkpoint()
         other = SqlStorage.open(url)
-        with pytest.raises(SequencerBusyError, match="sequencer.lock"):
+        with pytest.raises(SequencerBusyError, match=r"sequencer\.lock"):
             Sequencer(other, [SIGNER], ORIGIN)
     with Sequencer(other, [SIGNER], ORIGIN) as seq:
         assert seq.tree_size == 2
