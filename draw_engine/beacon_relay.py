@@ -62,9 +62,7 @@ def _beacon_response(chain: RelayChain, fetch: Callable[[], Beacon], *, now: flo
         beacon = fetch()
     except RoundNotYetAvailableError as exc:
         retry = None if exc.round_time is None else exc.round_time - now
-        return _error(
-            425, str(exc), round=exc.round, round_time=exc.round_time, retry_after=retry
-        )
+        return _error(425, str(exc), round=exc.round, round_time=exc.round_time, retry_after=retry)
     except RoundNotFoundError as exc:
         return _error(404, str(exc))
     return JSONResponse(format_beacon_json(beacon))
