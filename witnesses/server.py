@@ -145,7 +145,9 @@ def create_app(
         if isinstance(e, OldSizeMismatchError):
             # SPEC(tlog-witness): 409 body is the latest size in decimal and a newline,
             # Content-Type text/x.tlog.size.
-            return Response(f"{e.latest_size}\n", status, media_type=SIZE_CONTENT_TYPE)
+            return Response(
+                f"{e.latest_size}\n".encode(), status, headers={"content-type": SIZE_CONTENT_TYPE}
+            )
         headers = {}
         if isinstance(e, RateLimitedError):
             headers["Retry-After"] = str(max(1, round(e.retry_after)))

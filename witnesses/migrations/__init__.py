@@ -21,6 +21,7 @@ def upgrade_engine(engine: Engine, revision: str = "head") -> None:
     """Bring the witness schema behind `engine` up to `revision`."""
     cfg = Config()
     cfg.set_main_option("script_location", str(_HERE))
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", str(_HERE / "versions"))
     cfg.attributes["engine"] = engine
     command.upgrade(cfg, revision)
