@@ -45,8 +45,8 @@ class MemoryLog:
     def read_nodes(self, nodes: Sequence[tuple[int, int]]) -> list[bytes]:
         return [self.nodes[n] for n in nodes]
 
-    def append(self, count: int = 1) -> None:
-        leaves = [leaf_hash(f"{self.origin} entry {self.size + i}".encode()) for i in range(count)]
+    def append(self, count: int = 1, tag: str = "entry") -> None:
+        leaves = [leaf_hash(f"{self.origin} {tag} {self.size + i}".encode()) for i in range(count)]
         created, self.frontier = append_leaves(self.size, self.frontier, leaves)
         self.nodes.update(created)
         self.size += count
@@ -63,6 +63,13 @@ class MemoryLog:
         """A checkpoint of `size` with a different root, signed by the log key: a fork."""
         root = hashlib.sha256(salt + self.root(size)).digest()
         return sign_checkpoint(Checkpoint(self.origin, size, root), [self.signer])
+
+    def fork(self) -> MemoryLog:
+        """A log with the same origin, key and leaves so far, to be extended differently."""
+        other = MemoryLog(self.origin)
+        other.signer = self.signer
+        other.size, other.frontier, other.nodes = self.size, list(self.frontier), dict(self.nodes)
+        return other
 
     def proof(self, old: int, new: int) -> list[bytes]:
         return prove_consistency(old, new, self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,11 +41,13 @@ def witness(tmp_path_factory: pytest.TempPathFactory, logs: list[MemoryLog]) -> 
     w.stop()
 
 
+_next_log = itertools.count()
+
+
 @pytest.fixture
-def log(logs: list[MemoryLog], request: pytest.FixtureRequest) -> MemoryLog:
-    # each test gets its own origin on the shared witness
-    index = sorted(i.name for i in request.session.items).index(request.node.name) % N_LOGS
-    return logs[index]
+def log(logs: list[MemoryLog]) -> MemoryLog:
+    # each test gets its own origin on the shared witness, so tests do not share state
+    return logs[next(_next_log)]
 
 
 def body(note: bytes) -> bytes:
