@@ -276,7 +276,7 @@ def parse_announce(entry: object) -> DrawSpec:
     try:
         check_value(obj)
     except CanonicalError as exc:
-        raise _fail(exc.path, str(exc.args[0])) from exc
+        raise _fail(exc.path.removeprefix("$").removeprefix("."), str(exc.args[0])) from exc
     _keys(obj, "", _REQUIRED, _OPTIONAL)
     if obj["type"] != "draw.announce":
         raise _fail("type", f"must be \"draw.announce\", got {obj['type']!r}")

@@ -23,6 +23,7 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -81,6 +82,12 @@ STATUS_VALUES: dict[str, dict[str, str]] = {
                    "inactive": "inactive", "离岗": "inactive", "停用": "inactive"},
     "experts": {"active": "active", "在库": "active",
                 "inactive": "inactive", "停用": "inactive"},
+}
+# Values used when a unit's column is absent or its cell is empty.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "units": {"key_unit": False, "crowded_place": False, "tags": []},
+    "inspectors": {},
+    "experts": {},
 }
 RETIRED_STATUS = {"units": "defunct", "inspectors": "inactive", "experts": "inactive"}
 RISK_LEVELS = {"low": "low", "低": "low", "medium": "medium", "中": "medium",
@@ -259,6 +266,8 @@ def records_from_rows(
                              f"{first_row[record_id]})")
             else:
                 first_row[record_id] = number
+        for field, default in DEFAULTS[kind].items():
+            record.setdefault(field, list(default) if isinstance(default, list) else default)
         records.append(record)
     problems.raise_if_any()
     records.sort(key=lambda r: str(r["id"]).encode("ascii"))
@@ -301,7 +310,7 @@ def import_xlsx(data: bytes, kind: str) -> list[dict[str, Any]]:
     _check_size(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ValidationError([ValidationProblem(0, None, f"not an XLSX workbook: {exc}")]) from exc
     try:
         sheet = workbook.worksheets[0]
