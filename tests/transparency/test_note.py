@@ -379,3 +379,31 @@ def test_key_file_refusals(tmp_path: Path) -> None:
         read_signer_key_file(path)
     with pytest.raises(KeyFileError, match="regular"):
         read_signer_key_file(tmp_path)
+
+
+@settings(max_examples=200)
+@given(st.integers(0, (1 << 63) - 1), st.sampled_from(["0{}", "+{}", " {}", "{} ", "-{}", "{}_0"]))
+def test_decimal_canonical_only(n: int, variant: str) -> None:
+    assert parse_decimal(str(n), "n") == n
+    bad = variant.format(n)
+    with pytest.raises(FormatError):
+        parse_decimal(bad, "n")
+
+
+@settings(max_examples=200)
+@given(st.binary(min_size=1, max_size=64))
+def test_base64_canonical_only(data: bytes) -> None:
+    text = base64.b64encode(data).decode()
+    assert decode_base64(text, "x") == data
+    if text.endswith("="):  # a non-zero padding bit gives a second spelling: refused
+        last = text.rstrip("=")[-1]
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        pad_bits = 4 if text.endswith("==") else 2
+        other = alphabet[alphabet.index(last) | 1]
+        assert alphabet.index(last) & ((1 << pad_bits) - 1) == 0
+        twin = text.rstrip("=")[:-1] + other + "=" * text.count("=")
+        assert base64.b64decode(twin) == data  # lenient decoders accept the twin
+        with pytest.raises(FormatError, match="canonical"):
+            decode_base64(twin, "x")
+    with pytest.raises(FormatError):
+        decode_base64(text.rstrip("=") if "=" in text else text + "=", "x")
