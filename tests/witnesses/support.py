@@ -82,7 +82,7 @@ def free_port() -> int:
 
 
 def run_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([*CLI, *args], check=False, capture_output=True, text=True, timeout=60)
     if check and result.returncode != 0:
         raise AssertionError(f"fairdraw {' '.join(args)} failed: {result.stderr}")
     return result
