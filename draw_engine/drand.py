@@ -159,7 +159,10 @@ def secret_scalar(secret_key: bytes) -> Scalar:
     """A 32-byte big-endian secret in [1, r); raises `ValueError` otherwise."""
     if len(secret_key) != 32:
         raise ValueError("secret key: expected 32 bytes")
-    scalar = Scalar.from_be_bytes(secret_key)  # refuses values >= r
+    try:
+        scalar = Scalar.from_be_bytes(secret_key)  # refuses values >= r
+    except ValueError as exc:
+        raise ValueError("secret key: not a scalar below the group order r") from exc
     if scalar.is_zero():
         raise ValueError("secret key: zero is not a key")
     return scalar
