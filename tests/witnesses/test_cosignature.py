@@ -45,7 +45,8 @@ def test_real_cosignatures_verify_with_their_timestamp(body: str, sig: dict) -> 
     cosig = parse_cosignature_line(sig["line"])
     assert f"{cosig.key_id:08x}" == sig["key_id_hex"]
     assert format_cosignature_line(cosig) == sig["line"] + "\n"
-    assert cosigned_message(body.encode(), cosig.timestamp) == sig["signed_message_COMPUTED"].encode()
+    message = sig["signed_message_COMPUTED"].encode()
+    assert cosigned_message(body.encode(), cosig.timestamp) == message
 
 
 @pytest.mark.parametrize(("body", "sig"), REAL, ids=[s["name"] for _, s in REAL])

@@ -23,8 +23,9 @@ from witnesses.state import (
 )
 from witnesses.store import MemoryWitnessState
 
-SEQ = load_vectors("tlog/cosignatures.json")["witness_protocol"]["litewitness_add_checkpoint_sequence"]
-EXAMPLE = load_vectors("tlog/cosignatures.json")["witness_protocol"]["c2sp_add_checkpoint_example"]
+PROTOCOL = load_vectors("tlog/cosignatures.json")["witness_protocol"]
+SEQ = PROTOCOL["litewitness_add_checkpoint_sequence"]
+EXAMPLE = PROTOCOL["c2sp_add_checkpoint_example"]
 
 
 def _status(service: WitnessService, body: bytes) -> tuple[int, str]:
