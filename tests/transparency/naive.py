@@ -57,3 +57,14 @@ def _subproof(m: int, leaves: Sequence[bytes], b: bool) -> list[bytes]:
     if m <= k:
         return [*_subproof(m, leaves[:k], b), mth(leaves[k:])]
     return [*_subproof(m - k, leaves[k:], False), mth(leaves[:k])]
+
+
+def path_shape(m: int, n: int) -> list[str]:
+    """Which side each PATH(m, D[n]) hash sits on ("L"/"R"), in proof order: all an
+    RFC 9162 verifier can derive from (m, n)."""
+    if n == 1:
+        return []
+    k = _k(n)
+    if m < k:
+        return [*path_shape(m, k), "R"]
+    return [*path_shape(m - k, n - k), "L"]

@@ -207,7 +207,7 @@ def test_append_leaves_in_batches_matches_one_append() -> None:
 
 
 def test_same_root_with_another_size_is_not_detected_by_inclusion_verification() -> None:
-    """RFC 9162 §2.1.3.2 binds the index path, not the size: the proof of leaf 0 in a
+    """RFC 9162 §2.1.3.2 binds the path shape, not the size: the proof of leaf 0 in a
     size-5 tree also "verifies" against the size-5 root when size 6 is claimed. Callers must
     take size and root together from one signed checkpoint (documented in docs/spec/log.md)."""
     proof = prove_inclusion(0, 5, READER)
@@ -299,6 +299,36 @@ def test_consistency_prove_verify_and_any_change_fails(
     n2 = data.draw(st.integers(m, 300).filter(lambda x: x != n))
     with pytest.raises(ConsistencyProofError):
         verify_consistency(m, n2, proof, root1, tree_root(n2, READER))
+
+
+@settings(max_examples=150, deadline=None)
+@given(inclusion_cases(), st.integers(0, 9))
+def test_inclusion_single_bit_flip_of_index_or_size(case: tuple[int, int], bit: int) -> None:
+    """A flipped index always fails. A flipped size, with the same root, fails exactly when
+    it changes the proof's shape: RFC 9162 verification learns nothing else from the size
+    (e.g. leaf 0 of 5 "verifies" as leaf 0 of 7). Size and root must come from one checkpoint."""
+    m, n = case
+    leaf, root = leaf_hash(LEAVES[m]), tree_root(n, READER)
+    proof = prove_inclusion(m, n, READER)
+    with pytest.raises(InclusionProofError):
+        verify_inclusion(leaf, m ^ (1 << bit), n, proof, root)
+    n2 = n ^ (1 << bit)
+    if n2 > m and naive.path_shape(m, n2) == naive.path_shape(m, n):
+        verify_inclusion(leaf, m, n2, proof, root)
+    else:
+        with pytest.raises(VerificationError):
+            verify_inclusion(leaf, m, n2, proof, root)
+
+
+def test_consistency_size_flip_with_same_roots_is_not_detected() -> None:
+    """The consistency verifier, too, only sees sizes through the proof shape."""
+    proof = prove_consistency(195, 199, READER)
+    root1, root2 = tree_root(195, READER), tree_root(199, READER)
+    verify_consistency(195, 198, proof, root1, root2)
+    with pytest.raises(ConsistencyProofError):
+        verify_consistency(195, 198, proof, root1, tree_root(198, READER))
+    with pytest.raises(ConsistencyProofError):
+        verify_consistency(194, 199, proof, root1, root2)
 
 
 H = b"\x00" * 32
