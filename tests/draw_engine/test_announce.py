@@ -27,7 +27,9 @@ def test_vector_announces_parse(vector: dict[str, Any]) -> None:
 def test_defaults() -> None:
     announce = copy.deepcopy(KNOWN[4]["announce"])  # no teams
     spec = parse_announce(announce)
-    assert spec.teams is None and spec.inspectors is None and spec.recusals == frozenset()
+    assert spec.teams is None
+    assert spec.inspectors is None
+    assert spec.recusals == frozenset()
     announce = copy.deepcopy(BASE)
     announce["teams"] = {}
     spec = parse_announce(announce)
