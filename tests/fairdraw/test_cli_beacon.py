@@ -21,6 +21,12 @@ QUICKNET = load_vectors("drand/quicknet.json")["rounds"]
 MAINNET = load_vectors("drand/mainnet.json")["rounds"]
 
 
+@pytest.fixture(scope="module")
+def registered() -> None:
+    if not any(group.name == "beacon" for group in app.registered_groups):
+        _register()
+
+
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*CLI, "beacon", "verify", *args], capture_output=True, text=True, timeout=60, check=False
@@ -66,8 +72,9 @@ def test_mainnet_round_prints_randomness() -> None:
         (["--round", "1", "--signature", "ab"], 2, "exactly one of"),
     ],
 )  # fmt: skip
-def test_refusals_exit_non_zero_and_say_why(args: list[str], code: int, reason: str) -> None:
-    _register()
+def test_refusals_exit_non_zero_and_say_why(
+    registered: None, args: list[str], code: int, reason: str
+) -> None:
     result = CliRunner().invoke(app, ["beacon", "verify", *args])
     assert result.exit_code == code, result.stderr
     assert result.stdout == ""
