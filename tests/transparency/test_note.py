@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -407,3 +408,14 @@ def test_base64_canonical_only(data: bytes) -> None:
             decode_base64(twin, "x")
     with pytest.raises(FormatError):
         decode_base64(text.rstrip("=") if "=" in text else text + "=", "x")
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.binary(max_size=300), TEXTS.map(lambda t: t + b"\n" + LINE)))
+def test_parsers_raise_only_format_errors(data: bytes) -> None:
+    """Arbitrary bytes: parse_note either succeeds or raises FormatError, nothing else."""
+    from transparency.checkpoint import parse_checkpoint
+
+    for parse in (parse_note, parse_checkpoint):
+        with contextlib.suppress(FormatError):
+            parse(data)
