@@ -161,7 +161,7 @@ class Collector:
                 self.policy.check(cosigned)
             except PolicyNotMetError as e:
                 for name, why in e.reasons.items():
-                    reasons.setdefault(name, why)
+                    reasons.setdefault(self.policy.witness(name).key.name, why)
                 raise CollectionError(
                     f"witness policy not met for tree size {tree_size}", reasons=reasons
                 ) from e

@@ -120,19 +120,21 @@ def init_witness_dir(directory: Path, name: str, logs: Sequence[tuple[str, str]]
     return vkey
 
 
-def start_witness(directory: Path, *extra: str) -> WitnessProcess:
+def spawn_witness(directory: Path, *extra: str) -> WitnessProcess:
     port = free_port()
-    env = dict(os.environ)
     proc = subprocess.Popen(
         [*CLI, "witness", "serve", "--dir", str(directory), "--port", str(port), *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ),
     )
-    w = WitnessProcess(directory, port, proc)
+    return WitnessProcess(directory, port, proc)
+
+
+def wait_ready(w: WitnessProcess) -> WitnessProcess:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            raise RuntimeError(f"witness exited with {proc.returncode}: {err}")
+        if w.process.poll() is not None:
+            err = w.process.stderr.read().decode() if w.process.stderr else ""
+            raise RuntimeError(f"witness exited with {w.process.returncode}: {err}")
         try:
             if requests.get(f"{w.url}/healthz", timeout=0.5).status_code == 200:
                 return w
@@ -140,6 +142,10 @@ def start_witness(directory: Path, *extra: str) -> WitnessProcess:
             time.sleep(0.05)
     w.stop()
     raise RuntimeError("witness did not start in 30 s")
+
+
+def start_witness(directory: Path, *extra: str) -> WitnessProcess:
+    return wait_ready(spawn_witness(directory, *extra))
 
 
 def add_checkpoint(url: str, old: int, proof: Sequence[bytes], note: bytes) -> requests.Response:
