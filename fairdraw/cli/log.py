@@ -191,7 +191,7 @@ def export(
 
 
 def _vkeys(values: Sequence[str]) -> list[str]:
-    keys = []
+    keys: list[str] = []
     for v in values:
         text = Path(v).read_text(encoding="utf-8") if os.path.isfile(v) else v
         keys.extend(line.strip() for line in text.splitlines() if line.strip())
