@@ -36,6 +36,7 @@ from transparency.note import Note, parse_note, parse_verifier_key
 from witnesses.cosignature import (
     Cosignature,
     CosignerKey,
+    cosigner_key_from_ed25519_vkey,
     parse_cosigner_key,
     timestamp_from_signature,
 )
@@ -258,11 +259,15 @@ def format_policy(policy: Policy) -> str:
 
 
 def policy_from_json(obj: Mapping[str, Any]) -> Policy:
-    """Load the JSON shape of docs/spec/witness.md §5 (also used by the portal's trust.json):
+    """Load a policy from JSON: the `witness_policy` object of the portal's trust.json
+    (docs/spec/portal-js.md) or the same with `logs` (docs/spec/witness.md §5):
 
-    {"logs": [{"vkey", "url"?}], "witnesses": [{"name", "vkey", "url"?}],
-     "groups": [{"name", "threshold": k|"all"|"any", "members": [...]}], "quorum": name}
-    """
+    {"logs"?: [{"vkey", "url"?}], "witnesses": [{"name", "vkey", "url"?}],
+     "groups": [{"name", "k": k | "threshold": k|"all"|"any", "members": [...]}],
+     "quorum": name}
+
+    As in portal-js, a witness vkey of type 0x01 is converted to the cosignature/v1
+    key of the same Ed25519 key (Armored Witnesses publish theirs that way)."""
     if not isinstance(obj, Mapping):
         raise PolicyFormatError("policy JSON must be an object")
     unknown = set(obj) - {"logs", "witnesses", "groups", "quorum"}
@@ -284,35 +289,59 @@ def policy_from_json(obj: Mapping[str, Any]) -> Policy:
         return value
 
     logs = [
-        PolicyLog(_log_vkey(text(i, "vkey", f"logs[{n}]"), f"logs[{n}]"),
-                  text(i, "url", f"logs[{n}]", True))
+        PolicyLog(
+            _log_vkey(text(i, "vkey", f"logs[{n}]"), f"logs[{n}]"),
+            text(i, "url", f"logs[{n}]", True),
+        )
         for n, i in enumerate(items("logs"))
     ]
     witnesses = [
         PolicyWitness(
             text(i, "name", f"witnesses[{n}]"),
-            _witness_key(text(i, "vkey", f"witnesses[{n}]"), f"witnesses[{n}]"),
+            _json_witness_key(text(i, "vkey", f"witnesses[{n}]"), f"witnesses[{n}]"),
             text(i, "url", f"witnesses[{n}]", True),
         )
         for n, i in enumerate(items("witnesses"))
     ]
     groups = []
     for n, g in enumerate(items("groups")):
+        where = f"groups[{n}]"
         members = g.get("members")
         if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-            raise PolicyFormatError(f"groups[{n}]: 'members' must be a list of names")
-        threshold = g.get("threshold")
+            raise PolicyFormatError(f"{where}: 'members' must be a list of names")
+        if ("k" in g) == ("threshold" in g):
+            raise PolicyFormatError(f"{where}: give exactly one of 'k' and 'threshold'")
+        threshold = g["k"] if "k" in g else g["threshold"]
         if not isinstance(threshold, str | int) or isinstance(threshold, bool):
-            raise PolicyFormatError(f"groups[{n}]: 'threshold' must be k, 'all' or 'any'")
-        groups.append(PolicyGroup(
-            text(g, "name", f"groups[{n}]"),
-            _threshold(threshold, len(members), f"groups[{n}]"),
-            tuple(members),
-        ))
+            raise PolicyFormatError(f"{where}: threshold must be k, 'all' or 'any'")
+        name = text(g, "name", where)
+        groups.append(PolicyGroup(name, _threshold(threshold, len(members), where), tuple(members)))
     quorum = obj.get("quorum")
     if not isinstance(quorum, str):
         raise PolicyFormatError("policy JSON needs a 'quorum' name")
     return Policy(tuple(logs), tuple(witnesses), tuple(groups), quorum)
+
+
+def _json_witness_key(vkey: str, where: str) -> CosignerKey:
+    try:
+        if parse_verifier_key(vkey).sig_type == 0x01:
+            return cosigner_key_from_ed25519_vkey(vkey)
+    except (FormatError, CosignatureFormatError) as e:
+        raise PolicyFormatError(f"{where}: {e}") from e
+    return _witness_key(vkey, where)
+
+
+def policy_from_trust_json(trust: Mapping[str, Any]) -> Policy:
+    """The policy of a portal trust.json: `witness_policy`, with the log key(s) of `log`
+    (`vkey` or `vkeys`) as the policy's logs."""
+    wp = trust.get("witness_policy")
+    log = trust.get("log")
+    if not isinstance(wp, Mapping) or not isinstance(log, Mapping):
+        raise PolicyFormatError("trust.json needs 'log' and 'witness_policy' objects")
+    vkeys = log.get("vkeys", [log.get("vkey")])
+    if not isinstance(vkeys, list) or not all(isinstance(v, str) for v in vkeys):
+        raise PolicyFormatError("trust.json 'log' needs 'vkey' or a 'vkeys' list")
+    return policy_from_json({**wp, "logs": [{"vkey": v} for v in vkeys]})
 
 
 def policy_to_json(policy: Policy) -> dict[str, Any]:
@@ -325,7 +354,7 @@ def policy_to_json(policy: Policy) -> dict[str, Any]:
             {"name": w.name, "vkey": w.key.vkey, **opt(w.url)} for w in policy.witnesses
         ],
         "groups": [
-            {"name": g.name, "threshold": g.threshold, "members": list(g.members)}
+            {"name": g.name, "k": g.threshold, "members": list(g.members)}
             for g in policy.groups
         ],
         "quorum": policy.quorum,

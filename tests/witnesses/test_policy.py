@@ -17,6 +17,7 @@ from witnesses.policy import (
     format_policy,
     parse_policy,
     policy_from_json,
+    policy_from_trust_json,
     policy_to_json,
 )
 
@@ -110,8 +111,42 @@ def test_json_and_text_round_trip() -> None:
     assert parse_policy(format_policy(policy)) == policy
     obj = policy_to_json(policy)
     assert policy_from_json(json.loads(json.dumps(obj))) == policy
+    assert obj["groups"][0]["k"] == 2  # the portal-js trust.json shape
+    del obj["groups"][0]["k"]
     obj["groups"][0]["threshold"] = "all"
     assert policy_from_json(obj).groups[0].threshold == 3
+
+
+def test_portal_trust_json_shape_with_type_01_witness_keys() -> None:
+    """docs/spec/portal-js.md: witness vkeys of type 0x01 convert to their 0x04 key."""
+    aw = load_vectors("tlog/cosignatures.json")["cosigned_checkpoints"][0]
+    sigs = [s for s in aw["signatures"] if "timestamp" in s]
+    log = MemoryLog("example.com/trust")
+    trust = {
+        "log": {"origin": log.origin, "vkey": log.vkey},
+        "witness_policy": {
+            "witnesses": [{"name": f"aw{i}", "vkey": s["witness_vkey_published"]}
+                          for i, s in enumerate(sigs)],
+            "groups": [{"name": "q", "k": 2, "members": ["aw0", "aw1"]}],
+            "quorum": "q",
+        },
+        "margin_seconds": 60,
+    }
+    policy = policy_from_trust_json(trust)
+    assert [w.key.vkey for w in policy.witnesses] == [
+        s["cosignature_v1_vkey_COMPUTED"] for s in sigs
+    ]
+    assert policy.logs[0].vkey == log.vkey
+    # the Armored Witness cosignatures on the Pixel checkpoint count (no log line here)
+    no_log = policy_from_json(trust["witness_policy"])
+    result = no_log.check(aw["note"].encode())
+    assert {(c.witness, c.timestamp) for c in result.counted} == {
+        (f"aw{i}", s["timestamp"]) for i, s in enumerate(sigs)
+    }
+    bad = {**trust["witness_policy"], "groups": [{"name": "q", "k": 2, "threshold": 2,
+                                                  "members": ["aw0", "aw1"]}]}
+    with pytest.raises(PolicyFormatError, match="exactly one of"):
+        policy_from_json(bad)
 
 
 @pytest.mark.parametrize(
