@@ -73,17 +73,16 @@ def _race(directory: Path, database_url: str | None) -> None:
         w.stop()
 
 
-@pytest.mark.slow
 def test_race_sqlite(tmp_path: Path) -> None:
     _race(tmp_path, None)
 
 
-@pytest.mark.slow
 @pytest.mark.postgres
 def test_race_postgres(tmp_path: Path, postgres_schema_url: str) -> None:
     _race(tmp_path, postgres_schema_url)
 
 
+@pytest.mark.slow
 def test_restart_keeps_state_and_lost_database_is_refused(tmp_path: Path) -> None:
     log = MemoryLog("example.com/durable")
     vkey = init_witness(tmp_path, "witness.example/durable").verifier_key
