@@ -1,1 +1,1 @@
-"""fairdraw draw engine: registries, snapshots, beacons, the draw-v1 algorithm and the draw lifecycle."""
+"""fairdraw draw engine: registries, snapshots, beacons, draw-v1 and the draw lifecycle."""

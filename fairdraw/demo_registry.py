@@ -80,8 +80,10 @@ def generate_units(seed: int = 2026, active: int = ACTIVE_UNITS,
     units: list[dict[str, Any]] = []
     for i in range(active + defunct):
         brigade = _pick_weighted(rng, BRIGADE_WEIGHTS)
-        industry, industry_zh = INDUSTRIES[min(int(rng.paretovariate(1.2)) - 1, 29)
-                                           if rng.random() < 0.5 else rng.randrange(30)]
+        # Half the units come from a few common industries, half spread evenly.
+        skewed = rng.random() < 0.5
+        pick = min(int(rng.paretovariate(1.2)) - 1, 29) if skewed else rng.randrange(30)
+        industry, industry_zh = INDUSTRIES[pick]
         size = SIZE_CLASSES[min(7, int(rng.expovariate(0.6)))]
         big = SIZE_CLASSES.index(size) >= 4
         crowded = industry in CROWDED
@@ -109,7 +111,9 @@ def generate_units(seed: int = 2026, active: int = ACTIVE_UNITS,
             "key_unit": key,
             "crowded_place": crowded,
             "tags": sorted(tags),
-            "address": f"来宾市{brigade_names[brigade]}{rng.choice(STREETS)}{rng.randint(1, 999)}号",
+            "address": (
+                f"来宾市{brigade_names[brigade]}{rng.choice(STREETS)}{rng.randint(1, 999)}号"
+            ),
             "phone": f"1{rng.randint(30, 99)}{rng.randint(0, 99_999_999):08d}",
         })
     rng.shuffle(units)  # registries arrive unsorted; snapshots sort by id

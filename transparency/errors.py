@@ -21,7 +21,9 @@ class VerificationError(TransparencyError):
 
 
 class ProofArgumentError(VerificationError, ValueError):
-    """A proof was asked to verify impossible arguments (negative size, index >= size, bad hash length)."""
+    """A proof was asked to verify impossible arguments.
+
+    Negative sizes, index >= size, a hash of the wrong length."""
 
 
 class InclusionProofError(VerificationError):
@@ -69,7 +71,10 @@ class ConsistencyProofError(VerificationError):
             if self.computed is not None
             else "nothing"
         )
-        return f"{self.args[0]} (sizes {self.size1} -> {self.size2}: expected {exp}, computed {comp})"
+        return (
+            f"{self.args[0]} (sizes {self.size1} -> {self.size2}: "
+            f"expected {exp}, computed {comp})"
+        )
 
 
 class SignatureError(VerificationError):

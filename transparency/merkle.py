@@ -279,7 +279,7 @@ def prove_consistency(size1: int, size2: int, reader: NodeReader) -> list[bytes]
     _check_size("size2", size2)
     if size1 > size2:
         raise ProofArgumentError(f"size1 {size1} is larger than size2 {size2}")
-    if size1 == 0 or size1 == size2:
+    if size1 in (0, size2):
         return []
     return _read_ranges(consistency_ranges(size1, size2), reader)
 

@@ -45,8 +45,10 @@ def test_uncovered_year_is_refused_not_guessed(cal):
     [
         ({"version": 1}, "'years'"),
         ({"version": 1, "years": {"26": {}}}, "four-digit"),
-        ({"version": 1, "years": {"2026": {"holidays": [["2026-13-01", "2026-13-02"]]}}}, "not a valid date"),
-        ({"version": 1, "years": {"2026": {"holidays": [["2026-05-05", "2026-05-01"]]}}}, "not inside"),
+        ({"version": 1, "years": {"2026": {"holidays": [["2026-13-01", "2026-13-02"]]}}},
+         "not a valid date"),
+        ({"version": 1, "years": {"2026": {"holidays": [["2026-05-05", "2026-05-01"]]}}},
+         "not inside"),
         ({"version": 1, "years": {"2026": {"working_weekends": ["2026-11-30"]}}}, "is a weekday"),
         ({"version": "1", "years": {}}, "version"),
     ],
