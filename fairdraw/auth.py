@@ -1,0 +1,238 @@
+"""Operator tokens, role checks and the audit trail of every write (DESIGN §8; issue 6 item 2).
+
+- A token is `fdt_` + 32 random bytes (url-safe base64), shown ONCE when created
+  (`fairdraw token create --role admin|operator`). Only its SHA-256 is stored
+  (`fairdraw_tokens.token_sha256`): the token has 256 bits of entropy, so a fast
+  hash is enough and lookups stay one indexed query.
+- A request authenticates with `Authorization: Bearer <token>`. Roles are
+  ordered: `admin` may do everything `operator` may.
+- `Auth.require_role(role)` is the FastAPI dependency factory handed to every
+  operator router: a missing or malformed header is 401, an unknown or revoked
+  token 401, a token of too weak a role 403. Public reads use none.
+- `AuditMiddleware` writes one `fairdraw_audit` row for every request with a
+  write method (POST, PUT, PATCH, DELETE) to an operator path, whatever its
+  outcome: who (token id, name, role, or nothing when refused), what (method,
+  path, status), when.
+
+Tables are created by `fairdraw.migrations` (version table
+`alembic_version_fairdraw`). Left out: token expiry, per-draw scopes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import HTTPException, Request
+from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+ROLES = ("operator", "admin")
+"""Weakest first: a role may do what any role before it may."""
+TOKEN_PREFIX = "fdt_"  # noqa: S105 (a prefix, not a secret)
+_TOKEN = re.compile(r"fdt_[A-Za-z0-9_-]{43}")
+_NAME = re.compile(r"[A-Za-z0-9._:@-]{1,64}")
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+metadata = sa.MetaData()
+tokens_table = sa.Table(
+    "fairdraw_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+audit_table = sa.Table(
+    "fairdraw_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("token_id", sa.Integer, nullable=True),
+    sa.Column("actor", sa.String(64), nullable=True),
+    sa.Column("role", sa.String(16), nullable=True),
+    sa.Column("method", sa.String(8), nullable=False),
+    sa.Column("path", sa.String(512), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("detail", sa.Text, nullable=True),
+)
+
+
+class AuthError(ValueError):
+    """A token operation was refused (bad role or name); the message says why."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who made an authenticated request."""
+
+    token_id: int
+    name: str
+    role: str
+
+    def may(self, role: str) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AuthError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    return role
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(401, detail=message, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Auth:
+    """Token store and the role-checking dependency, over the service database."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.engine = engine
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    # -- tokens ------------------------------------------------------------------
+
+    def create_token(self, role: str, name: str = "operator") -> tuple[int, str]:
+        """Create a token; returns (id, token). The token is not stored, only its hash."""
+        check_role(role)
+        if _NAME.fullmatch(name) is None:
+            raise AuthError(f"token name must match {_NAME.pattern}, got {name!r}")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                tokens_table.insert()
+                .values(name=name, role=role, token_sha256=hash_token(token),
+                        created_at=self._clock())
+                .returning(tokens_table.c.id)
+            ).scalar_one()
+        return int(row), token
+
+    def revoke_token(self, token_id: int) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                tokens_table.update()
+                .where(tokens_table.c.id == token_id, tokens_table.c.revoked_at.is_(None))
+                .values(revoked_at=self._clock())
+            ).rowcount
+        if done != 1:
+            raise AuthError(f"no active token with id {token_id}")
+
+    def list_tokens(self) -> list[dict[str, Any]]:
+        t = tokens_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.c.id, t.c.name, t.c.role, t.c.created_at, t.c.revoked_at)
+                .order_by(t.c.id)
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
+    def authenticate(self, header: str | None) -> Principal:
+        """The principal for an `Authorization` header value; HTTPException 401 otherwise."""
+        if not header:
+            raise _unauthorized("missing Authorization header (expected 'Bearer <token>')")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise _unauthorized("Authorization header must be 'Bearer <token>'")
+        token = token.strip()
+        if _TOKEN.fullmatch(token) is None:
+            raise _unauthorized("malformed token")
+        digest = hash_token(token)
+        t = tokens_table
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.c.id, t.c.name, t.c.role, t.c.token_sha256)
+                .where(t.c.token_sha256 == digest, t.c.revoked_at.is_(None))
+            ).first()
+        if row is None or not hmac.compare_digest(row.token_sha256, digest):
+            raise _unauthorized("unknown or revoked token")
+        return Principal(int(row.id), row.name, row.role)
+
+    def require_role(self, role: str) -> Callable[[Request], Principal]:
+        """A FastAPI dependency admitting tokens of `role` or stronger (401/403 otherwise)."""
+        check_role(role)
+
+        def dependency(request: Request) -> Principal:
+            principal = self.authenticate(request.headers.get("authorization"))
+            request.state.principal = principal
+            if not principal.may(role):
+                raise HTTPException(
+                    403, detail=f"this action needs role {role!r}; the token has {principal.role!r}"
+                )
+            return principal
+
+        return dependency
+
+    # -- audit -------------------------------------------------------------------
+
+    def record(self, *, principal: Principal | None, method: str, path: str, status: int,
+               detail: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                audit_table.insert().values(
+                    at=self._clock(),
+                    token_id=principal.token_id if principal else None,
+                    actor=principal.name if principal else None,
+                    role=principal.role if principal else None,
+                    method=method,
+                    path=path[:512],
+                    status=status,
+                    detail=detail,
+                )
+            )
+
+    def audit_trail(self, limit: int = 1000) -> list[dict[str, Any]]:
+        a = audit_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(a).order_by(a.c.id.desc()).limit(limit)).all()
+        return [dict(r._mapping) for r in rows]
+
+
+class AuditMiddleware:
+    """Records every write request (method in WRITE_METHODS) with its final status."""
+
+    def __init__(self, app: ASGIApp, auth: Auth) -> None:
+        self.app = app
+        self.auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            state = scope.get("state") or {}
+            principal = state.get("principal") if isinstance(state, dict) else None
+            query = scope.get("query_string", b"").decode("latin-1")
+            path = scope["path"] + (f"?{query}" if query else "")
+            from starlette.concurrency import run_in_threadpool
+
+            await run_in_threadpool(
+                self.auth.record,
+                principal=principal if isinstance(principal, Principal) else None,
+                method=scope["method"],
+                path=path,
+                status=status,
+            )

@@ -1,0 +1,165 @@
+"""`fairdraw serve`, `fairdraw token …`, `fairdraw db upgrade`, `fairdraw notices`.
+
+All read the service settings (environment `FAIRDRAW_*`, or `--config FILE`,
+TOML or JSON; see fairdraw.settings).
+
+- `fairdraw serve [--host H] [--port P]` runs the service app (fairdraw.app) under
+  uvicorn, after bringing the database schema up to date.
+- `fairdraw token create --role admin|operator [--name N]` prints a new operator
+  token ONCE on stdout (only its hash is stored); `token list`, `token revoke ID`.
+- `fairdraw db upgrade` runs every package's migrations (fairdraw.db).
+- `fairdraw notices --date YYYY-MM-DD --out FILE.csv` writes the units to notify
+  on that date (for an SMS/WeChat gateway), see fairdraw.notices.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="Settings file (TOML or JSON).")
+]
+token_app = typer.Typer(help="Operator tokens (stored hashed).", no_args_is_help=True)
+db_app = typer.Typer(help="The service database.", no_args_is_help=True)
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    sys.stderr.write(f"error: {message}\n")
+    return typer.Exit(code)
+
+
+def _settings(config: Path | None):  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    from fairdraw.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(config)
+    except (SettingsError, ValidationError) as e:
+        raise _fail(f"bad settings: {e}", 2) from e
+
+
+def serve(
+    config: ConfigOpt = None,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="uvicorn worker threads")] = 1,
+) -> None:
+    """Serve the log read API, the operator API, the portal, /healthz and /metrics."""
+    import uvicorn
+
+    from fairdraw.app import create_app, open_runtime
+
+    settings = _settings(config)
+    try:
+        runtime = open_runtime(settings)
+    except Exception as e:
+        raise _fail(f"cannot open the service: {e}") from e
+    app = create_app(settings, runtime=runtime)
+    sys.stderr.write(f"fairdraw serving on http://{host}:{port}/ (database "
+                     f"{runtime.engine.dialect.name})\n")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                    limit_concurrency=4096, backlog=4096)
+    finally:
+        runtime.close()
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option("--role", help="admin or operator")],
+    name: Annotated[str, typer.Option("--name", help="Who holds it (for the audit trail).")] = (
+        "operator"
+    ),
+    config: ConfigOpt = None,
+) -> None:
+    """Create a token and print it once; only its SHA-256 is stored."""
+    from fairdraw.app import open_runtime
+    from fairdraw.auth import AuthError
+
+    rt = open_runtime(_settings(config))
+    try:
+        token_id, token = rt.auth.create_token(role, name)
+    except AuthError as e:
+        raise _fail(str(e), 2) from e
+    finally:
+        rt.close()
+    sys.stderr.write(f"token {token_id} ({role}, {name}); shown once, store it now:\n")
+    typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(config: ConfigOpt = None) -> None:
+    """List tokens (ids, names, roles; never the tokens)."""
+    from fairdraw.app import open_runtime
+
+    rt = open_runtime(_settings(config))
+    try:
+        for t in rt.auth.list_tokens():
+            state = "revoked" if t["revoked_at"] else "active"
+            typer.echo(f"{t['id']}\t{t['role']}\t{t['name']}\t{state}")
+    finally:
+        rt.close()
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int, config: ConfigOpt = None) -> None:
+    """Revoke a token by id."""
+    from fairdraw.app import open_runtime
+    from fairdraw.auth import AuthError
+
+    rt = open_runtime(_settings(config))
+    try:
+        rt.auth.revoke_token(token_id)
+    except AuthError as e:
+        raise _fail(str(e)) from e
+    finally:
+        rt.close()
+    typer.echo(f"token {token_id} revoked")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOpt = None) -> None:
+    """Run every package's Alembic migrations, in order."""
+    from fairdraw.db import upgrade_all
+
+    settings = _settings(config)
+    try:
+        done = upgrade_all(settings.database_url)
+    except Exception as e:
+        raise _fail(f"migration failed: {e}") from e
+    typer.echo(f"database up to date: {', '.join(done)}")
+
+
+def notices(
+    date: Annotated[str, typer.Option("--date", help="Notice date YYYY-MM-DD.")],
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write ('-' for stdout).")],
+    config: ConfigOpt = None,
+) -> None:
+    """Export the units to notify on DATE (one working day before their inspection)."""
+    from fairdraw.app import open_runtime
+    from fairdraw.notices import NoticeError, notices_csv
+
+    rt = open_runtime(_settings(config))
+    try:
+        data, count = notices_csv(rt, date)
+    except NoticeError as e:
+        raise _fail(str(e), 2) from e
+    finally:
+        rt.close()
+    if str(out) == "-":
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        out.write_bytes(data)
+    sys.stderr.write(f"{count} notice(s) for {date}\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(token_app, name="token")
+    app.add_typer(db_app, name="db")
+    app.command("notices")(notices)

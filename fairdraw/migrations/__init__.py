@@ -1,0 +1,27 @@
+"""Alembic migrations of the composition root's tables (operator tokens, audit trail).
+
+Version table `alembic_version_fairdraw`, distinct from the log's, the
+witnesses' and the draw engine's, so all histories live in one database.
+`fairdraw.db.upgrade_all(url)` runs every package's migrations in order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+VERSION_TABLE = "alembic_version_fairdraw"
+_HERE = Path(__file__).resolve().parent
+
+
+def upgrade_engine(engine: Engine, revision: str = "head") -> None:
+    """Bring the token and audit tables behind `engine` up to `revision`."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_HERE))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", str(_HERE / "versions"))
+    cfg.attributes["engine"] = engine
+    command.upgrade(cfg, revision)
