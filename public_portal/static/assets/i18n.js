@@ -1,0 +1,165 @@
+/**
+ * Chinese (default) / English texts of the portal (docs/spec/portal.md §i18n).
+ * Elements carry data-i18n="<key>"; applyLanguage() swaps their text. The
+ * choice is kept in localStorage under "fairdraw.lang".
+ */
+const STORAGE_KEY = 'fairdraw.lang';
+
+export const TEXTS = {
+  'nav.brand': ['双随机抽查公示', 'Random inspection draws'],
+  'nav.draws': ['抽取列表', 'Draws'],
+  'nav.log': ['透明日志', 'Transparency log'],
+  'nav.offline': ['离线验证', 'Offline check'],
+  'footer.text': ['本页面的所有检查都在您的浏览器中完成；唯一需要信任的是 trust.json 中的公钥。',
+    'Every check on this page runs in your browser; the only thing to trust is the keys in trust.json.'],
+  'index.title': ['双随机、一公开：抽查公示', 'Double-random, one-public: inspection draws'],
+  'index.lead': ['每一次抽取都可以在您的浏览器中独立复核：点击一次抽取，页面会重新计算并检查所有签名和证明。',
+    'Every draw can be checked independently in your browser: open a draw and the page recomputes it and checks every signature and proof.'],
+  'index.logsize': ['日志条目数', 'Log entries'],
+  'index.empty': ['还没有抽取。', 'No draws yet.'],
+  'col.draw': ['抽取编号', 'Draw'], 'col.title': ['名称', 'Title'], 'col.kind': ['类型', 'Kind'],
+  'col.status': ['状态', 'Status'], 'col.round': ['信标轮次', 'Beacon round'], 'col.roundtime': ['信标时间 (UTC)', 'Beacon time (UTC)'],
+  'col.authority': ['发布机关', 'Authority'], 'col.unit': ['单位', 'Unit'], 'col.date': ['日期', 'Date'],
+  'col.outcome': ['结果', 'Result'], 'col.note': ['说明', 'Note'], 'col.witness': ['见证方', 'Witness'],
+  'col.key': ['公钥', 'Key'], 'col.cosigned': ['最近一次联署', 'Last co-signature'],
+  'col.rank': ['名次', 'Rank'], 'col.name': ['单位名称', 'Name'], 'col.brigade': ['大队', 'Brigade'],
+  'col.ticket': ['抽签值', 'Ticket'], 'col.team': ['检查组', 'Team'],
+  'status.announced': ['已公告', 'announced'], 'status.drawn': ['已抽取', 'drawn'],
+  'status.cancelled': ['已取消', 'cancelled'], 'status.superseded': ['已被替代', 'superseded'],
+  'kind.routine': ['日常抽查', 'routine'], 'kind.special': ['专项抽查', 'special'], 'kind.return_visit': ['回访抽查', 'return visit'],
+  'local.banner': ['本地开发信标，不是公共随机数', 'local development beacon — not public randomness'],
+  'local.short': ['本地信标', 'local beacon'],
+  'verdict.pending': ['正在验证……', 'Verifying…'],
+  'verdict.pass': ['验证通过：这次抽取公平、完整、未被改动', 'Verified: this draw is fair, complete and unaltered'],
+  'verdict.fail': ['验证失败', 'Verification failed'],
+  'verdict.waiting': ['尚无法完成验证', 'Cannot be fully verified yet'],
+  'verdict.failed-check': ['未通过的检查', 'failed check'],
+  'progress.download': ['正在下载数据', 'Downloading data'],
+  'progress.verify': ['正在检查签名和证明', 'Checking signatures and proofs'],
+  'progress.recompute': ['正在重新计算抽取', 'Recomputing the draw'],
+  'checks.title': ['验证清单', 'Checklist'], 'checks.backend': ['密码学实现', 'Crypto backend'],
+  'result.title': ['抽中的单位', 'Selected units'], 'result.filter': ['按大队筛选', 'Filter by brigade'],
+  'result.all': ['全部大队', 'All brigades'], 'result.csv': ['下载 CSV', 'Download CSV'],
+  'result.bundle': ['下载离线验证包', 'Download offline bundle'],
+  'result.stratum': ['分层', 'Stratum'], 'result.reserve': ['备选单位（按顺序递补）', 'Reserve units (in order)'],
+  'result.none': ['无', 'none'], 'result.unfilled': ['空缺', 'unfilled'],
+  'result.nk': ['池中 {n} 家，抽取 {k} 家', '{n} in the pool, {k} drawn'],
+  'lookup.title': ['我的单位在抽取池中吗？', 'Was my unit in the pool?'], 'lookup.go': ['查询', 'Look up'],
+  'lookup.not-found': ['快照中没有这个单位编号。', 'This unit id is not in the snapshot.'],
+  'lookup.inactive': ['该单位状态为“{s}”，不参加抽取。', 'The unit is “{s}” and does not take part.'],
+  'lookup.excluded': ['该单位被公告排除：{r}', 'The announce excludes this unit: {r}'],
+  'lookup.unmatched': ['该单位不属于任何分层，只计数不抽取。', 'The unit matches no stratum: counted, not drawn.'],
+  'lookup.in-pool': ['在抽取池中：分层 {stratum}，抽签值 {ticket}；分界抽签值 {cutoff}（抽签值不大于分界值的单位被抽中）。',
+    'In the pool: stratum {stratum}, ticket {ticket}; cut-off ticket {cutoff} (units whose ticket is at most the cut-off are selected).'],
+  'lookup.selected': ['已被抽中，名次 {rank}。', 'Selected, rank {rank}.'],
+  'lookup.reserve': ['未被抽中，是第 {r} 位备选。', 'Not selected; reserve number {r}.'],
+  'lookup.not-selected': ['未被抽中。', 'Not selected.'],
+  'lookup.unpublished': ['单位名单尚未公布（检查结束后公布）。', 'The unit list is not published yet (after the inspections).'],
+  'lookup.unavailable': ['这次抽取还没有结果。', 'This draw has no result yet.'],
+  'outcomes.title': ['检查结果公示', 'Inspection outcomes'],
+  'outcome.compliant': ['合格', 'compliant'], 'outcome.rectification_ordered': ['责令整改', 'rectification ordered'],
+  'outcome.penalised': ['处罚', 'penalised'], 'outcome.not_inspected': ['未检查', 'not inspected'],
+  'log.title': ['透明日志', 'Transparency log'], 'log.origin': ['日志名称', 'Origin'], 'log.size': ['条目数', 'Tree size'],
+  'log.root': ['根哈希', 'Root hash'], 'log.key': ['日志公钥', 'Log key'], 'log.witnesses': ['见证方', 'Witnesses'],
+  'log.policy': ['联署规则', 'Co-signing policy'], 'log.checkpoints': ['已发布的检查点', 'Published checkpoints'],
+  'log.notcosigned': ['最新检查点上没有联署', 'no co-signature on the latest checkpoint'],
+  'offline.title': ['离线验证', 'Offline check'],
+  'offline.lead': ['把离线验证包（.json 文件）拖到下面，或选择文件。验证完全在本机进行，不联网。',
+    'Drop an offline bundle (.json file) below or choose it. Verification runs entirely on this computer.'],
+  'offline.drop': ['拖放验证包到这里', 'Drop the bundle here'],
+  'offline.keys': ['包内 trust.json 的日志公钥（请与官方公布的公钥核对）', 'Log key in the bundle’s trust.json (compare it with the published key)'],
+  'offline.bad': ['这不是一个有效的离线验证包：', 'This is not a valid offline bundle: '],
+};
+
+/** Check names -> [label zh, label en, pass zh, pass en, fail zh, fail en]. */
+export const CHECK_TEXTS = {
+  'checkpoint-signature': ['日志检查点签名', 'Log checkpoint signature',
+    '日志的最新状态由日志公钥签署。', 'The log’s latest state is signed by the log key.',
+    '日志检查点的签名不对：这份数据不是日志方签发的。', 'The checkpoint signature is wrong: these data were not signed by the log.'],
+  'witness-cosignatures': ['见证方联署', 'Witness co-signatures',
+    '足够多的独立见证方联署了同一日志状态。', 'Enough independent witnesses co-signed the same log state.',
+    '见证方联署不足或无效：无法排除日志被分叉。', 'Witness co-signatures are missing or invalid: a forked log cannot be ruled out.'],
+  'announce-inclusion': ['抽取公告在日志中', 'Announcement is in the log',
+    '抽取公告（规则、名单根哈希、信标轮次）确实记录在日志中。', 'The announcement (rules, list roots, beacon round) is recorded in the log.',
+    '抽取公告与日志不符：公告可能被改动。', 'The announcement does not match the log: it may have been altered.'],
+  'result-inclusion': ['抽取结果在日志中', 'Result is in the log',
+    '抽取结果确实记录在日志中。', 'The result is recorded in the log.',
+    '抽取结果与日志不符：结果可能被改动。', 'The result does not match the log: it may have been altered.'],
+  'single-result': ['只有一个结果', 'Only one result',
+    '这次抽取只有一个结果，没有重抽。', 'This draw has exactly one result: nothing was re-drawn.',
+    '这次抽取有多个结果，或结果缺失。', 'This draw has several results, or none.'],
+  'snapshot-roots': ['单位和人员名单', 'Unit and inspector lists',
+    '公布的名单与公告时固定的根哈希一致。', 'The published lists match the roots fixed in the announcement.',
+    '公布的名单与公告时固定的不一致：名单被改动过。', 'The published lists differ from those fixed in the announcement: they were altered.'],
+  'beacon-signature': ['随机信标签名', 'Beacon signature',
+    '随机数来自预先指定的信标轮次，签名有效。', 'The randomness comes from the pre-announced beacon round and its signature is valid.',
+    '随机信标的签名或轮次不对：随机数不可信。', 'The beacon signature or round is wrong: the randomness cannot be trusted.'],
+  'commitment-timing': ['先公告、后随机', 'Committed before the randomness',
+    '公告在信标产生之前就已被见证方联署，事后无法更改。', 'The announcement was co-signed by witnesses before the beacon existed, so it could not be changed afterwards.',
+    '无法证明公告早于随机数：规则可能是事后定的。', 'No proof the announcement came before the randomness: the rules may have been set afterwards.'],
+  'recompute': ['重新计算结果', 'Recomputed result',
+    '在您的浏览器中重新计算，结果与公布的完全一致。', 'Recomputed in your browser, the result is identical to the published one.',
+    '重新计算的结果与公布的不一致。', 'The recomputed result differs from the published one.'],
+  'log-consistency': ['日志没有被改写', 'Log not rewritten',
+    '日志与您上次看到的状态一致（只追加、未改写）。', 'The log is consistent with what you saw last time (append-only, not rewritten).',
+    '日志与您上次看到的状态不一致：日志被改写或分叉！', 'The log is not consistent with what you saw last time: it was rewritten or forked!'],
+};
+
+export const SKIPPED_TEXT = ['未完成：所需数据尚未公布，或前一项检查未通过。', 'Not done: the data are not published yet, or an earlier check failed.'];
+
+export function currentLang() {
+  try {
+    return localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh';
+  } catch {
+    return 'zh';
+  }
+}
+
+export function t(key, vars = {}) {
+  const entry = TEXTS[key];
+  let s = entry ? entry[currentLang() === 'en' ? 1 : 0] : key;
+  for (const [k, v] of Object.entries(vars)) s = s.split(`{${k}}`).join(String(v));
+  return s;
+}
+
+export function checkLabel(name) {
+  const e = CHECK_TEXTS[name];
+  return e ? e[currentLang() === 'en' ? 1 : 0] : name;
+}
+
+export function checkReason(name, status) {
+  const e = CHECK_TEXTS[name];
+  const en = currentLang() === 'en' ? 1 : 0;
+  if (status === 'skipped' || !e) return SKIPPED_TEXT[en];
+  return status === 'pass' ? e[2 + en] : e[4 + en];
+}
+
+const listeners = [];
+export function onLanguageChange(fn) {
+  listeners.push(fn);
+}
+
+export function applyLanguage(root = document, notify = true) {
+  const lang = currentLang();
+  document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+  for (const el of root.querySelectorAll('[data-i18n]')) {
+    const entry = TEXTS[el.dataset.i18n];
+    if (entry) el.textContent = entry[lang === 'en' ? 1 : 0];
+  }
+  const button = document.getElementById('lang-toggle');
+  if (button) button.textContent = lang === 'en' ? '中文' : 'English';
+  if (notify) for (const fn of listeners) fn(lang);
+}
+
+export function setupLanguage() {
+  const button = document.getElementById('lang-toggle');
+  if (button) {
+    button.addEventListener('click', () => {
+      try {
+        localStorage.setItem(STORAGE_KEY, currentLang() === 'en' ? 'zh' : 'en');
+      } catch { /* private mode: the toggle lasts for this page only */ }
+      applyLanguage();
+    });
+  }
+  applyLanguage();
+}

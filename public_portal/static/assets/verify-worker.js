@@ -1,0 +1,244 @@
+/**
+ * Web Worker running verifyDraw (docs/spec/portal-js.md) off the main thread,
+ * so the page stays responsive while a large draw recomputes.
+ *
+ * Messages in:
+ *   {kind: 'verify', drawId, base?: absolute URL of the portal root, files?: {path: Uint8Array},
+ *    backend: 'auto'|'noble'|'webcrypto', previous?: {<origin>: {treeSize, rootHash (hex)}} (absent offline)}
+ *   {kind: 'lookup', unitId}
+ *   {kind: 'bundle'} -> {kind: 'bundle', text} (the offline bundle JSON of the files read)
+ * Messages out:
+ *   {kind: 'progress', phase: 'download'|'verify'|'recompute', fraction}
+ *   {kind: 'done', out: {...verifyDraw output, consistency, outcomes, units, people, backend, fetched}}
+ *   {kind: 'lookup', answer}
+ *   {kind: 'error', message}
+ * Files come either from the portal over HTTP (`base`) or from an offline bundle (`files`,
+ * paths relative to the portal root, docs/spec/portal-data.md §Offline bundle).
+ */
+import { verifyDraw, checkConsistency, parseEntry, parseSnapshotLines } from './js/verify-draw.js';
+import { cryptoBackend, setCryptoBackend } from './js/hashing.js';
+import { openCheckpoint } from './js/checkpoint.js';
+import { TileReader } from './js/tiles.js';
+import { bytesToHex, hexToBytes, decodeUtf8, encodeBase64 } from './js/bytes.js';
+import { ticket } from './js/draw.js';
+import { canonicalize } from './js/jcs.js';
+
+let state = null; // kept for lookups: {announce, result, units: Map, strata}
+
+function makeLoader(msg, fetched) {
+  return async (path, { optional = false, onBytes = null } = {}) => {
+    if (msg.files) {
+      const data = msg.files[path];
+      if (data === undefined) {
+        if (optional) return null;
+        throw new Error(`the bundle has no file ${path}`);
+      }
+      fetched.set(path, data);
+      return data;
+    }
+    const r = await fetch(new URL(path, msg.base));
+    if (r.status === 404 && optional) return null;
+    if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status}`);
+    let data;
+    const total = Number(r.headers.get('content-length')) || 0;
+    if (onBytes && r.body && total) {
+      const reader = r.body.getReader();
+      data = new Uint8Array(total);
+      let pos = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (pos + value.length > data.length) {
+          const bigger = new Uint8Array(Math.max(data.length * 2, pos + value.length));
+          bigger.set(data.subarray(0, pos));
+          data = bigger;
+        }
+        data.set(value, pos);
+        pos += value.length;
+        onBytes(pos, total);
+      }
+      data = data.subarray(0, pos);
+    } else {
+      data = new Uint8Array(await r.arrayBuffer());
+    }
+    fetched.set(path, data);
+    return data;
+  };
+}
+
+const post = (m) => postMessage(m);
+const progress = (phase, fraction) => post({ kind: 'progress', phase, fraction });
+
+async function verify(msg) {
+  setCryptoBackend(msg.backend || 'auto');
+  const fetched = new Map();
+  const load = makeLoader(msg, fetched);
+  const json = async (p) => JSON.parse(decodeUtf8(await load(p), p));
+  const nav = await json(`data/draws/${msg.drawId}.json`);
+  const trust = await json('trust.json');
+  const checkpoint = await load('log/checkpoint');
+  const commitmentCheckpoints = [];
+  for (const p of nav.commitment_checkpoints || []) commitmentCheckpoints.push(await load(p));
+  const snapshots = {};
+  const paths = Object.entries(nav.snapshots || {}).filter(([, s]) => s && s.path);
+  const sizes = paths.map(() => [0, 1]);
+  for (const [i, [kind, s]] of paths.entries()) {
+    snapshots[kind] = await load(s.path, {
+      onBytes: (done, total) => {
+        sizes[i] = [done, total];
+        const sum = sizes.reduce((a, [d, t]) => [a[0] + d, a[1] + t], [0, 0]);
+        progress('download', sum[0] / sum[1]);
+      },
+    });
+  }
+  progress('verify', 0);
+  const fetchTile = (p) => load(`log/${p}`, { optional: true });
+  const out = nav.result_index === null || nav.result_index === undefined
+    ? { verdict: 'pending', checks: [], announce: null, result: null, computed: null, local: false }
+    : await verifyDraw({
+      trust, checkpoint, fetchTile,
+      announceIndex: nav.announce_index, resultIndex: nav.result_index, resultIndices: nav.result_indices,
+      commitmentCheckpoints, snapshots,
+      onProgress: (f) => progress('recompute', f),
+    });
+  out.backend = cryptoBackend();
+  out.nav = nav;
+
+  // Consistency with the checkpoint this browser saw last time, and the outcomes.
+  let cp = null;
+  let reader = null;
+  try {
+    ({ checkpoint: cp } = await openCheckpoint(checkpoint, trust.log.vkeys ?? [trust.log.vkey], trust.log.origin));
+    reader = new TileReader(fetchTile, Number(cp.treeSize));
+    out.current = { origin: cp.origin, treeSize: Number(cp.treeSize), rootHash: bytesToHex(cp.rootHash) };
+  } catch (e) {
+    out.current = null;
+  }
+  // msg.previous: {<origin>: {treeSize, rootHash hex}} kept by the page, or undefined offline.
+  const previous = msg.previous === undefined || !out.current ? msg.previous : (msg.previous || {})[out.current.origin] || null;
+  if (msg.previous === undefined) {
+    out.consistency = null; // offline: nothing to compare with
+  } else if (!reader) {
+    out.consistency = { status: 'skipped', reason: 'the current checkpoint does not verify' };
+  } else if (!previous) {
+    out.consistency = { status: 'pass', reason: 'first visit: this checkpoint is remembered for next time', first: true };
+  } else {
+    try {
+      await checkConsistency(reader, cp.rootHash, { treeSize: previous.treeSize, rootHash: hexToBytes(previous.rootHash) });
+      out.consistency = { status: 'pass', reason: `consistent with the checkpoint of size ${previous.treeSize} seen before` };
+    } catch (e) {
+      out.consistency = { status: 'fail', reason: e.message };
+    }
+  }
+  out.outcomes = [];
+  out.cancel = null;
+  if (reader && nav.cancel_index !== null && nav.cancel_index !== undefined) {
+    try {
+      const e = parseEntry(await reader.provenEntry(nav.cancel_index, cp.rootHash));
+      if (e.type === 'draw.cancel' && e.draw_id === msg.drawId) out.cancel = { index: nav.cancel_index, reason: e.reason };
+    } catch (e) {
+      out.cancel = { index: nav.cancel_index, error: e.message };
+    }
+  }
+  if (reader) {
+    for (const i of nav.outcome_indices || []) {
+      try {
+        const e = parseEntry(await reader.provenEntry(i, cp.rootHash));
+        if (e.type === 'inspection.outcome' && e.draw_id === msg.drawId) out.outcomes.push({ index: i, ...e });
+      } catch (e) {
+        out.outcomes.push({ index: i, error: e.message });
+      }
+    }
+  }
+  // Names for the tables: only the records of selected and reserve units and of team members.
+  let units = null;
+  if (out.checks.length && snapshots.units) {
+    try {
+      const recs = parseSnapshotLines(snapshots.units);
+      units = new Map(recs.map((r) => [r.id, r]));
+    } catch {
+      units = null;
+    }
+  }
+  const people = new Map();
+  for (const kind of ['inspectors', 'experts']) {
+    if (!snapshots[kind]) continue;
+    try {
+      for (const r of parseSnapshotLines(snapshots[kind])) people.set(r.id, { name: r.name, brigade: r.brigade });
+    } catch { /* shown by the snapshot-roots check */ }
+  }
+  const wanted = new Set();
+  const result = out.result;
+  if (result && Array.isArray(result.selected)) {
+    for (const s of result.selected) wanted.add(s.unit_id);
+    for (const s of result.strata || []) for (const u of s.reserve || []) wanted.add(u);
+  }
+  out.units = {};
+  if (units) for (const id of wanted) if (units.has(id)) out.units[id] = { name: units.get(id).name, brigade: units.get(id).brigade };
+  out.people = Object.fromEntries(people);
+  state = { announce: out.announce, result, units, seed: result && result.seed, fetched, drawId: msg.drawId };
+  post({ kind: 'done', out });
+}
+
+function valueKey(v) {
+  return canonicalize(v);
+}
+
+function stratumOf(announce, unit) {
+  for (const s of announce.strata) {
+    let ok = true;
+    for (const [attr, allowed] of Object.entries(s.match)) {
+      if (!Object.prototype.hasOwnProperty.call(unit, attr)) { ok = false; break; }
+      const keys = new Set(allowed.map(valueKey));
+      const v = unit[attr];
+      const hit = Array.isArray(v) ? v.some((x) => keys.has(valueKey(x))) : keys.has(valueKey(v));
+      if (!hit) { ok = false; break; }
+    }
+    if (ok) return s.name;
+  }
+  return null;
+}
+
+/** "Was my unit in the pool?" (DESIGN §5 steps 3, 4, 6): status, stratum, ticket, cut-off. */
+function lookup(unitId) {
+  if (!state || !state.announce || !state.result) return { status: 'unavailable' };
+  if (!state.units) return { status: 'unpublished' };
+  const unit = state.units.get(unitId);
+  if (!unit) return { status: 'not-found', unitId };
+  const a = state.announce;
+  const base = { unitId, name: unit.name, brigade: unit.brigade };
+  if (unit.status !== 'active') return { ...base, status: 'inactive', unitStatus: unit.status };
+  const excl = (a.exclusions || []).find((x) => x.unit_id === unitId);
+  if (excl) return { ...base, status: 'excluded', reason: excl.reason };
+  const stratum = stratumOf(a, unit);
+  if (stratum === null) return { ...base, status: 'unmatched' };
+  const t = ticket(hexToBytes(state.seed, 32), 'target', unitId);
+  const inStratum = state.result.selected.filter((s) => s.stratum === stratum);
+  const cutoff = inStratum.length ? inStratum[inStratum.length - 1].ticket : null;
+  const sel = inStratum.find((s) => s.unit_id === unitId);
+  const st = (state.result.strata || []).find((s) => s.name === stratum) || { reserve: [] };
+  const reserveRank = st.reserve.indexOf(unitId);
+  return {
+    ...base, status: 'in-pool', stratum, ticket: t, cutoff, n: st.n, k: st.k,
+    selected: Boolean(sel), rank: sel ? sel.rank : null, reserve: reserveRank >= 0 ? reserveRank + 1 : null,
+  };
+}
+
+/** The offline bundle (docs/spec/portal-data.md): every file this verification read, base64. */
+function offlineBundle() {
+  if (!state) throw new Error('nothing verified yet');
+  const files = {};
+  for (const [path, data] of [...state.fetched.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) files[path] = encodeBase64(data);
+  return JSON.stringify({ format: 'fairdraw-offline-bundle/v1', draw_id: state.drawId, files });
+}
+
+onmessage = async (ev) => {
+  const msg = ev.data;
+  try {
+    if (msg.kind === 'verify') await verify(msg);
+    else if (msg.kind === 'lookup') post({ kind: 'lookup', answer: lookup(msg.unitId) });
+    else if (msg.kind === 'bundle') post({ kind: 'bundle', text: offlineBundle() });
+  } catch (e) {
+    post({ kind: 'error', message: String((e && e.message) || e) });
+  }
+};
