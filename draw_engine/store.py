@@ -203,7 +203,8 @@ class _MemoryTx:
         return sorted(self.s.draws.values(), key=lambda d: d.announce_index)
 
     def _unique_indices(self, draw: DrawRecord) -> None:
-        mine = {i for i in (draw.announce_index, draw.result_index, draw.cancel_index) if i is not None}
+        mine = {i for i in (draw.announce_index, draw.result_index, draw.cancel_index)
+                if i is not None}
         for other in self.s.draws.values():
             if other.draw_id == draw.draw_id:
                 continue

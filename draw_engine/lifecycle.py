@@ -1,0 +1,729 @@
+"""The draw lifecycle service (DESIGN §2; docs/spec/lifecycle.md): the operator's use cases.
+
+`DrawService` owns the transactions of: importing a registry version,
+creating a snapshot (appending `registry.snapshot`), planning and announcing
+a draw (`draw.announce`), publishing a co-signed checkpoint, checking the
+commitment rule, executing a draw at its beacon round (`draw.result`),
+cancelling (`draw.cancel`), recording inspection outcomes
+(`inspection.outcome`) and the quarterly return-visit draw.
+
+State lives in two places: the log (the truth, appended through the one
+`Sequencer`) and the `DrawStore` (registry versions, snapshot files, plans,
+commitment checkpoints, and an index of the log's draw entries). Every write
+appends to the log first and then brings the index up to date from the log
+(`sync`), so a crash between the two is repaired by the next `sync`.
+Everything the service needs from outside is injected: the beacon source,
+the witness collector (`Cosigning`), the clock and the sleep function.
+
+Left out: scheduling (who calls `publish_checkpoint` and `execute` when is the
+composition root's business) and the portal data files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from draw_engine import plan as plans
+from draw_engine.announce import parse_announce
+from draw_engine.beacon import Beacon, BeaconSource
+from draw_engine.beacon_errors import BeaconUnavailableError
+from draw_engine.canonical import canonical_json, parse_json
+from draw_engine.errors import AnnounceError, DrawEngineError
+from draw_engine.registry import RegistryVersion, import_registry, next_version
+from draw_engine.select import compute_draw, spec_hash
+from draw_engine.snapshot import (
+    KINDS,
+    PUBLISH_MODES,
+    Snapshot,
+    check_root,
+    format_records,
+    make_snapshot,
+    parse_records,
+    snapshot_entry,
+)
+from draw_engine.store import (
+    DrawRecord,
+    DrawStore,
+    DrawTx,
+    OutcomeRecord,
+    StoredSnapshot,
+    StoredVersion,
+)
+from transparency.checkpoint import open_checkpoint, parse_checkpoint
+from transparency.merkle import prove_consistency, tree_root
+from transparency.note import parse_note
+from transparency.sequencer import Sequencer
+from transparency.storage import LogStorage
+from transparency.tiles import MAX_ENTRY_SIZE
+from witnesses.errors import CollectionError, PolicyNotMetError, WitnessError
+from witnesses.policy import Policy
+
+REF_KINDS = ("units", "inspectors", "experts")
+SYNC_CHUNK = 1000
+RESULT_HEADROOM = 1.1  # the estimated result entry size must fit with 10 % to spare
+
+
+@dataclass(frozen=True)
+class LifecycleSettings:
+    """Timing rules. SPEC(DESIGN §2): cosignatures ≥ `commitment_margin` s before round R."""
+
+    lead_time: int = 600
+    """An announce's beacon round must be at least this many seconds in the future."""
+    commitment_margin: int = 60
+    beacon_timeout: float = 300.0
+    """How long `execute` keeps asking for the round after its round time."""
+    poll_interval: float = 1.0
+
+
+class Cosigning(Protocol):
+    """The witness side as the lifecycle needs it (`witnesses.collector.Collector` fits)."""
+
+    policy: Policy
+
+    def collect(
+        self, checkpoint_note: bytes, consistency_proof: Callable[[int, int], Sequence[bytes]]
+    ) -> bytes: ...
+
+
+# -- errors ------------------------------------------------------------------------
+
+
+class LifecycleError(DrawEngineError):
+    """A lifecycle step refused; nothing was changed."""
+
+
+class PlanError(LifecycleError, ValueError):
+    """A plan, outcome or import request that cannot be accepted as given; `field` names it."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.args[0]}"
+
+
+class TooLateError(PlanError):
+    """The beacon round is not far enough in the future (lead time)."""
+
+    def __init__(self, *, round: int, round_time: int, now: float, lead_time: int) -> None:
+        super().__init__(
+            f"round {round} is published at {plans.format_time(round_time)}, "
+            f"{round_time - now:.0f} s from now; an announce needs at least {lead_time} s",
+            field="beacon.round")
+        self.round, self.round_time, self.now, self.lead_time = round, round_time, now, lead_time
+
+
+class UnknownDrawError(LifecycleError, LookupError):
+    """No draw with this id."""
+
+
+class DrawStateError(LifecycleError):
+    """The draw is not in a state that allows this step (e.g. cancel after the result)."""
+
+
+class SecondResultError(DrawStateError):
+    """SPEC(DESIGN §2): a draw has at most one result."""
+
+
+class CommitmentError(LifecycleError):
+    """SPEC(DESIGN §2): the announce is not committed by a quorum timestamped before
+    round time minus the margin; `reasons` maps witnesses to why they did not count."""
+
+    def __init__(self, message: str, *, reasons: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = dict(reasons or {})
+
+    def __str__(self) -> str:
+        why = "; ".join(f"{k}: {v}" for k, v in sorted(self.reasons.items()))
+        return f"{self.args[0]}" + (f" ({why})" if why else "")
+
+
+class CheckpointNotCosignedError(CommitmentError):
+    """The witnesses did not meet the policy for a new checkpoint (fail closed)."""
+
+
+class BeaconWaitError(LifecycleError):
+    """The beacon round could not be had before the timeout; the draw is unchanged."""
+
+
+# -- reports -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedCheckpoint:
+    tree_size: int
+    note: bytes
+    committed: tuple[str, ...]
+    """Draws whose announce this checkpoint is the first co-signed one to cover."""
+
+
+@dataclass(frozen=True)
+class CommitmentReport:
+    draw_id: str
+    tree_size: int
+    not_after: int
+    cosignatures: tuple[tuple[str, int], ...]
+    """(witness, timestamp) of each cosignature counted toward the policy."""
+
+
+WaitCallback = Callable[[str, float, float], None]
+"""on_wait(message, seconds_waited, seconds_to_wait_at_most)."""
+
+
+class DrawService:
+    """The draw lifecycle. Thread-safe: write use cases run one at a time."""
+
+    def __init__(
+        self,
+        *,
+        store: DrawStore,
+        storage: LogStorage,
+        sequencer: Sequencer | None,
+        beacon: BeaconSource,
+        cosigning: Cosigning | None = None,
+        policy: Policy | None = None,
+        log_verifier_key: str | None = None,
+        settings: LifecycleSettings | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.store = store
+        self.storage = storage
+        self.sequencer = sequencer
+        self.beacon = beacon
+        self.cosigning = cosigning
+        self.policy = policy if policy is not None else getattr(cosigning, "policy", None)
+        self.log_verifier_key = log_verifier_key
+        self.settings = settings or LifecycleSettings()
+        self.clock = clock
+        self.sleep = sleep
+        self._lock = threading.RLock()
+
+    # -- the index of the log --------------------------------------------------------
+
+    def sync(self) -> int:
+        """Index the log entries appended since the last sync; return the new watermark."""
+        with self._lock:
+            size = self.storage.tree_size()
+            while True:
+                with self.store.transaction() as tx:
+                    start = tx.watermark()
+                    if start >= size:
+                        return start
+                    end = min(size, start + SYNC_CHUNK)
+                    for offset, data in enumerate(self.storage.read_entries(start, end)):
+                        _apply(tx, start + offset, data)
+                    tx.set_watermark(end)
+
+    def _append(self, entry: Mapping[str, Any]) -> int:
+        if self.sequencer is None:
+            raise LifecycleError("this service is read-only: it has no sequencer")
+        data = canonical_json(entry)
+        if len(data) > MAX_ENTRY_SIZE:
+            raise LifecycleError(f"{entry['type']} entry would be {len(data)} bytes; a log entry "
+                                 f"holds at most {MAX_ENTRY_SIZE}")
+        self.sync()  # anything appended meanwhile is indexed before our entry
+        index = self.sequencer.append([data])[0]
+        self.sync()
+        return index
+
+    def entry(self, index: int) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.storage.read_entries(index, index + 1)[0])
+        return value
+
+    # -- registries and snapshots ----------------------------------------------------
+
+    def import_registry(self, kind: str, data: bytes, *, fmt: str, source_name: str
+                        ) -> StoredVersion:
+        """Import one registry file (all or nothing) as the next version of `kind`."""
+        if kind not in KINDS:
+            raise PlanError(f"must be one of {', '.join(KINDS)}, got {kind!r}", field="kind")
+        imported = import_registry(data, kind=kind, fmt=fmt)  # raises ValidationError
+        with self._lock, self.store.transaction() as tx:
+            previous = tx.latest_version(kind)
+            prev = None
+            if previous is not None:
+                prev = RegistryVersion(kind, previous.version,
+                                       tuple(_read_jsonl(previous.records)))
+            version = next_version(prev, imported, kind=kind)
+            stored = StoredVersion(
+                kind=kind, version=version.version,
+                records=b"".join(canonical_json(dict(r)) + b"\n" for r in version.records),
+                count=len(version.records), source_name=source_name,
+                source_sha256=hashlib.sha256(data).hexdigest(), imported_at=self._now())
+            tx.add_version(stored)
+        return stored
+
+    def create_snapshot(self, kind: str, name: str, *, publish: str = "at_announce"
+                        ) -> StoredSnapshot:
+        """Snapshot the latest registry version of `kind` and append `registry.snapshot`."""
+        with self._lock:
+            with self.store.transaction() as tx:
+                version = tx.latest_version(kind) if kind in KINDS else None
+                previous = _latest_registry_snapshot(tx, kind)
+            if version is None:
+                raise PlanError(f"no {kind} registry has been imported", field="kind")
+            snap = make_snapshot(name, kind, _read_jsonl(version.records))
+            prev = _as_snapshot(previous) if previous is not None else None
+            return self._log_snapshot(snap, prev, publish,
+                                      f"registry:{kind}:{version.version}")
+
+    def _log_snapshot(self, snap: Snapshot, prev: Snapshot | None, publish: str,
+                      source: str) -> StoredSnapshot:
+        if publish not in PUBLISH_MODES:
+            raise PlanError(f"must be one of {', '.join(PUBLISH_MODES)}", field="publish")
+        entry = snapshot_entry(snap, previous=prev, publish=publish)
+        self.sync()
+        with self.store.transaction() as tx:
+            existing = tx.get_snapshot(snap.name)
+            if existing is not None and (existing.log_index is not None
+                                         or existing.root != snap.root_hex):
+                raise PlanError(f"snapshot {snap.name!r} exists already", field="name")
+            if existing is None:
+                tx.add_snapshot(StoredSnapshot(
+                    name=snap.name, kind=snap.kind, root=snap.root_hex, count=snap.count,
+                    publish=publish, records=format_records(snap), source=source,
+                    prev=prev.name if prev else None, log_index=None, created_at=self._now()))
+        self._append(entry)
+        return self._snapshot(snap.name)
+
+    def _snapshot(self, name: str) -> StoredSnapshot:
+        with self.store.transaction() as tx:
+            snap = tx.get_snapshot(name)
+        if snap is None:
+            raise PlanError(f"no snapshot {name!r}", field="snapshot")
+        return snap
+
+    def snapshots(self) -> list[StoredSnapshot]:
+        with self.store.transaction() as tx:
+            return tx.list_snapshots()
+
+    # -- plan and announce -----------------------------------------------------------
+
+    def plan_draw(self, plan: object) -> dict[str, Any]:
+        """The announce entry `announce(plan)` would append, fully checked; writes nothing."""
+        self.sync()
+        checked = plans.check_plan(plan)
+        with self.store.transaction() as tx:
+            refs, records = self._resolve_refs(tx, checked)
+            beacon = self._beacon_fields(checked.get("beacon", {}))
+            announce = plans.build_announce(checked, refs, beacon)
+            spec = parse_announce(announce)  # SPEC(DESIGN §4): ids ASCII, ratios well-formed…
+            if tx.get_draw(spec.draw_id) is not None:
+                raise PlanError(f"draw {spec.draw_id!r} exists already", field="draw_id")
+            if spec.supersedes is not None:
+                _check_supersedable(tx, spec.supersedes, spec.draw_id)
+        _check_result_size(announce, records)
+        return announce
+
+    def announce(self, plan: object) -> DrawRecord:
+        """Check the plan, append its `draw.announce` entry, keep the plan; return the draw."""
+        with self._lock:
+            announce = self.plan_draw(plan)
+            self._append(announce)
+            with self.store.transaction() as tx:
+                draw = tx.get_draw(announce["draw_id"])
+                assert draw is not None  # just indexed by _append
+                draw = replace(draw, plan=json.dumps(plan, ensure_ascii=False, sort_keys=True))
+                tx.update_draw(draw)
+            return draw
+
+    def _resolve_refs(self, tx: DrawTx, plan: Mapping[str, Any]
+                      ) -> tuple[dict[str, tuple[str, str, int]], dict[str, list[dict[str, Any]]]]:
+        refs: dict[str, tuple[str, str, int]] = {}
+        records: dict[str, list[dict[str, Any]]] = {}
+        if "units" not in plan:
+            raise PlanError("is missing", field="units")
+        for kind in REF_KINDS:
+            if kind not in plan:
+                continue
+            name, root, count = plans.plan_snapshot_ref(plan[kind], kind)
+            snap = tx.get_snapshot(name)
+            # SPEC(issue 4.5): referenced snapshots exist, are logged, and match their roots.
+            if snap is None or snap.log_index is None:
+                raise PlanError(f"no logged snapshot {name!r}", field=f"{kind}.snapshot")
+            if snap.kind != kind:
+                raise PlanError(f"snapshot {name!r} is of kind {snap.kind}, not {kind}",
+                                field=f"{kind}.snapshot")
+            if root is not None and root != snap.root:
+                raise PlanError(f"plan says root {root}, snapshot {name} has {snap.root}",
+                                field=f"{kind}.root")
+            if count is not None and count != snap.count:
+                raise PlanError(f"plan says count {count}, snapshot {name} has {snap.count}",
+                                field=f"{kind}.count")
+            refs[kind] = (name, snap.root, snap.count)
+            records[kind] = parse_records(snap.records).records
+        return refs, records
+
+    def _beacon_fields(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        chain = self.beacon.chain
+        now = self.clock()
+        lead = self.settings.lead_time
+        if "round" in given:
+            rnd = given["round"]
+            if isinstance(rnd, bool) or not isinstance(rnd, int) or rnd < 1:
+                raise PlanError(f"must be an integer >= 1, got {rnd!r}", field="beacon.round")
+        else:
+            earliest = now + lead
+            if "not_before" in given:
+                earliest = max(earliest, plans.parse_time(given["not_before"],
+                                                          "beacon.not_before"))
+            rnd = max(1, -(-(int(earliest) - chain.genesis_time) // chain.period) + 1)
+            while self.beacon.round_time(rnd) < earliest:
+                rnd += 1
+        when = self.beacon.round_time(rnd)
+        # SPEC(issue 4.5): the beacon round lies in the future by at least the lead time.
+        if when - now < lead:
+            raise TooLateError(round=rnd, round_time=when, now=now, lead_time=lead)
+        beacon = {"scheme": chain.scheme, "chain_hash": chain.chain_hash.hex(), "round": rnd,
+                  "round_time": plans.format_time(when)}
+        if chain.local:
+            beacon["local"] = True  # SPEC(DESIGN §6): everything from the local beacon is marked
+        for key in ("scheme", "chain_hash", "round_time", "local"):
+            if key in given and given[key] != beacon.get(key, False):
+                raise PlanError(f"plan says {given[key]!r}, the configured beacon gives "
+                                f"{beacon.get(key, False)!r}", field=f"beacon.{key}")
+        return beacon
+
+    # -- checkpoints and the commitment rule -----------------------------------------
+
+    def publish_checkpoint(self) -> PublishedCheckpoint:
+        """Sign a checkpoint, have the witnesses co-sign it (fail closed), store it, and
+        record it as the commitment of every announced draw it is the first to cover."""
+        if self.sequencer is None or self.cosigning is None:
+            raise LifecycleError("publishing needs a sequencer and a witness collector")
+        with self._lock:
+            note = self.sequencer.checkpoint()
+            cp = parse_checkpoint(parse_note(note).text)
+            try:
+                cosigned = self.cosigning.collect(
+                    note, lambda old, new: prove_consistency(old, new, self.storage))
+            except (CollectionError, PolicyNotMetError) as e:
+                raise CheckpointNotCosignedError(
+                    f"checkpoint of size {cp.tree_size} is not co-signed by the witness quorum; "
+                    "nothing was published", reasons=e.reasons) from e
+            self.sync()
+            committed = []
+            with self.store.transaction() as tx:
+                for draw in tx.list_draws():
+                    if (draw.status == "announced" and draw.commitment_note is None
+                            and draw.announce_index < cp.tree_size):
+                        tx.update_draw(replace(draw, commitment_note=cosigned,
+                                               commitment_size=cp.tree_size))
+                        committed.append(draw.draw_id)
+            self.storage.store_checkpoint(cp.tree_size, cp.root_hash, cosigned, cosigned=True,
+                                          created_at=self._now())
+            return PublishedCheckpoint(cp.tree_size, cosigned, tuple(committed))
+
+    def check_commitment(self, draw_id: str) -> CommitmentReport:
+        """SPEC(DESIGN §2): the announce is covered by a checkpoint whose cosignatures counted
+        toward the policy are all timestamped at least the margin before round time."""
+        draw = self.draw(draw_id)
+        not_after = draw.round_time - self.settings.commitment_margin
+        if draw.commitment_note is None or draw.commitment_size is None:
+            raise CommitmentError(
+                f"draw {draw_id}: no co-signed checkpoint covers its announce (index "
+                f"{draw.announce_index}) yet; one must be co-signed by "
+                f"{plans.format_time(not_after)} (round time minus "
+                f"{self.settings.commitment_margin} s)")
+        if self.policy is None:
+            raise CommitmentError("no witness policy is configured")
+        note = draw.commitment_note
+        try:
+            if self.log_verifier_key is not None:
+                open_checkpoint(note, [self.log_verifier_key])
+            cp = parse_checkpoint(parse_note(note).text)
+            if cp.tree_size <= draw.announce_index:
+                raise CommitmentError(f"checkpoint size {cp.tree_size} does not cover index "
+                                      f"{draw.announce_index}")
+            if tree_root(cp.tree_size, self.storage) != cp.root_hash:
+                raise CommitmentError(f"checkpoint of size {cp.tree_size} is not of this log")
+            result = self.policy.check(note, not_after=not_after)
+        except PolicyNotMetError as e:
+            raise CommitmentError(
+                f"draw {draw_id} cannot proceed: the cosignatures of the checkpoint of size "
+                f"{draw.commitment_size} that covers its announce do not meet the witness "
+                f"policy by {plans.format_time(not_after)} (round time minus "
+                f"{self.settings.commitment_margin} s)", reasons=e.reasons) from e
+        except (WitnessError, DrawEngineError) as e:
+            if isinstance(e, CommitmentError):
+                raise
+            raise CommitmentError(f"draw {draw_id}: commitment checkpoint refused: {e}") from e
+        return CommitmentReport(draw_id, cp.tree_size, not_after,
+                                tuple((c.witness, c.timestamp) for c in result.counted))
+
+    # -- execute, cancel -------------------------------------------------------------
+
+    def execute(self, draw_id: str, *, timeout: float | None = None,
+                on_wait: WaitCallback | None = None) -> DrawRecord:
+        """Check the commitment, wait for the round, verify it, compute, append draw.result."""
+        self.sync()
+        draw = self._executable(draw_id)
+        self.check_commitment(draw_id)
+        announce = parse_json(draw.announce)
+        chain = self.beacon.chain
+        if announce["beacon"]["chain_hash"] != chain.chain_hash.hex():
+            raise LifecycleError(f"draw {draw_id} commits to beacon chain "
+                                 f"{announce['beacon']['chain_hash']}, the configured beacon is "
+                                 f"{chain.chain_hash.hex()}")
+        beacon = self._wait_for_round(draw, timeout, on_wait)
+        randomness = self.beacon.verify(beacon)  # raises if the signature does not verify
+        records: dict[str, list[dict[str, Any]]] = {}
+        for kind in REF_KINDS:
+            if kind in announce:
+                ref = announce[kind]
+                snap = self._snapshot(ref["snapshot"])
+                parsed = parse_records(snap.records)
+                check_root(kind, root=ref["root"], count=ref["count"], lines=parsed.lines)
+                records[kind] = parsed.records
+        computed = compute_draw(announce, records["units"], randomness,
+                                inspectors=records.get("inspectors", ()),
+                                experts=records.get("experts", ()))
+        entry = plans.result_entry(announce, draw.announce_index, spec_hash(announce).hex(),
+                                   beacon, computed)
+        with self._lock:
+            self.sync()
+            self._executable(draw_id)  # SPEC(DESIGN §2): never a second result
+            self._append(entry)
+            return self.draw(draw_id)
+
+    def _executable(self, draw_id: str) -> DrawRecord:
+        draw = self.draw(draw_id)
+        if draw.result_index is not None:
+            raise SecondResultError(f"draw {draw_id} already has its result at log index "
+                                    f"{draw.result_index}; a draw has exactly one result")
+        if draw.status != "announced":
+            raise DrawStateError(f"draw {draw_id} is {draw.status}; it will never get a result")
+        return draw
+
+    def _wait_for_round(self, draw: DrawRecord, timeout: float | None,
+                        on_wait: WaitCallback | None) -> Beacon:
+        limit = self.settings.beacon_timeout if timeout is None else timeout
+        start = self.clock()
+        deadline = max(start, draw.round_time) + limit
+        total = deadline - start
+        last: Exception | None = None
+        while True:
+            now = self.clock()
+            if now < draw.round_time:
+                if on_wait:
+                    on_wait(f"waiting for round {draw.beacon_round}", now - start, total)
+                self.sleep(min(self.settings.poll_interval, draw.round_time - now))
+                continue
+            try:
+                return self.beacon.get(draw.beacon_round)
+            except BeaconUnavailableError as e:
+                last = e
+            if self.clock() >= deadline:
+                raise BeaconWaitError(
+                    f"draw {draw.draw_id}: beacon round {draw.beacon_round} could not be had "
+                    f"within {limit:.0f} s after its round time ({last}); nothing was appended; "
+                    "run execute again when the beacon is reachable") from last
+            if on_wait:
+                on_wait(f"round {draw.beacon_round}: {last}", self.clock() - start, total)
+            self.sleep(self.settings.poll_interval)
+
+    def cancel(self, draw_id: str, reason: str) -> DrawRecord:
+        """Append `draw.cancel`: the draw will never get a result (refused once drawn)."""
+        with self._lock:
+            self.sync()
+            draw = self._executable(draw_id)
+            self._append(plans.cancel_entry(draw_id, draw.announce_index, reason))
+            return self.draw(draw_id)
+
+    # -- outcomes and return visits --------------------------------------------------
+
+    def record_outcome(self, draw_id: str, unit_id: str, *, date: str, result: str,
+                       note: str = "", evidence_sha256: Sequence[str] = ()) -> OutcomeRecord:
+        """Append `inspection.outcome` for a unit the draw selected (or listed as reserve)."""
+        with self._lock:
+            self.sync()
+            draw = self.draw(draw_id)
+            entry = plans.outcome_entry(draw_id, unit_id, date_text=date, result=result,
+                                        note=note, evidence_sha256=list(evidence_sha256))
+            if draw.result_index is None:
+                raise DrawStateError(f"draw {draw_id} has no result; outcomes follow a result")
+            drawn = self.entry(draw.result_index)
+            chosen = {s["unit_id"] for s in drawn["selected"]}
+            chosen.update(u for s in drawn["strata"] for u in s["reserve"])
+            if unit_id not in chosen:
+                raise PlanError(f"unit {unit_id} was neither selected nor a reserve in draw "
+                                f"{draw_id}", field="unit_id")
+            with self.store.transaction() as tx:
+                if any(o.unit_id == unit_id for o in tx.list_outcomes(draw_id)):
+                    raise DrawStateError(f"unit {unit_id} of draw {draw_id} already has an "
+                                         "outcome")
+            index = self._append(entry)
+            return OutcomeRecord(index, draw_id, unit_id, date, result)
+
+    def create_return_visit_snapshot(self, quarter: str, *, name: str | None = None,
+                                     publish: str = "at_announce") -> StoredSnapshot:
+        """SPEC(DESIGN §1): the pool of a return-visit draw, the units inspected or penalised
+        in `quarter` (outcome date in the quarter), logged as a `units` snapshot."""
+        first, last = plans.quarter_range(quarter)
+        with self._lock:
+            self.sync()
+            with self.store.transaction() as tx:
+                outcomes = [(o.log_index, o.draw_id, o.unit_id, o.date, o.result)
+                            for o in tx.list_outcomes() if first <= o.date <= last]
+                units: dict[str, dict[str, Any]] = {}
+                for draw_id in {o[1] for o in outcomes}:
+                    draw = tx.get_draw(draw_id)
+                    assert draw is not None
+                    snap = tx.get_snapshot(parse_json(draw.announce)["units"]["snapshot"])
+                    assert snap is not None
+                    units[draw_id] = {r["id"]: r for r in parse_records(snap.records).records}
+            records = plans.return_visit_records(outcomes, units)
+            if not records:
+                raise PlanError(f"no unit was inspected in {quarter} ({first} to {last})",
+                                field="quarter")
+            snap = make_snapshot(name or f"return-visit-{quarter}", "units", records)
+            return self._log_snapshot(snap, None, publish, f"return_visit:{quarter}")
+
+    # -- reads -----------------------------------------------------------------------
+
+    def draw(self, draw_id: str) -> DrawRecord:
+        with self.store.transaction() as tx:
+            draw = tx.get_draw(draw_id)
+        if draw is None:
+            raise UnknownDrawError(f"no draw {draw_id!r}")
+        return draw
+
+    def draws(self) -> list[DrawRecord]:
+        with self.store.transaction() as tx:
+            return tx.list_draws()
+
+    def outcomes(self, draw_id: str | None = None) -> list[OutcomeRecord]:
+        with self.store.transaction() as tx:
+            return tx.list_outcomes(draw_id)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+
+def draw_view(draw: DrawRecord) -> dict[str, Any]:
+    """The public JSON view of a draw (status endpoint, CLI)."""
+    announce = json.loads(draw.announce)
+    return {
+        "draw_id": draw.draw_id, "kind": draw.kind, "status": draw.status,
+        "title": announce.get("title"), "announce_index": draw.announce_index,
+        "result_index": draw.result_index, "cancel_index": draw.cancel_index,
+        "beacon": announce["beacon"], "supersedes": draw.supersedes,
+        "superseded_by": draw.superseded_by,
+        "commitment": None if draw.commitment_note is None else {
+            "tree_size": draw.commitment_size, "checkpoint": draw.commitment_note.decode()},
+    }
+
+
+# -- helpers -----------------------------------------------------------------------
+
+
+def _read_jsonl(data: bytes) -> list[dict[str, Any]]:
+    return [parse_json(line) for line in data.split(b"\n") if line]
+
+
+def _as_snapshot(stored: StoredSnapshot) -> Snapshot:
+    parsed = parse_records(stored.records)
+    return Snapshot(stored.name, stored.kind, tuple(parsed.records), tuple(parsed.lines),
+                    bytes.fromhex(stored.root))
+
+
+def _latest_registry_snapshot(tx: DrawTx, kind: str) -> StoredSnapshot | None:
+    found = [s for s in tx.list_snapshots()
+             if s.kind == kind and s.log_index is not None and s.source.startswith("registry:")]
+    return max(found, key=lambda s: s.log_index or 0, default=None)
+
+
+def _check_supersedable(tx: DrawTx, old_id: str, new_id: str) -> None:
+    old = tx.get_draw(old_id)
+    if old is None:
+        raise PlanError(f"no draw {old_id!r} to supersede", field="supersedes")
+    if old.status == "superseded":
+        raise PlanError(f"draw {old_id} is already superseded by {old.superseded_by}",
+                        field="supersedes")
+    if old.status == "announced":
+        # SPEC(DESIGN §2): draw.cancel explains any draw that will never get a result.
+        raise PlanError(f"draw {old_id} is still announced: cancel it (with a reason) before "
+                        f"{new_id} supersedes it", field="supersedes")
+
+
+def _check_result_size(announce: Mapping[str, Any], records: Mapping[str, Any]) -> None:
+    """Refuse, before the randomness exists, a draw whose result could not be logged."""
+    probe = compute_draw(announce, records["units"], b"\x00" * 32,
+                         inspectors=records.get("inspectors", ()),
+                         experts=records.get("experts", ()))
+    size = len(canonical_json(probe)) + 600  # + the result's header fields
+    if size * RESULT_HEADROOM > MAX_ENTRY_SIZE:
+        raise PlanError(
+            f"the result would be about {size} bytes, too close to the {MAX_ENTRY_SIZE}-byte "
+            "limit of one log entry; split the draw into batches (e.g. per zone)",
+            field="strata")
+
+
+def _apply(tx: DrawTx, index: int, data: bytes) -> None:
+    """Index one log entry (idempotent for entries the index already holds)."""
+    try:
+        entry = json.loads(data)
+    except ValueError:
+        return
+    if not isinstance(entry, dict):
+        return
+    kind = entry.get("type")
+    if kind == "registry.snapshot":
+        snap = tx.get_snapshot(str(entry.get("snapshot")))
+        if snap is not None and snap.log_index is None and snap.root == entry.get("root"):
+            tx.set_snapshot_index(snap.name, index)
+    elif kind == "draw.announce":
+        if tx.get_draw(entry["draw_id"]) is not None:
+            return
+        tx.add_draw(DrawRecord(
+            draw_id=entry["draw_id"], kind=entry["kind"], status="announced",
+            announce_index=index, announce=bytes(data), beacon_round=entry["beacon"]["round"],
+            round_time=plans.parse_time(entry["beacon"]["round_time"], "beacon.round_time"),
+            supersedes=entry.get("supersedes")))
+        old = tx.get_draw(entry["supersedes"]) if entry.get("supersedes") else None
+        if old is not None and old.superseded_by is None:
+            tx.update_draw(replace(old, status="superseded", superseded_by=entry["draw_id"]))
+    elif kind in ("draw.result", "draw.cancel"):
+        draw = tx.get_draw(str(entry.get("draw_id")))
+        if draw is None or draw.result_index is not None or draw.cancel_index is not None:
+            return
+        status = draw.status if draw.status == "superseded" else (
+            "drawn" if kind == "draw.result" else "cancelled")
+        if kind == "draw.result":
+            tx.update_draw(replace(draw, status=status, result_index=index))
+        else:
+            tx.update_draw(replace(draw, status=status, cancel_index=index))
+    elif kind == "inspection.outcome":
+        if any(o.unit_id == entry["unit_id"] for o in tx.list_outcomes(entry["draw_id"])):
+            return
+        tx.add_outcome(OutcomeRecord(index, entry["draw_id"], entry["unit_id"], entry["date"],
+                                     entry["result"]))
+
+
+__all__ = [
+    "AnnounceError",
+    "BeaconWaitError",
+    "CheckpointNotCosignedError",
+    "CommitmentError",
+    "CommitmentReport",
+    "Cosigning",
+    "DrawService",
+    "DrawStateError",
+    "LifecycleError",
+    "LifecycleSettings",
+    "PlanError",
+    "PublishedCheckpoint",
+    "SecondResultError",
+    "TooLateError",
+    "UnknownDrawError",
+    "draw_view",
+]
