@@ -44,6 +44,10 @@ from draw_engine.snapshot import check_root, parse_records
 from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.errors import VerificationError
 from transparency.merkle import verify_consistency
+from draw_engine.beacon_errors import BeaconError
+from draw_engine.errors import DrawEngineError
+from transparency.errors import TransparencyError
+from witnesses.errors import WitnessError
 from witnesses.policy import Policy, check, policy_from_trust_json
 
 from fairdraw.source import (
@@ -63,7 +67,10 @@ CHECKS = (
 )
 DEFAULT_MARGIN_SECONDS = 60
 SNAPSHOT_KINDS = ("units", "inspectors", "experts")
-PASS, FAIL, SKIPPED = "pass", "fail", "skipped"
+PASS, FAIL, SKIPPED, PENDING = "pass", "fail", "skipped", "pending"
+CHECK_ERRORS = (ClientError, TransparencyError, WitnessError, DrawEngineError, BeaconError,
+                ValueError, KeyError, TypeError)
+"""What a check turns into "fail" (typed errors; KeyError/TypeError = malformed entry)."""
 
 
 class TrustError(ClientError):
@@ -322,7 +329,7 @@ def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
         try:
             checks[name] = Check(name, PASS, fn())
             return True
-        except (ClientError, VerificationError, ValueError, KeyError, TypeError) as e:
+        except CHECK_ERRORS as e:
             reason = str(e) if not isinstance(e, KeyError | TypeError) else f"malformed input: {e!r}"
             checks[name] = Check(name, FAIL, reason, evidence_of(e))
             return False
@@ -484,7 +491,7 @@ def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
                     return (f"announce covered by checkpoint {c.tree_size}, cosigned by "
                             f"{', '.join(res.witnesses)} at least {trust.margin_seconds} s before "
                             f"{announce['beacon']['round_time']}")
-                except (ClientError, VerificationError, ValueError) as e:
+                except CHECK_ERRORS as e:
                     reasons.append(str(e))
             raise CheckFailure(f"no checkpoint proves the commitment in time: {'; '.join(reasons)}")
 
@@ -516,7 +523,7 @@ def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
 
     rep.checks = [checks[n] for n in CHECKS]
     statuses = {c.status for c in rep.checks}
-    rep.verdict = FAIL if FAIL in statuses else ("pending" if SKIPPED in statuses else PASS)
+    rep.verdict = FAIL if FAIL in statuses else (PENDING if SKIPPED in statuses else PASS)
     return rep
 
 

@@ -30,9 +30,15 @@ def _register() -> None:
     from fairdraw.cli import draw
 
     draw.register(app)
+    from fairdraw.cli import client
+
+    client.register(app)
     from fairdraw.cli import serve
 
     serve.register(app)
+    from fairdraw.cli import portal
+
+    portal.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,162 @@
+"""A brigade's assignment list, taken only from a draw that verified.
+
+Input: a `DrawReport` whose verdict is "pass" (the caller refuses otherwise)
+and the snapshot records it verified. Output: one row per unit of the brigade
+that the draw selected (and, marked "reserve", its published substitutes):
+unit id, name, address, stratum, rank, team members with their names, the
+planned period and the notice date. Units belong to a brigade by their
+`brigade` attribute (DESIGN §4 unit record): inspections act in the name of
+the territorially competent brigade even when officers come from another
+brigade of the zone (DOMAIN.md).
+
+Notice date (DOMAIN.md: units are told one working day ahead) = one working
+day before the planned date on the working-day calendar
+(`draw_engine.calendar`, holidays and 调休 as data). The planned date is the
+first day of the announce's `period` (draw-v1 announces carry no per-unit
+date); a year the calendar does not cover gives an empty notice date and a
+note, never a guess. Formats: aligned text table, CSV (UTF-8 with BOM, so
+spreadsheet software opens Chinese text), XLSX (openpyxl).
+Left out: the duties of the brigade's own inspectors in other brigades.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from draw_engine.calendar import CalendarError, WorkCalendar
+
+from fairdraw.verify import PASS, ClientError, DrawReport
+
+FORMATS = ("table", "csv", "xlsx")
+ROLE_LABELS = {"lead": "主办", "assist": "协办", "expert": "专家"}
+
+
+class AssignmentError(ClientError):
+    """No assignment list can be made (draw not verified, unknown brigade…)."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    draw_id: str
+    status: str  # "selected" | "reserve"
+    unit_id: str
+    unit_name: str
+    address: str
+    stratum: str
+    rank: int
+    team: str
+    period_from: str
+    period_to: str
+    planned_date: str
+    notice_date: str
+
+
+COLUMNS = [f.name for f in fields(Assignment)]
+HEADERS = {"draw_id": "抽查编号 draw", "status": "状态 status", "unit_id": "单位编号 unit",
+           "unit_name": "单位名称 name", "address": "地址 address", "stratum": "分层 stratum",
+           "rank": "序号 rank", "team": "检查组 team", "period_from": "计划开始 from",
+           "period_to": "计划结束 to", "planned_date": "计划日期 planned",
+           "notice_date": "通知日期 notice"}
+
+
+def _team_text(team: Mapping[str, Any] | None, people: Mapping[str, Mapping[str, Any]]) -> str:
+    if not team:
+        return ""
+    parts = []
+    for m in team.get("members", []):
+        person = people.get(m["person_id"], {})
+        role = ROLE_LABELS.get(m["role"], m["role"])
+        parts.append(f"{role} {m['person_id']} {person.get('name', '?')}")
+    for role in team.get("unfilled", []):
+        parts.append(f"{ROLE_LABELS.get(role, role)} (unfilled)")
+    return "; ".join(parts)
+
+
+def notice_date(planned: dt.date, calendar: WorkCalendar) -> str:
+    """One working day before `planned`, or "" if the calendar does not cover it."""
+    try:
+        return calendar.working_days_before(planned, 1).isoformat()
+    except CalendarError:
+        return ""
+
+
+def brigade_assignments(report: DrawReport, records: Mapping[str, Sequence[Mapping[str, Any]]],
+                        brigade: str, calendar: WorkCalendar) -> list[Assignment]:
+    """The brigade's rows of a verified draw, selected units first (stratum order, rank)."""
+    if report.verdict != PASS or report.computed is None or report.announce is None:
+        raise AssignmentError(f"draw {report.draw_id} did not verify (verdict {report.verdict})")
+    units = {u["id"]: u for u in records.get("units", ())}
+    if not any(u.get("brigade") == brigade for u in units.values()):
+        known = sorted({str(u.get("brigade")) for u in units.values()})
+        raise AssignmentError(f"no unit of brigade {brigade!r} in this draw's registry "
+                              f"(brigades: {', '.join(known)})")
+    people = {p["id"]: p for kind in ("inspectors", "experts") for p in records.get(kind, ())}
+    a = report.announce
+    planned = dt.date.fromisoformat(a["period"]["from"])
+    notice = notice_date(planned, calendar)
+    common = {"draw_id": a["draw_id"], "period_from": a["period"]["from"],
+              "period_to": a["period"]["to"], "planned_date": planned.isoformat(),
+              "notice_date": notice}
+    rows: list[Assignment] = []
+    for sel in report.computed["selected"]:
+        unit = units[sel["unit_id"]]
+        if unit.get("brigade") != brigade:
+            continue
+        rows.append(Assignment(status="selected", unit_id=sel["unit_id"],
+                               unit_name=str(unit.get("name", "")),
+                               address=str(unit.get("address", "")), stratum=sel["stratum"],
+                               rank=sel["rank"], team=_team_text(sel.get("team"), people),
+                               **common))
+    for stratum in report.computed["strata"]:
+        for pos, uid in enumerate(stratum["reserve"], start=1):
+            unit = units[uid]
+            if unit.get("brigade") == brigade:
+                rows.append(Assignment(status="reserve", unit_id=uid,
+                                       unit_name=str(unit.get("name", "")),
+                                       address=str(unit.get("address", "")),
+                                       stratum=stratum["name"], rank=stratum["k"] + pos, team="",
+                                       **common))
+    return rows
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def format_table(rows: Sequence[Assignment]) -> str:
+    cols = ["status", "unit_id", "unit_name", "address", "stratum", "rank", "team",
+            "planned_date", "notice_date"]
+    table = [[HEADERS[c] for c in cols]] + [[str(getattr(r, c)) for c in cols] for r in rows]
+    widths = [max(_width(row[i]) for row in table) for i in range(len(cols))]
+    lines = ["  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True))
+             .rstrip() for row in table]
+    return "\n".join(lines) + "\n"
+
+
+def format_csv(rows: Sequence[Assignment]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(COLUMNS)
+    for r in rows:
+        w.writerow([getattr(r, c) for c in COLUMNS])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def format_xlsx(rows: Sequence[Assignment], *, title: str = "assignments") -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    ws.append([HEADERS[c] for c in COLUMNS])
+    for r in rows:
+        ws.append([getattr(r, c) for c in COLUMNS])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,282 @@
+"""`fairdraw assignments`, `fairdraw bundle`, `fairdraw verify`, `fairdraw audit`: the clients.
+
+All four read a portal (a directory or a base URL; `verify` also an offline
+bundle file), verify with the same checklist as the browser
+(`fairdraw.verify`), and print what they checked. Exit codes (docs/clients.md):
+
+    0  everything verified            3  nothing failed, something is pending
+    1  a check failed (tampering)     4  rollback or fork against the state file
+    2  bad usage or unreadable input (missing source, malformed trust.json…)
+
+`assignments` and `verify` keep the last verified checkpoint per log in a
+state file (`--state`, default $XDG_STATE_HOME/fairdraw/client-state.json) so
+a portal can never roll this client back. Without `--trust` the portal's own
+trust.json is used and a warning says so: compare its keys with the ones the
+detachment publishes elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from draw_engine.calendar import load_default_calendar
+from transparency.checkpoint import open_checkpoint
+from transparency.errors import TransparencyError
+
+from fairdraw.assignments import (
+    FORMATS,
+    AssignmentError,
+    brigade_assignments,
+    format_csv,
+    format_table,
+    format_xlsx,
+)
+from fairdraw.audit import audit_portal
+from fairdraw.bundle import format_bundle_file, make_bundle, read_bundle
+from fairdraw.clientstate import ClientState, RollbackOrForkError, default_state_path
+from fairdraw.source import (
+    MAX_CHECKPOINT_SIZE,
+    ClientError,
+    PortalSource,
+    TileReader,
+    open_source,
+    read_required,
+)
+from fairdraw.verify import (
+    FAIL,
+    PASS,
+    DrawReport,
+    Trust,
+    draw_ids,
+    load_trust,
+    parse_snapshot_file,
+    portal_draw_inputs,
+    verify_draw,
+)
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_PENDING, EXIT_ROLLBACK = 0, 1, 2, 3, 4
+MARK = {"pass": "✓", "fail": "✗", "skipped": "…", "pending": "…"}
+
+SourceOpt = Annotated[str, typer.Option("--source", help="portal base URL or directory")]
+TrustOpt = Annotated[Path | None, typer.Option("--trust", help="pinned trust.json")]
+StateOpt = Annotated[Path | None, typer.Option("--state", help="client state file")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("assignments")(assignments)
+    app.command("bundle")(bundle)
+    app.command("verify")(verify)
+    app.command("audit")(audit)
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def _usage(message: str) -> typer.Exit:
+    _err(f"error: {message}")
+    return typer.Exit(EXIT_USAGE)
+
+
+def _trust(source: PortalSource, path: Path | None) -> Trust:
+    if path is not None:
+        try:
+            return load_trust(path.read_bytes())
+        except OSError as e:
+            raise _usage(f"cannot read trust file {path}: {e.strerror or e}") from e
+    _err(f"warning: no --trust given; using {source.description}/trust.json as served. Compare "
+         "its keys with the ones the detachment publishes elsewhere.")
+    return load_trust(read_required(source, "trust.json", 1 << 20))
+
+
+def _open(location: str) -> PortalSource:
+    if not location.startswith(("http://", "https://")) and not Path(location).is_dir():
+        raise _usage(f"{location} is neither a portal directory nor an http(s) URL")
+    return open_source(location)
+
+
+class _Session:
+    """One verified view of a portal: its checkpoint, checked against the state file."""
+
+    def __init__(self, source: PortalSource, trust: Trust, state_path: Path | None) -> None:
+        self.source, self.trust = source, trust
+        self.note = read_required(source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
+        self.readers: dict[int, TileReader] = {}
+        self.state = ClientState.load(state_path or default_state_path())
+        try:
+            cp, _ = open_checkpoint(self.note, list(trust.log_vkeys), origin=trust.origin)
+        except TransparencyError:
+            self.cp = None  # the checklist reports checkpoint-signature as failed
+            return
+        self.cp = cp
+        self.readers[cp.tree_size] = TileReader(source, cp.tree_size)
+        # Before anything else: this portal must extend what this client saw before.
+        self.state.check(self.note, cp, self.readers[cp.tree_size])
+
+    def verify(self, draw_id: str) -> DrawReport:
+        inputs = portal_draw_inputs(self.source, draw_id, checkpoint=self.note,
+                                    readers=self.readers)
+        report = verify_draw(self.trust, inputs)
+        self._remember(report)
+        return report
+
+    def _remember(self, report: DrawReport) -> None:
+        if all(report.check(n).status == PASS
+               for n in ("checkpoint-signature", "witness-cosignatures")):
+            self.state.remember(self.note, now=int(time.time()))
+
+
+def _print_report(report: DrawReport) -> None:
+    banner = "  [LOCAL development beacon: not public randomness]" if report.local else ""
+    print(f"draw {report.draw_id}: {report.verdict}{banner}")
+    for c in report.checks:
+        print(f"  {MARK[c.status]} {c.name}: {c.reason}")
+
+
+def _exit_for(verdicts: list[str]) -> int:
+    if FAIL in verdicts:
+        return EXIT_FAIL
+    return EXIT_OK if all(v == PASS for v in verdicts) else EXIT_PENDING
+
+
+def _rollback(e: RollbackOrForkError, as_json: bool) -> typer.Exit:
+    if as_json:
+        print(json.dumps({"error": "rollback-or-fork", "message": str(e), **e.evidence()},
+                         ensure_ascii=False, indent=1))
+    else:
+        _err(f"REFUSED: {e}\n--- checkpoint seen before ---\n"
+             f"{e.previous_note.decode()}--- checkpoint served now ---\n{e.current_note.decode()}")
+    return typer.Exit(EXIT_ROLLBACK)
+
+
+def assignments(
+    source: SourceOpt,
+    brigade: Annotated[str, typer.Option("--brigade", help="brigade code, e.g. xingbin")],
+    trust: TrustOpt = None,
+    state: StateOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | xlsx")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", help="write to this file")] = None,
+    draw: Annotated[str | None, typer.Option("--draw", help="one draw id (default: all drawn)")] = None,
+) -> None:
+    """Verify every draw first; then print this brigade's assignments."""
+    if fmt not in FORMATS:
+        raise _usage(f"--format must be one of {', '.join(FORMATS)}")
+    if fmt == "xlsx" and out is None:
+        raise _usage("--format xlsx needs --out FILE")
+    try:
+        src = _open(source)
+        session = _Session(src, _trust(src, trust), state)
+        ids = [draw] if draw else draw_ids(src)
+        rows = []
+        for draw_id in ids:
+            report = session.verify(draw_id)
+            if report.verdict == PASS:
+                recs = {k: parse_snapshot_file(v) for k, v in
+                        portal_draw_inputs(src, draw_id, checkpoint=session.note,
+                                           readers=session.readers).snapshots.items() if v}
+                try:
+                    rows += brigade_assignments(report, recs, brigade, load_default_calendar())
+                except AssignmentError:
+                    if draw:
+                        raise
+                continue
+            if report.result_index is None and report.verdict != FAIL and not draw:
+                continue  # announced, not drawn yet: nothing to assign
+            _print_report(report)
+            failed = ", ".join(c.name for c in report.failed) or "pending checks"
+            _err(f"REFUSED: draw {draw_id} does not verify ({failed}); no assignments printed")
+            raise typer.Exit(EXIT_FAIL if report.verdict == FAIL else EXIT_PENDING)
+    except RollbackOrForkError as e:
+        raise _rollback(e, False) from e
+    except AssignmentError as e:
+        raise _usage(str(e)) from e
+    except ClientError as e:
+        raise _usage(str(e)) from e
+    data = {"table": lambda: format_table(rows).encode(), "csv": lambda: format_csv(rows),
+            "xlsx": lambda: format_xlsx(rows, title=brigade)}[fmt]()
+    if out is not None:
+        out.write_bytes(data)
+        _err(f"{len(rows)} assignments for {brigade} written to {out}")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+def bundle(
+    draw_id: Annotated[str, typer.Argument(help="draw id")],
+    source: SourceOpt,
+    out: Annotated[Path, typer.Option("--out", help="bundle file to write")],
+    trust: TrustOpt = None,
+) -> None:
+    """Write one JSON file with everything needed to verify DRAW_ID offline."""
+    try:
+        src = _open(source)
+        b, report = make_bundle(src, _trust(src, trust), draw_id, now=int(time.time()))
+    except ClientError as e:
+        raise _usage(str(e)) from e
+    out.write_bytes(format_bundle_file(b))
+    _print_report(report)
+    _err(f"bundle of {len(b['files'])} files written to {out}")
+    raise typer.Exit(_exit_for([report.verdict]))
+
+
+def verify(
+    target: Annotated[str, typer.Argument(help="bundle FILE, portal URL or DIR")],
+    draw: Annotated[str | None, typer.Option("--draw", help="draw id (default: all)")] = None,
+    trust: TrustOpt = None,
+    state: StateOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify a bundle or a live draw and print each check with ✓/✗ and its reason."""
+    try:
+        if not target.startswith(("http://", "https://")) and Path(target).is_file():
+            try:
+                data = Path(target).read_bytes()
+            except OSError as e:
+                raise _usage(f"cannot read {target}: {e.strerror or e}") from e
+            manifest, src = read_bundle(data, target)
+            draw = draw or manifest["draw_id"]
+        else:
+            src = _open(target)
+        session = _Session(src, _trust(src, trust), state)
+        reports = [session.verify(d) for d in ([draw] if draw else draw_ids(src))]
+    except RollbackOrForkError as e:
+        raise _rollback(e, as_json) from e
+    except ClientError as e:
+        raise _usage(str(e)) from e
+    if as_json:
+        print(json.dumps([r.to_json() for r in reports], ensure_ascii=False, indent=1))
+    else:
+        for r in reports:
+            _print_report(r)
+    raise typer.Exit(_exit_for([r.verdict for r in reports]))
+
+
+def audit(
+    source: Annotated[str, typer.Argument(help="portal URL or DIR")],
+    trust: TrustOpt = None,
+    as_json: JsonOpt = False,
+    grace: Annotated[int, typer.Option("--grace", help="seconds a draw may lag its round")] = 0,
+) -> None:
+    """Replay the whole log; exit 0 only if every draw and every checkpoint holds."""
+    try:
+        src = _open(source)
+        report = audit_portal(src, _trust(src, trust), now=int(time.time()), grace=grace)
+    except ClientError as e:
+        raise _usage(str(e)) from e
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+    else:
+        print(f"audit of {report.source}: log {report.origin}, size {report.tree_size}")
+        for f in report.findings:
+            print(f"  {MARK[f.status]} {f.check} [{f.subject}]: {f.reason}")
+        print("OK: every check holds" if report.ok
+              else f"FAILED: {len(report.failures)} problem(s)")
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_FAIL)
