@@ -30,6 +30,9 @@ def _register() -> None:
     from fairdraw.cli import draw
 
     draw.register(app)
+    from fairdraw.cli import operate
+
+    operate.register(app)
     from fairdraw.cli import client
 
     client.register(app)

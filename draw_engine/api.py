@@ -1,0 +1,216 @@
+"""HTTP routers of the draw lifecycle (docs/spec/lifecycle.md §API): thin over `DrawService`.
+
+`create_routers(service, require_role)` returns two routers, meant to be
+mounted under `/api` by the composition root (fairdraw.service):
+
+operator (each route depends on `require_role("operator")`):
+- `POST /registries/{kind}/import?format=csv|xlsx|jsonl&source_name=…`, the
+  file as the raw request body (at most `max_upload` bytes, 413 beyond);
+- `POST /snapshots` `{"kind", "name", "publish"?}`;
+- `POST /draws/plan` (dry run: the announce entry, nothing written),
+  `POST /draws` (announce), `POST /draws/{id}/execute` `{"timeout"?}`,
+  `POST /draws/{id}/cancel` `{"reason"}`, `POST /draws/{id}/outcomes`
+  `{"unit_id", "date", "result", "note"?, "evidence_sha256"?}`;
+- `POST /checkpoints/publish`;
+- `POST /return-visits/snapshot` `{"quarter", "name"?}`.
+
+public: `GET /draws`, `GET /draws/{id}`, `GET /draws/{id}/commitment`,
+`GET /snapshots` (metadata only: records files are published by the portal
+builder according to each snapshot's publish mode).
+
+Lifecycle refusals become HTTP errors here (`status_for`): 400 bad input
+(with `field`), 404 unknown draw, 409 wrong state or unmet commitment, 503
+witnesses or beacon unavailable. Authentication is the caller's dependency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from draw_engine.errors import AnnounceError, ValidationError
+from draw_engine.lifecycle import (
+    BeaconWaitError,
+    CheckpointNotCosignedError,
+    CommitmentError,
+    DrawService,
+    DrawStateError,
+    LifecycleError,
+    PlanError,
+    UnknownDrawError,
+    draw_view,
+)
+from draw_engine.registry import FORMATS, MAX_FILE_SIZE
+from draw_engine.snapshot import KINDS
+
+MAX_UPLOAD = MAX_FILE_SIZE
+JsonBody = Annotated[Any, Body()]
+
+
+def status_for(exc: Exception) -> tuple[int, dict[str, Any]] | None:
+    """HTTP status and JSON detail for a lifecycle refusal; None for anything else."""
+    detail: dict[str, Any] = {"error": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, ValidationError):
+        detail["problems"] = [{"row": p.row, "column": p.column, "what": p.what}
+                              for p in exc.problems]
+        return 400, detail
+    if isinstance(exc, PlanError | AnnounceError):
+        detail["field"] = exc.field
+        return 400, detail
+    if isinstance(exc, UnknownDrawError):
+        return 404, detail
+    if isinstance(exc, CheckpointNotCosignedError):
+        detail["reasons"] = exc.reasons
+        return 503, detail
+    if isinstance(exc, CommitmentError):
+        detail["reasons"] = exc.reasons
+        return 409, detail
+    if isinstance(exc, BeaconWaitError):
+        return 503, detail
+    if isinstance(exc, DrawStateError | LifecycleError):
+        return 409, detail
+    return None
+
+
+def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        mapped = status_for(exc)
+        if mapped is None:
+            raise
+        raise HTTPException(mapped[0], detail=mapped[1]) from exc
+
+
+def _snapshot_view(s: Any) -> dict[str, Any]:
+    return {"name": s.name, "kind": s.kind, "root": s.root, "count": s.count,
+            "publish": s.publish, "prev": s.prev, "log_index": s.log_index, "source": s.source}
+
+
+def _object(body: Any, *keys: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise HTTPException(400, detail={"error": "BadRequest", "message": "body must be an "
+                                         "object"})
+    for key in keys:
+        if key not in body:
+            raise HTTPException(400, detail={"error": "BadRequest", "field": key,
+                                             "message": f"{key} is missing"})
+    return body
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, detail={"error": "TooLarge",
+                                             "message": f"upload is larger than {limit} bytes"})
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_routers(
+    service: DrawService,
+    require_role: Callable[[str], Any],
+    *,
+    max_upload: int = MAX_UPLOAD,
+) -> list[APIRouter]:
+    """[operator router, public router]; mount both under one prefix (e.g. /api)."""
+    op = APIRouter(tags=["operator"], dependencies=[Depends(require_role("operator"))])
+    public = APIRouter(tags=["draws"])
+
+    @op.post("/registries/{kind}/import")
+    async def import_registry(
+        kind: str,
+        request: Request,
+        fmt: str = Query(alias="format"),
+        source_name: str = Query(default="upload", max_length=256),
+    ) -> dict[str, Any]:
+        if kind not in KINDS:
+            raise HTTPException(404, detail={"error": "UnknownKind",
+                                             "message": f"kind must be one of {KINDS}"})
+        if fmt not in FORMATS:
+            raise HTTPException(400, detail={"error": "BadRequest", "field": "format",
+                                             "message": f"format must be one of {FORMATS}"})
+        data = await _read_body(request, max_upload)
+        v = await run_in_threadpool(_call, service.import_registry, kind, data, fmt=fmt,
+                                    source_name=source_name)
+        return {"kind": v.kind, "version": v.version, "count": v.count,
+                "source_sha256": v.source_sha256}
+
+    @op.post("/snapshots")
+    def create_snapshot(body: JsonBody) -> dict[str, Any]:
+        obj = _object(body, "kind", "name")
+        snap = _call(service.create_snapshot, obj["kind"], obj["name"],
+                     publish=obj.get("publish", "at_announce"))
+        return _snapshot_view(snap)
+
+    @op.post("/draws/plan")
+    def plan_draw(body: JsonBody) -> dict[str, Any]:
+        result: dict[str, Any] = _call(service.plan_draw, body)
+        return result
+
+    @op.post("/draws", status_code=201)
+    def announce(body: JsonBody) -> dict[str, Any]:
+        return draw_view(_call(service.announce, body))
+
+    @op.post("/draws/{draw_id}/execute")
+    def execute(draw_id: str, body: JsonBody = None) -> dict[str, Any]:
+        timeout = body.get("timeout") if isinstance(body, dict) else None
+        if timeout is not None and (isinstance(timeout, bool) or
+                                    not isinstance(timeout, int | float) or timeout < 0):
+            raise HTTPException(400, detail={"error": "BadRequest", "field": "timeout",
+                                             "message": "timeout must be seconds >= 0"})
+        return draw_view(_call(service.execute, draw_id, timeout=timeout))
+
+    @op.post("/draws/{draw_id}/cancel")
+    def cancel(draw_id: str, body: JsonBody) -> dict[str, Any]:
+        obj = _object(body, "reason")
+        return draw_view(_call(service.cancel, draw_id, obj["reason"]))
+
+    @op.post("/draws/{draw_id}/outcomes", status_code=201)
+    def record_outcome(draw_id: str, body: JsonBody) -> dict[str, Any]:
+        obj = _object(body, "unit_id", "date", "result")
+        o = _call(service.record_outcome, draw_id, obj["unit_id"], date=obj["date"],
+                  result=obj["result"], note=obj.get("note", ""),
+                  evidence_sha256=obj.get("evidence_sha256", []))
+        return {"log_index": o.log_index, "draw_id": o.draw_id, "unit_id": o.unit_id,
+                "date": o.date, "result": o.result}
+
+    @op.post("/checkpoints/publish")
+    def publish_checkpoint() -> dict[str, Any]:
+        p = _call(service.publish_checkpoint)
+        return {"tree_size": p.tree_size, "checkpoint": p.note.decode(),
+                "committed": list(p.committed)}
+
+    @op.post("/return-visits/snapshot")
+    def return_visit_snapshot(body: JsonBody) -> dict[str, Any]:
+        obj = _object(body, "quarter")
+        snap = _call(service.create_return_visit_snapshot, obj["quarter"],
+                     name=obj.get("name"))
+        return _snapshot_view(snap)
+
+    @public.get("/draws")
+    def list_draws() -> list[dict[str, Any]]:
+        _call(service.sync)
+        return [draw_view(d) for d in service.draws()]
+
+    @public.get("/draws/{draw_id}")
+    def get_draw(draw_id: str) -> dict[str, Any]:
+        return draw_view(_call(service.draw, draw_id))
+
+    @public.get("/draws/{draw_id}/commitment")
+    def get_commitment(draw_id: str) -> dict[str, Any]:
+        r = _call(service.check_commitment, draw_id)
+        return {"draw_id": r.draw_id, "tree_size": r.tree_size, "not_after": r.not_after,
+                "cosignatures": [{"witness": w, "timestamp": t} for w, t in r.cosignatures]}
+
+    @public.get("/snapshots")
+    def list_snapshots() -> list[dict[str, Any]]:
+        return [_snapshot_view(s) for s in service.snapshots()]
+
+    return [op, public]
