@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from draw_engine.beacon import ChainInfo, format_chain_info_json
+from draw_engine.store import DrawStore
 from public_portal.index import LogIndex, scan_log, snapshot_available
 from public_portal.site import render_draw_page, render_index, render_static_page
 from transparency.checkpoint import parse_checkpoint
@@ -65,6 +66,16 @@ class PortalInputs:
     trust: Mapping[str, Any]
     snapshots: Mapping[str, bytes] = field(default_factory=dict)
     commitments: Mapping[str, bytes] = field(default_factory=dict)
+
+
+def inputs_from_store(storage: LogStorage, store: DrawStore,
+                      trust: Mapping[str, Any]) -> PortalInputs:
+    """Snapshot files and commitment checkpoints as the draw lifecycle stored them."""
+    with store.transaction() as tx:
+        snapshots = {s.name: s.records for s in tx.list_snapshots()}
+        commitments = {d.draw_id: d.commitment_note for d in tx.list_draws()
+                       if d.commitment_note is not None}
+    return PortalInputs(storage, trust, snapshots, commitments)
 
 
 @dataclass

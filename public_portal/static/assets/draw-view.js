@@ -226,14 +226,14 @@ export function startVerification({ drawId, base, files, remember }) {
         if (out.result) renderLookup(worker);
         $('progress-box').hidden = true;
         if (remember && out.consistency && out.consistency.status === 'pass') rememberCheckpoint(out.current);
-        $('bundle-download').onclick = () => worker.postMessage({ kind: 'bundle' });
+        $('bundle-download').onclick = () => worker.postMessage({ kind: 'bundle', source: base || 'offline bundle' });
         document.documentElement.dataset.elapsedMs = String(Math.round(performance.now() - started));
         setVerdict(verdict, out);
         resolve(out);
       } else if (m.kind === 'lookup') {
         showLookup(m.answer);
       } else if (m.kind === 'bundle') {
-        download(`${drawId}.fairdraw-bundle.json`, new Blob([m.text], { type: 'application/json' }));
+        download(`${drawId}.bundle.json`, new Blob([m.text], { type: 'application/json' }));
       } else if (m.kind === 'error') {
         const out = { checks: [], allChecks: [{ name: 'load', status: 'fail', reason: m.message }], nav: {} };
         renderChecks(out.allChecks);

@@ -6,7 +6,7 @@
  *   {kind: 'verify', drawId, base?: absolute URL of the portal root, files?: {path: Uint8Array},
  *    backend: 'auto'|'noble'|'webcrypto', previous?: {<origin>: {treeSize, rootHash (hex)}} (absent offline)}
  *   {kind: 'lookup', unitId}
- *   {kind: 'bundle'} -> {kind: 'bundle', text} (the offline bundle JSON of the files read)
+ *   {kind: 'bundle', source} -> {kind: 'bundle', text} (the offline bundle JSON of the files read)
  * Messages out:
  *   {kind: 'progress', phase: 'download'|'verify'|'recompute', fraction}
  *   {kind: 'done', out: {...verifyDraw output, consistency, outcomes, units, people, backend, fetched}}
@@ -224,12 +224,19 @@ function lookup(unitId) {
   };
 }
 
-/** The offline bundle (docs/spec/portal-data.md): every file this verification read, base64. */
-function offlineBundle() {
+/**
+ * The offline bundle (docs/spec/portal-data.md §Offline bundles, as fairdraw/bundle.py):
+ * canonical JSON {"created_at", "draw_id", "files": {path: base64}, "format": "fairdraw-bundle/v1",
+ * "source"} holding every file this verification read.
+ */
+function offlineBundle(source) {
   if (!state) throw new Error('nothing verified yet');
   const files = {};
-  for (const [path, data] of [...state.fetched.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) files[path] = encodeBase64(data);
-  return JSON.stringify({ format: 'fairdraw-offline-bundle/v1', draw_id: state.drawId, files });
+  for (const [path, data] of state.fetched.entries()) files[path] = encodeBase64(data);
+  return canonicalize({
+    format: 'fairdraw-bundle/v1', draw_id: state.drawId, source: String(source || ''),
+    created_at: Math.floor(Date.now() / 1000), files,
+  });
 }
 
 onmessage = async (ev) => {
@@ -237,7 +244,7 @@ onmessage = async (ev) => {
   try {
     if (msg.kind === 'verify') await verify(msg);
     else if (msg.kind === 'lookup') post({ kind: 'lookup', answer: lookup(msg.unitId) });
-    else if (msg.kind === 'bundle') post({ kind: 'bundle', text: offlineBundle() });
+    else if (msg.kind === 'bundle') post({ kind: 'bundle', text: offlineBundle(msg.source) });
   } catch (e) {
     post({ kind: 'error', message: String((e && e.message) || e) });
   }

@@ -1,0 +1,217 @@
+"""Fixtures: a real demo log, a built portal, a static file server, one shared browser.
+
+The log is made by the draw lifecycle service (`draw_engine.lifecycle.DrawService`)
+on SQLite, with a local beacon process and two witness processes
+(`fairdraw.cluster.LocalCluster`, each a separate `fairdraw …` process on a
+loopback port). Draws: D-ROUTINE (drawn, with two outcomes), D-CANCEL
+(cancelled, then superseded by D-REDRAW, drawn). The portal is built once per
+session with `public_portal.builder`; tests that tamper copy it first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+DRAWN = ("D-ROUTINE", "D-REDRAW")
+CHROMIUM = os.environ.get("FAIRDRAW_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@dataclass
+class DemoLog:
+    directory: Path
+    database_url: str
+    trust: dict[str, Any]
+    draws: dict[str, Any]
+
+
+def _jsonl(records: list[dict[str, Any]]) -> bytes:
+    return b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
+
+
+def make_demo_log(directory: Path, *, units: int = 400) -> DemoLog:
+    from draw_engine.drand_http import DrandHttpSource
+    from draw_engine.lifecycle import DrawService, LifecycleSettings
+    from draw_engine.store import SqlDrawStore
+    from fairdraw.cluster import LocalCluster
+    from fairdraw.demo_registry import (
+        ZONES,
+        generate_inspectors,
+        generate_units,
+        routine_strata,
+        routine_teams,
+    )
+    from public_portal.builder import trust_document
+    from transparency.note import generate_signer
+    from transparency.sequencer import Sequencer
+    from transparency.sql import SqlStorage
+    from witnesses.collector import Collector, WitnessEndpoint
+    from witnesses.policy import parse_policy
+
+    directory.mkdir(parents=True, exist_ok=True)
+    signer = generate_signer("localhost/fairdraw-portal-test/log")
+    url = f"sqlite:///{directory / 'service.db'}"
+    storage = SqlStorage.open(url)
+    store = SqlDrawStore.open(url)
+    cluster = LocalCluster(directory / "cluster", signer.name, signer.verifier_key,
+                           witness_count=2, beacon_period=1)
+    cluster.prepare(now=time.time())
+    cluster.start()
+    try:
+        assert cluster.chain is not None
+        policy = parse_policy(
+            f"log {signer.verifier_key}\n"
+            + "".join(f"witness {w.name} {w.vkey} {w.url}\n" for w in cluster.witnesses)
+            + f"group both 2 {' '.join(w.name for w in cluster.witnesses)}\nquorum both\n")
+        collector = Collector([WitnessEndpoint(w.url, w.vkey) for w in cluster.witnesses], policy)
+        beacon = DrandHttpSource(cluster.beacon_url, cluster.chain)
+        sequencer = Sequencer(storage, [signer], signer.name)
+        margin = 2
+        service = DrawService(
+            store=store, storage=storage, sequencer=sequencer, beacon=beacon,
+            cosigning=collector, policy=policy, log_verifier_key=signer.verifier_key,
+            settings=LifecycleSettings(lead_time=5, commitment_margin=margin,
+                                       beacon_timeout=30, poll_interval=0.2))
+        service.import_registry("units", _jsonl(generate_units(active=units - units // 20,
+                                                               defunct=units // 20)),
+                                fmt="jsonl", source_name="units.jsonl")
+        service.import_registry("inspectors", _jsonl(generate_inspectors()), fmt="jsonl",
+                                source_name="inspectors.jsonl")
+        service.create_snapshot("units", "units-2026-11")
+        service.create_snapshot("inspectors", "inspectors-2026-11")
+        base = {"title": "十一月日常抽查", "authority": "来宾市消防救援支队", "kind": "routine",
+                "period": {"from": "2026-11-01", "to": "2026-11-30"},
+                "units": "units-2026-11", "inspectors": "inspectors-2026-11",
+                "strata": routine_strata(), "teams": routine_teams(), "zones": ZONES}
+        service.announce({**base, "draw_id": "D-ROUTINE"})
+        service.announce({**base, "draw_id": "D-CANCEL", "title": "专项（取消）",
+                          "kind": "special"})
+        service.publish_checkpoint()
+        service.cancel("D-CANCEL", "检查计划调整 / plan changed")
+        service.announce({**base, "draw_id": "D-REDRAW", "title": "专项（重新抽取）",
+                          "kind": "special", "supersedes": "D-CANCEL"})
+        service.publish_checkpoint()
+        for draw_id in DRAWN:
+            service.execute(draw_id)
+        result = service.entry(service.draw("D-ROUTINE").result_index or 0)
+        for sel, outcome in zip(result["selected"][:2], ("compliant", "rectification_ordered"),
+                                strict=False):
+            service.record_outcome("D-ROUTINE", sel["unit_id"], date="2026-11-20",
+                                   result=outcome, note="现场检查")
+        service.publish_checkpoint()
+        trust = trust_document(origin=signer.name, log_vkeys=[signer.verifier_key],
+                               policy=policy, chains=[cluster.chain], margin_seconds=margin)
+        draws = {d.draw_id: d for d in service.draws()}
+        collector.close()
+        beacon.close()
+        sequencer.close()
+    finally:
+        cluster.stop()
+        storage.close()
+        store.close()
+    return DemoLog(directory, url, trust, draws)
+
+
+def build(demo: DemoLog, out: Path) -> Any:
+    from draw_engine.store import SqlDrawStore
+    from public_portal.builder import build_portal, inputs_from_store
+    from transparency.sql import SqlStorage
+
+    storage = SqlStorage.open(demo.database_url, migrate=False)
+    store = SqlDrawStore.open(demo.database_url, migrate=False)
+    try:
+        return build_portal(out, inputs_from_store(storage, store, demo.trust))
+    finally:
+        storage.close()
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def demo_log(tmp_path_factory: pytest.TempPathFactory) -> DemoLog:
+    return make_demo_log(tmp_path_factory.mktemp("portal-demo"))
+
+
+@pytest.fixture(scope="session")
+def built_portal(demo_log: DemoLog, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("portal-site") / "site"
+    build(demo_log, out)
+    return out
+
+
+class StaticServer:
+    """`python -m http.server` in a subprocess on a loopback port, serving one directory."""
+
+    def __init__(self, directory: Path) -> None:
+        from fairdraw.cluster import free_port
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(self.port), "--bind", "127.0.0.1",
+             "--directory", str(directory)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                requests.get(self.url, timeout=1)
+                return
+            except requests.RequestException:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("the static file server did not start") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[StaticServer]:
+    server = StaticServer(directory)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fresh_copy(built_portal: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "site"
+    shutil.copytree(built_portal, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
+                    "FAIRDRAW_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
