@@ -1,98 +1,347 @@
-"""`fairdraw demo`: a self-contained log demo that works on a fresh clone, offline.
+"""`fairdraw demo`: the whole lifecycle of one draw, on a fresh clone, offline (issue 6 item 3).
 
-`run_log_demo(out_dir)` creates (or reuses) a SQLite log and a log key under
-`out_dir`, appends a few hundred sample JSON entries, signs a checkpoint,
-exports the static tiles to `out_dir/log/`, verifies them with fsck and
-returns `out_dir`. The command then serves the log on 127.0.0.1 until
-interrupted (`--no-serve` exits instead). The full draw demo will replace the
-command later and can call `run_log_demo` for its log part.
+`fairdraw demo [--out DIR] [--no-serve] [--port P]`:
+
+1. creates `DIR` (default `./fairdraw-demo/`): a SQLite database, the log key,
+   a settings file `fairdraw.json` (so `fairdraw serve --config DIR/fairdraw.json`
+   serves the same state later);
+2. starts a LOCAL beacon (1 s rounds) and two witnesses as separate processes
+   on loopback ports (fairdraw.cluster);
+3. generates the synthetic Laibin-scale registry (fairdraw.demo_registry),
+   imports the units, inspectors and experts, and logs their snapshots;
+4. announces the monthly routine draw with the risk-based strata, teams over
+   the collaboration zones, and a beacon round `lead_time` ahead; publishes a
+   checkpoint that both witnesses co-sign, and checks the commitment rule;
+5. waits for the round (progress bar), executes the draw, publishes and
+   co-signs again, builds the static portal (public_portal.builder);
+6. serves the service and the portal and prints the portal URL until Ctrl-C;
+   with `--no-serve` prints the portal directory and exits 0. Child processes
+   are stopped either way.
+
+Everything here uses the local development beacon: the CLI says so in red,
+the announce carries `"local": true` and the portal shows its banner.
+Running it again in the same directory adds a new draw to the same log.
+
+Left out: real drand (configure `beacon_chain = "quicknet"` and run
+`fairdraw serve`), remote witnesses.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import rfc8785
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
-from transparency.export import DirectorySource, export_log, fsck_log
-from transparency.keyfile import read_signer_key_file, write_signer_key_file
-from transparency.note import generate_signer
-from transparency.sequencer import Sequencer
-from transparency.sql import SqlStorage
+from fairdraw import demo_registry as reg
 
 DEMO_ORIGIN = "localhost/fairdraw-demo/log"
-SAMPLE_ENTRIES = 300
-console = Console(stderr=True)
+LEAD_TIME = 12
+"""Seconds between the announce and its beacon round (a real detachment uses ≥ 1 day)."""
+MARGIN = 4
+"""Cosignatures must predate the round by this many seconds (DESIGN §2 default is 60)."""
+BEACON_PERIOD = 1
+LOCAL_MARKER = "LOCAL BEACON — development randomness from one key, NOT public randomness"
+
+console = Console(stderr=True, highlight=False)
 
 
-def _database_url(out_dir: Path) -> str:
-    return f"sqlite:///{(out_dir / 'log.db').resolve()}"
+class DemoError(RuntimeError):
+    pass
 
 
-def _sample_entries(start: int, count: int) -> list[bytes]:
-    return [
-        rfc8785.dumps(
-            {
-                "type": "demo.sample",
-                "v": 1,
-                "seq": start + k,
-                "note": "sample entry of the fairdraw log demo (not a real draw)",
-            }
-        )
-        for k in range(count)
-    ]
+def _jsonl(records: list[dict[str, Any]]) -> bytes:
+    return b"".join(json.dumps(r, ensure_ascii=False, sort_keys=True).encode() + b"\n"
+                    for r in records)
 
 
-def run_log_demo(out_dir: Path, *, entries: int = SAMPLE_ENTRIES) -> Path:
-    """Build, export and fsck a demo log under `out_dir`; returns `out_dir`.
+def _next_month(today: date) -> tuple[date, date]:
+    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return first, last
 
-    Files: log.key (0600), log.vkey, log.db (SQLite), log/ (static tlog-tiles)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    key_path = out_dir / "log.key"
+
+def write_settings(out: Path, cluster: Any) -> Path:
+    """The demo's settings file (JSON), readable by `fairdraw serve --config`."""
+    config = {
+        "database_url": f"sqlite:///{(out / 'fairdraw.db').resolve()}",
+        "data_dir": str(out.resolve()),
+        "log_origin": DEMO_ORIGIN,
+        "log_key_file": "log.key",
+        "witnesses": [{"name": w.name, "url": w.url, "vkey": w.vkey} for w in cluster.witnesses],
+        "beacon_chain": "local",
+        "beacon_relay_url": cluster.beacon_url,
+        "beacon_chain_info_file": str((cluster.directory / "beacon" / "chain-info.json").resolve()),
+        "lead_time_seconds": LEAD_TIME,
+        "margin_seconds": MARGIN,
+        "portal_dir": "portal",
+    }
+    path = out / "fairdraw.json"
+    path.write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def _log_key(out: Path) -> str:
+    from transparency.keyfile import read_signer_key_file, write_signer_key_file
+    from transparency.note import generate_signer
+
+    key_path = out / "log.key"
     if not key_path.exists():
         write_signer_key_file(key_path, generate_signer(DEMO_ORIGIN))
     signer = read_signer_key_file(key_path)
-    (out_dir / "log.vkey").write_text(signer.verifier_key + "\n", encoding="utf-8")
-    storage = SqlStorage.open(_database_url(out_dir))
+    (out / "log.vkey").write_text(signer.verifier_key + "\n", encoding="utf-8")
+    return signer.verifier_key
+
+
+def _batch_ids(service: Any, first: date) -> dict[str, str]:
+    """Draw ids of this month's batches, one per collaboration zone (new ones on a re-run)."""
+    known = {d.draw_id for d in service.draws()}
+    n = 1
+    while True:
+        suffix = "" if n == 1 else f"-r{n}"
+        ids = {zone: f"LB-{first:%Y-%m}-{zone}{suffix}" for zone in reg.ZONES}
+        if not known.intersection(ids.values()):
+            return ids
+        n += 1
+
+
+def demo_plan(draw_id: str, zone: str, *, snapshots: dict[str, str], first: date, last: date,
+              units: list[dict[str, Any]], inspectors: list[dict[str, Any]]) -> dict[str, Any]:
+    """One batch of the monthly routine plan: the risk-based strata restricted to the
+    brigades of one collaboration zone, teams drawn inside the zone (then the detachment),
+    a few exclusions (pending rectification) and recusals (declared conflicts).
+
+    A whole-city draw selects ~290 units, more than one log entry holds with teams
+    (64 KiB); the plan is therefore filed as one batch per zone (DOMAIN: batch by batch)."""
+    brigades = reg.ZONES[zone]
+    strata = [{**st, "match": {**st["match"], "brigade": list(brigades)}}
+              for st in reg.routine_strata()]
+    active = sorted(u["id"] for u in units
+                    if u["status"] == "active" and u["brigade"] in brigades)
+    people = sorted(i["id"] for i in inspectors if i["brigade"] in brigades)
+    names = "、".join(dict([*reg.BRIGADES, reg.SUPERVISION_SECTION])[b] for b in brigades)
+    return {
+        "draw_id": draw_id,
+        "title": f"来宾市消防救援支队 {first.year}年{first.month}月 双随机抽查 "
+                 f"{zone}（{names}）（演示）",
+        "authority": "来宾市消防救援支队（演示数据）",
+        "kind": "routine",
+        "period": {"from": first.isoformat(), "to": last.isoformat()},
+        "units": snapshots["units"],
+        "inspectors": snapshots["inspectors"],
+        "experts": snapshots["experts"],
+        "strata": strata,
+        "exclusions": [{"unit_id": active[7], "reason": "rectification_pending"}],
+        "zones": reg.ZONES,
+        "teams": reg.routine_teams(),
+        "recusals": [[people[0], active[100]], [people[-1], active[1000]]],
+    }
+
+
+class _Steps:
+    """A rich progress display of the demo's steps (stderr)."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                 BarColumn(), TextColumn("{task.fields[note]}"),
+                                 TimeRemainingColumn(), console=console, transient=False)
+        self.task: Any = None
+
+    def __enter__(self) -> _Steps:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finish()
+        self.progress.__exit__(None, None, None)
+
+    def start(self, description: str, total: float = 1) -> None:
+        self.finish()
+        self.task = self.progress.add_task(description, total=total, note="")
+
+    def update(self, completed: float, note: str = "") -> None:
+        self.progress.update(self.task, completed=completed, note=note)
+
+    def finish(self, note: str | None = None) -> None:
+        if self.task is not None:
+            task = self.progress.tasks[self.task]
+            self.progress.update(self.task, completed=task.total,
+                                 note=task.fields.get("note", "") if note is None else note)
+            self.task = None
+
+
+def run_demo(out: Path, *, steps: _Steps | None = None, now: float | None = None
+             ) -> dict[str, Any]:
+    """Run the lifecycle once under `out` with a started cluster; return what happened.
+
+    The caller owns the returned `runtime` and `cluster` (close/stop them)."""
+    from fairdraw.app import open_runtime
+    from fairdraw.cluster import LocalCluster
+    from fairdraw.service import beacon_chain, open_service
+    from fairdraw.settings import load_settings
+    from public_portal.builder import PortalInputs, build_portal, trust_document
+
+    s = steps or _Steps()
+    out.mkdir(parents=True, exist_ok=True)
+    out = out.resolve()
+    s.start("keys, beacon and witnesses")
+    log_vkey = _log_key(out)
+    cluster = LocalCluster(out / "services", DEMO_ORIGIN, log_vkey, witness_count=2,
+                           beacon_period=BEACON_PERIOD)
+    runtime = None
     try:
-        with Sequencer(storage, [signer], signer.name) as seq:
-            seq.append(_sample_entries(seq.tree_size, entries))
-            seq.checkpoint()
-        export_log(storage, out_dir / "log")
-    finally:
-        storage.close()
-    fsck_log(DirectorySource(out_dir / "log"), [signer.verifier_key])
-    return out_dir
+        cluster.prepare(now=time.time() if now is None else now)
+        cluster.start()
+        s.finish(f"beacon {cluster.beacon_url}, witnesses "
+                 f"{', '.join(w.url for w in cluster.witnesses)}")
+        settings = load_settings(write_settings(out, cluster))
+        runtime = open_runtime(settings)
+        service = open_service(runtime)
+
+        s.start("registry: generate, import, snapshot", total=3)
+        units, inspectors = reg.generate_units(), reg.generate_inspectors()
+        experts = reg.generate_experts()
+        snapshots = {}
+        tag = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        for n, (kind, records) in enumerate((("units", units), ("inspectors", inspectors),
+                                             ("experts", experts)), start=1):
+            version = service.import_registry(kind, _jsonl(records), fmt="jsonl",
+                                              source_name=f"demo-{kind}.jsonl")
+            snap = service.create_snapshot(kind, f"{kind}-{tag}-v{version.version}")
+            snapshots[kind] = snap.name
+            s.update(n, f"{kind}: {snap.count} records, root {snap.root[:12]}…")
+        s.finish(f"{len(units)} units ({sum(u['status'] == 'defunct' for u in units)} defunct), "
+                 f"{len(inspectors)} inspectors, {len(experts)} experts")
+
+        s.start("announce the monthly routine plan (one batch per zone)", total=len(reg.ZONES))
+        first, last = _next_month(date.today())
+        draws = []
+        for n, (zone, draw_id) in enumerate(_batch_ids(service, first).items(), start=1):
+            draws.append(service.announce(
+                demo_plan(draw_id, zone, snapshots=snapshots, first=first, last=last,
+                          units=units, inspectors=inspectors)))
+            s.update(n, f"{draw_id} at log index {draws[-1].announce_index}")
+        s.finish(f"{', '.join(d.draw_id for d in draws)}; beacon round {draws[0].beacon_round}")
+
+        s.start("co-sign the commitment (2 of 2 witnesses)")
+        published = service.publish_checkpoint()
+        report = service.check_commitment(draws[0].draw_id)
+        for d in draws[1:]:
+            service.check_commitment(d.draw_id)
+        s.finish(f"checkpoint size {published.tree_size}; cosigned "
+                 + ", ".join(f"{w} @ {t}" for w, t in report.cosignatures))
+
+        round_time = max(d.round_time for d in draws)
+        wait_total = max(1.0, round_time - time.time())
+        s.start(f"wait for beacon round {draws[0].beacon_round}", total=wait_total)
+        waited_from = time.time()
+
+        def on_wait(message: str, _waited: float, _limit: float) -> None:
+            s.update(min(time.time() - waited_from, wait_total), message)
+
+        executed = [service.execute(d.draw_id, on_wait=on_wait, timeout=30) for d in draws]
+        s.finish(f"round {draws[0].beacon_round} verified; {len(executed)} results appended")
+        s.start("execute, co-sign the result, build the portal", total=2)
+        service.publish_checkpoint()
+        s.update(1, "result co-signed")
+        portal_dir = out / "portal"
+        trust = trust_document(origin=DEMO_ORIGIN, log_vkeys=[log_vkey], policy=service.policy,
+                               chains=[beacon_chain(settings)], margin_seconds=MARGIN)
+        built = build_portal(portal_dir, PortalInputs(
+            storage=runtime.storage, trust=trust,
+            snapshots={sn.name: sn.records for sn in service.snapshots()},
+            commitments={d.draw_id: d.commitment_note for d in service.draws()
+                         if d.commitment_note is not None}))
+        s.finish(f"{built.draws} draw(s), log size {built.tree_size}")
+        results = [(d, service.entry(d.result_index)) for d in executed]
+        return {"runtime": runtime, "cluster": cluster, "settings": settings,
+                "results": results, "portal_dir": portal_dir, "service": service}
+    except BaseException:
+        if runtime is not None:
+            runtime.close()
+        cluster.stop()
+        raise
+
+
+def _summary(results: list[tuple[Any, dict[str, Any]]]) -> Table:
+    table = Table(title="selected units per batch and stratum (LOCAL beacon)")
+    for col in ("draw", "stratum", "pool n", "drawn k", "reserve"):
+        table.add_column(col, justify="left" if col in ("draw", "stratum") else "right")
+    units = teams = unfilled = 0
+    for draw, result in results:
+        for st in result["strata"]:
+            table.add_row(draw.draw_id, st["name"], str(st["n"]), str(st["k"]),
+                          str(len(st["reserve"])))
+        found = [x["team"] for x in result["selected"] if x.get("team")]
+        units += len(result["selected"])
+        teams += len(found)
+        unfilled += sum(len(t["unfilled"]) for t in found)
+    table.caption = f"{units} units drawn, {teams} teams, {unfilled} unfilled slots"
+    return table
 
 
 def demo(
-    out: Annotated[Path, typer.Option(help="Directory for the demo's files.")] = Path(
-        "fairdraw-demo"
-    ),
-    port: Annotated[int, typer.Option(help="Port to serve the log on (127.0.0.1).")] = 8080,
-    serve: Annotated[bool, typer.Option(help="Serve the log after building it.")] = True,
+    out: Annotated[Path, typer.Option("--out", help="Directory for the demo's files.")] = Path(
+        "fairdraw-demo"),
+    port: Annotated[int, typer.Option("--port", help="Port to serve on (127.0.0.1).")] = 8080,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve",
+                                        help="Serve the portal afterwards.")] = True,
 ) -> None:
-    """Run the log demo: append sample entries, sign, export, fsck, then serve."""
-    run_log_demo(out)
-    vkey = (out / "log.vkey").read_text(encoding="utf-8").strip()
-    storage = SqlStorage.open(_database_url(out))
-    cp = storage.latest_checkpoint()
-    size = cp.tree_size if cp else 0
-    console.print(f"demo log: {size} entries, static tiles in {out / 'log'} (fsck ok)")
-    console.print(f"verifier key: {vkey}", highlight=False, soft_wrap=True)
-    if not serve:
-        print(f"{out.resolve() / 'log'}")
-        return
+    """Run one draw end to end (local beacon, two witnesses), build the portal, serve it."""
+    console.print(f"[bold white on red] {LOCAL_MARKER} [/]")
+    started = time.monotonic()
+    try:
+        with _Steps() as steps:
+            done = run_demo(out, steps=steps)
+    except Exception as e:  # the demo reports any failure as one clear line
+        console.print(f"[bold red]demo failed:[/] {type(e).__name__}: {e}")
+        raise typer.Exit(1) from e
+    runtime, cluster = done["runtime"], done["cluster"]
+    try:
+        console.print(_summary(done["results"]))
+        console.print(f"[bold white on red] {LOCAL_MARKER} [/]")
+        console.print(f"done in {time.monotonic() - started:.1f} s; settings: "
+                      f"{out / 'fairdraw.json'}")
+        portal_dir: Path = done["portal_dir"]
+        if not serve:
+            print(f"portal: {portal_dir}", flush=True)
+            print(f"open {portal_dir / 'index.html'} or serve it: fairdraw serve --config "
+                  f"{out / 'fairdraw.json'}", flush=True)
+            return
+        _serve(done, port)
+    finally:
+        runtime.close()
+        cluster.stop()
+
+
+def _serve(done: dict[str, Any], port: int) -> None:
     import uvicorn
 
-    from transparency.api import create_app
+    from fairdraw.app import create_app
 
-    print(f"http://127.0.0.1:{port}/checkpoint", flush=True)
-    uvicorn.run(create_app(storage), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(done["settings"], runtime=done["runtime"])
+    url = f"http://127.0.0.1:{port}/portal/"
+    print(f"portal: {url}", flush=True)
+    for draw, _ in done["results"]:
+        print(f"draw page: {url}draw/{draw.draw_id}.html", flush=True)
+    console.print("serving; Ctrl-C stops the service, the beacon and the witnesses")
+    # SIGTERM ends uvicorn like Ctrl-C, so the finally block stops the children.
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(typer.run(demo))

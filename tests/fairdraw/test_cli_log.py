@@ -1,4 +1,4 @@
-"""`fairdraw log …` and `fairdraw demo --no-serve` end to end (in-process typer runner)."""
+"""`fairdraw log …` end to end (in-process typer runner)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from fairdraw.cli import demo, log
-from transparency.export import DirectorySource, fsck_log
+from fairdraw.cli import log
 from transparency.sql import SqlStorage
 
 app = typer.Typer()
 log.register(app)
-demo.register(app)
 runner = CliRunner()
 
 
@@ -94,18 +92,3 @@ def test_fsck_failure_lists_problems(logdir: Path) -> None:
     out = run("log", "fsck", "static", "--vkey", "log.vkey", code=1)
     assert "problem: tile/0/000.p/1 hash 0" in out
     assert "fsck failed with 1 problem(s)" in out
-
-
-def test_demo_no_serve(tmp_path: Path) -> None:
-    out_dir = tmp_path / "demo"
-    out = run("demo", "--no-serve", "--out", str(out_dir))
-    assert str(out_dir / "log") in out
-    vkey = (out_dir / "log.vkey").read_text().strip()
-    assert fsck_log(DirectorySource(out_dir / "log"), [vkey]).tree_size == 300
-    # running it again reuses the key and grows the same log
-    run("demo", "--no-serve", "--out", str(out_dir))
-    assert (out_dir / "log.vkey").read_text().strip() == vkey
-    report = fsck_log(DirectorySource(out_dir / "log"), [vkey])
-    assert report.tree_size == 600
-    entry = json.loads(SqlStorage.open(f"sqlite:///{out_dir / 'log.db'}").read_entries(0, 1)[0])
-    assert (entry["type"], entry["v"]) == ("demo.sample", 1)

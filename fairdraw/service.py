@@ -1,0 +1,114 @@
+"""Wiring the draw lifecycle from settings: key file, sequencer, witnesses, policy, beacon.
+
+`open_service(runtime)` builds a `draw_engine.lifecycle.DrawService` on the
+runtime's database (one `Sequencer`, so one per process: it takes the log's
+sequencer lock), the witness `Collector` with the policy (the policy file, or
+by default every configured witness must co-sign), and the beacon source
+(`DrandHttpSource` on the relay, pinned to quicknet/mainnet or to the local
+beacon's chain-info file). `operator_routers(runtime)` returns the operator
+API routers of `draw_engine.api`, guarded by `Auth.require_role`.
+
+Left out: running more than one sequencer (a second process gets
+SequencerBusyError and should serve reads only).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from draw_engine.beacon import PINNED_CHAINS, ChainInfo, parse_chain_info_json
+from fairdraw.settings import Settings, SettingsError
+from transparency.keyfile import read_signer_key_file
+from witnesses.policy import Policy, parse_policy
+
+MAX_FILE = 1 << 20
+
+
+def beacon_chain(settings: Settings) -> ChainInfo:
+    """The pinned chain named by the settings (local: read from the chain-info file)."""
+    if settings.beacon_chain != "local":
+        return PINNED_CHAINS[settings.beacon_chain]
+    if settings.beacon_chain_info_file is None:
+        raise SettingsError("beacon_chain 'local' needs beacon_chain_info_file (the local "
+                            "beacon's chain-info.json)")
+    path = settings.path(settings.beacon_chain_info_file)
+    try:
+        return parse_chain_info_json(json.loads(path.read_bytes()[:MAX_FILE]))
+    except (OSError, ValueError) as e:
+        raise SettingsError(f"beacon_chain_info_file {path}: {e}") from e
+
+
+def witness_policy(settings: Settings, log_vkey: str) -> Policy | None:
+    """The policy file, or: every configured witness must co-sign. None without witnesses."""
+    if settings.witness_policy_file is not None:
+        path = settings.path(settings.witness_policy_file)
+        try:
+            return parse_policy(path.read_bytes()[:MAX_FILE + 1])
+        except OSError as e:
+            raise SettingsError(f"witness_policy_file {path}: {e.strerror or e}") from e
+    if not settings.witnesses:
+        return None
+    lines = [f"log {log_vkey}"]
+    lines += [f"witness {w.name} {w.vkey} {w.url}" for w in settings.witnesses]
+    lines.append(f"group all-witnesses all {' '.join(w.name for w in settings.witnesses)}")
+    lines.append("quorum all-witnesses")
+    return parse_policy("\n".join(lines) + "\n")
+
+
+def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None) -> Any:
+    """The DrawService of this runtime (created once; its closers are registered)."""
+    if runtime.service is not None:
+        return runtime.service
+    import time
+
+    from draw_engine.drand_http import DrandHttpSource
+    from draw_engine.lifecycle import DrawService, LifecycleSettings
+    from draw_engine.store import SqlDrawStore
+    from transparency.sequencer import Sequencer
+    from witnesses.collector import Collector, WitnessEndpoint
+
+    settings: Settings = runtime.settings
+    signer = read_signer_key_file(settings.log_key_path)
+    if signer.name != settings.log_origin:
+        raise SettingsError(f"log key {settings.log_key_path} is named {signer.name!r} but "
+                            f"log_origin is {settings.log_origin!r}")
+    policy = witness_policy(settings, signer.verifier_key)
+    collector = None
+    if settings.witnesses:
+        collector = Collector([WitnessEndpoint(w.url, w.vkey) for w in settings.witnesses],
+                              policy, timeout=settings.witness_timeout_seconds)
+        runtime.closers.append(collector.close)
+    beacon = DrandHttpSource(settings.beacon_relay_url, beacon_chain(settings))
+    runtime.closers.append(beacon.close)
+    sequencer = Sequencer(runtime.storage, [signer], settings.log_origin)
+    runtime.closers.append(sequencer.close)
+    service = DrawService(
+        store=SqlDrawStore(runtime.engine),
+        storage=runtime.storage,
+        sequencer=sequencer,
+        beacon=beacon,
+        cosigning=collector,
+        policy=policy,
+        log_verifier_key=signer.verifier_key,
+        settings=LifecycleSettings(lead_time=settings.lead_time_seconds,
+                                   commitment_margin=settings.margin_seconds),
+        clock=clock or time.time,
+        sleep=sleep or time.sleep,
+    )
+    service.sync()
+    runtime.service = service
+    return service
+
+
+def operator_routers(runtime: Any) -> list[tuple[str, Any]]:
+    """The draw/registry operator API under /api (empty if the service cannot be opened
+    because no log key exists yet: the app then serves reads only)."""
+    try:
+        from draw_engine import api as draw_api
+    except ImportError:
+        return []
+    if not runtime.settings.log_key_path.exists():
+        return []
+    service = open_service(runtime)
+    return [("/api", r) for r in draw_api.create_routers(service, runtime.auth.require_role)]
