@@ -262,6 +262,13 @@ class DrawService:
             tx.add_version(stored)
         return stored
 
+    def import_records(self, kind: str, records: Sequence[Mapping[str, Any]], *,
+                       source_name: str) -> StoredVersion:
+        """`import_registry` for records already in memory (e.g. fairdraw.demo_registry)."""
+        data = b"".join(json.dumps(dict(r), ensure_ascii=False).encode() + b"\n"
+                        for r in records)
+        return self.import_registry(kind, data, fmt="jsonl", source_name=source_name)
+
     def create_snapshot(self, kind: str, name: str, *, publish: str = "at_announce"
                         ) -> StoredSnapshot:
         """Snapshot the latest registry version of `kind` and append `registry.snapshot`."""
@@ -609,6 +616,27 @@ class DrawService:
         return datetime.fromtimestamp(self.clock(), UTC)
 
 
+@dataclass(frozen=True)
+class PipelineResult:
+    draw: DrawRecord
+    announce_checkpoint: PublishedCheckpoint
+    result_checkpoint: PublishedCheckpoint
+
+
+def run_draw_pipeline(service: DrawService, plan: Mapping[str, Any], *,
+                      timeout: float | None = None,
+                      on_wait: WaitCallback | None = None) -> PipelineResult:
+    """Announce, publish + co-sign (the commitment), wait for the round, execute, publish +
+    co-sign again. The snapshots the plan names must exist. For the demo: give the service
+    a lead time of N seconds and leave `beacon` out of the plan to commit to the first round
+    at least N seconds ahead."""
+    draw = service.announce(plan)
+    first = service.publish_checkpoint()
+    drawn = service.execute(draw.draw_id, timeout=timeout, on_wait=on_wait)
+    last = service.publish_checkpoint()
+    return PipelineResult(drawn, first, last)
+
+
 def draw_view(draw: DrawRecord) -> dict[str, Any]:
     """The public JSON view of a draw (status endpoint, CLI)."""
     announce = json.loads(draw.announce)
@@ -720,10 +748,12 @@ __all__ = [
     "DrawStateError",
     "LifecycleError",
     "LifecycleSettings",
+    "PipelineResult",
     "PlanError",
     "PublishedCheckpoint",
     "SecondResultError",
     "TooLateError",
     "UnknownDrawError",
     "draw_view",
+    "run_draw_pipeline",
 ]

@@ -24,6 +24,7 @@ from draw_engine.lifecycle import (
     TooLateError,
     UnknownDrawError,
     draw_view,
+    run_draw_pipeline,
 )
 from draw_engine.local_beacon import LocalBeaconSource, generate_local_key
 from draw_engine.plan import quarter_range, return_visit_plan
@@ -351,8 +352,8 @@ def test_registry_versions_and_bad_import(world: World) -> None:
     assert v.count == 41
     assert b'"id":"U040"' in v.records
     assert b'"status":"defunct"' in v.records
+    bad = "id,name,brigade,status,risk_level\n单位,x,y,active,low\n".encode()
     with pytest.raises(ValidationError, match="row 2"):
-        bad = "id,name,brigade,status,risk_level\n单位,x,y,active,low\n".encode()
         s.import_registry("units", bad, fmt="csv", source_name="bad.csv")
     s2 = s.create_snapshot("units", "units-2026-02")
     assert s2.prev == "units-2026-01"
@@ -373,3 +374,34 @@ def test_sync_repairs_the_index(world: World) -> None:
         ("d-2026-01", "drawn", 3)]
     with pytest.raises(SecondResultError):
         fresh.execute("d-2026-01")
+
+
+def test_pipeline_with_demo_shaped_records(world: World) -> None:
+    """What the demo calls: records in memory, snapshots, then the whole pipeline."""
+    from fairdraw import demo_registry
+
+    s = world.service
+    v = s.import_records("inspectors", demo_registry.generate_inspectors(),
+                         source_name="demo")
+    assert v.version == 2
+    s.create_snapshot("inspectors", "inspectors-demo")
+    waits: list[float] = []
+    out = run_draw_pipeline(s, world.plan(inspectors="inspectors-demo", zones=demo_registry.ZONES,
+                                          teams=demo_registry.routine_teams(), recusals=[]),
+                            on_wait=lambda _m, waited, _t: waits.append(waited))
+    assert out.draw.status == "drawn"
+    assert out.announce_checkpoint.committed == ("d-2026-01",)
+    assert out.result_checkpoint.tree_size == world.storage.tree_size() == 5
+    assert waits
+
+
+def test_result_too_large_for_one_entry_is_refused_before_the_round(world: World) -> None:
+    s = world.service
+    many = "".join(f"X{i:05d},n,b,active,low\n" for i in range(3000))
+    s.import_registry("units", f"id,name,brigade,status,risk_level\n{many}".encode(),
+                      fmt="csv", source_name="big.csv")
+    s.create_snapshot("units", "units-big")
+    big = world.plan(units="units-big",
+                     strata=[{"name": "all", "match": {}, "quota": {"ratio": "1/4"}}])
+    with pytest.raises(PlanError, match="split the draw into batches"):
+        s.announce(big)
