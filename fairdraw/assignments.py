@@ -30,7 +30,6 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from draw_engine.calendar import CalendarError, WorkCalendar
-
 from fairdraw.verify import PASS, ClientError, DrawReport
 
 FORMATS = ("table", "csv", "xlsx")

@@ -35,11 +35,6 @@ from typing import Any
 
 from draw_engine.canonical import canonical_json
 from draw_engine.snapshot import check_root
-from transparency.checkpoint import open_checkpoint
-from transparency.errors import TransparencyError, VerificationError
-from transparency.export import FsckError, fsck_log
-from witnesses.policy import check as policy_check
-
 from fairdraw.source import (
     MAX_CHECKPOINT_SIZE,
     MAX_SNAPSHOT_SIZE,
@@ -65,6 +60,10 @@ from fairdraw.verify import (
     parse_utc_seconds,
     verify_draw,
 )
+from transparency.checkpoint import open_checkpoint
+from transparency.errors import TransparencyError
+from transparency.export import FsckError, fsck_log
+from witnesses.policy import check as policy_check
 
 ENTRY_TYPES = ("registry.snapshot", "draw.announce", "draw.result", "draw.cancel",
                "inspection.outcome")
@@ -245,7 +244,7 @@ def audit_portal(source: PortalSource, trust: Trust, *, now: int, grace: int = 0
             sup = a.get("supersedes")
             if sup is not None:
                 earlier = [j for j in announces.get(sup, []) if j < ai]
-                if not earlier or sup == draw_id and earlier == [ai]:
+                if not earlier or (sup == draw_id and earlier == [ai]):
                     rep.add("supersedes-linked", FAIL, subject,
                             f"supersedes {sup!r}, which is not an earlier announced draw")
                 else:

@@ -22,11 +22,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from draw_engine.canonical import canonical_json, parse_json
+from fairdraw.source import (
+    MemorySource,
+    PortalSource,
+    RecordingSource,
+    SourceError,
+    check_portal_path,
+)
+from fairdraw.verify import DrawReport, Trust, verify_portal_draw
 from transparency.errors import FormatError
 from transparency.note import decode_base64, encode_base64
-
-from fairdraw.source import MemorySource, PortalSource, RecordingSource, SourceError, check_portal_path
-from fairdraw.verify import DrawReport, Trust, verify_portal_draw
 
 BUNDLE_FORMAT = "fairdraw-bundle/v1"
 MAX_BUNDLE_FILE_SIZE = 1024 * 1024 * 1024
@@ -74,7 +79,10 @@ def read_bundle(data: bytes, description: str = "bundle") -> tuple[dict[str, Any
         raise BundleError(f"bundle holds more than {MAX_BUNDLE_FILES} files")
     decoded: dict[str, bytes] = {}
     for path, b64 in files.items():
-        check_portal_path(path)
+        try:
+            check_portal_path(path)
+        except SourceError as e:
+            raise BundleError(f"bundle file path: {e}") from e
         if not isinstance(b64, str):
             raise BundleError(f"bundle file {path}: not a base64 string")
         try:

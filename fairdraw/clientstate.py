@@ -27,12 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fairdraw.source import ClientError, TileReader
 from transparency.checkpoint import Checkpoint, parse_checkpoint
 from transparency.errors import TransparencyError, VerificationError
 from transparency.merkle import verify_consistency
 from transparency.note import MAX_NOTE_SIZE, parse_note
-
-from fairdraw.source import ClientError, TileReader
 
 STATE_VERSION = 1
 MAX_STATE_SIZE = 16 * 1024 * 1024

@@ -37,19 +37,12 @@ from draw_engine.beacon import (
     parse_hex,
     round_time,
 )
+from draw_engine.beacon_errors import BeaconError
 from draw_engine.canonical import canonical_json, parse_json
 from draw_engine.drand import verify_beacon
+from draw_engine.errors import DrawEngineError
 from draw_engine.select import compute_draw, spec_hash
 from draw_engine.snapshot import check_root, parse_records
-from transparency.checkpoint import Checkpoint, open_checkpoint
-from transparency.errors import VerificationError
-from transparency.merkle import verify_consistency
-from draw_engine.beacon_errors import BeaconError
-from draw_engine.errors import DrawEngineError
-from transparency.errors import TransparencyError
-from witnesses.errors import WitnessError
-from witnesses.policy import Policy, check, policy_from_trust_json
-
 from fairdraw.source import (
     MAX_CHECKPOINT_SIZE,
     MAX_SNAPSHOT_SIZE,
@@ -60,6 +53,11 @@ from fairdraw.source import (
     read_json,
     read_required,
 )
+from transparency.checkpoint import Checkpoint, open_checkpoint
+from transparency.errors import TransparencyError
+from transparency.merkle import verify_consistency
+from witnesses.errors import WitnessError
+from witnesses.policy import Policy, check, policy_from_trust_json
 
 CHECKS = (
     "checkpoint-signature", "witness-cosignatures", "announce-inclusion", "result-inclusion",

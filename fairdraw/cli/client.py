@@ -26,9 +26,6 @@ from typing import Annotated
 import typer
 
 from draw_engine.calendar import load_default_calendar
-from transparency.checkpoint import open_checkpoint
-from transparency.errors import TransparencyError
-
 from fairdraw.assignments import (
     FORMATS,
     AssignmentError,
@@ -59,6 +56,8 @@ from fairdraw.verify import (
     portal_draw_inputs,
     verify_draw,
 )
+from transparency.checkpoint import open_checkpoint
+from transparency.errors import TransparencyError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_PENDING, EXIT_ROLLBACK = 0, 1, 2, 3, 4
 MARK = {"pass": "✓", "fail": "✗", "skipped": "…", "pending": "…"}

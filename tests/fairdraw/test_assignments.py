@@ -1,0 +1,125 @@
+"""`fairdraw assignments`: verifies first, then prints a brigade's list; refuses tampering
+and rollback; directory and real HTTP sources; table, csv and xlsx."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from draw_engine.calendar import load_default_calendar
+from fairdraw.assignments import brigade_assignments
+from fairdraw.source import DirectorySource
+from fairdraw.verify import load_trust, parse_snapshot_file, portal_draw_inputs, verify_draw
+from tests.fairdraw.clienthelp import fairdraw
+from tests.fairdraw.portal_fixture import PortalLog, honest_portal
+from tests.fairdraw.test_verify import (
+    DRAW,
+    NOW,
+    _edit_snapshot,
+    _rebuild,
+    _swap_member,
+    http_portal,
+)
+
+__all__ = ["http_portal"]
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> PortalLog:
+    p = honest_portal(tmp_path / "portal", NOW)
+    (tmp_path / "trust.json").write_text(json.dumps(p.trust()))
+    return p
+
+
+def _args(p: PortalLog, source: str, *extra: str) -> list[str]:
+    return ["assignments", "--source", source, "--brigade", "xingbin", "--trust",
+            str(p.out.parent / "trust.json"), "--state", str(p.out.parent / "state.json"), *extra]
+
+
+def _expected_rows(p: PortalLog) -> list[tuple[str, str]]:
+    src = DirectorySource(p.out)
+    inputs = portal_draw_inputs(src, DRAW)
+    report = verify_draw(load_trust(json.dumps(p.trust()).encode()), inputs)
+    recs = {k: parse_snapshot_file(v) for k, v in inputs.snapshots.items() if v}
+    rows = brigade_assignments(report, recs, "xingbin", load_default_calendar())
+    return [(r.status, r.unit_id) for r in rows]
+
+
+def test_rows_are_the_brigades_units_with_names_and_notice_date(portal: PortalLog) -> None:
+    units = {u["id"]: u for u in portal.unit_records}
+    src = DirectorySource(portal.out)
+    inputs = portal_draw_inputs(src, DRAW)
+    report = verify_draw(load_trust(json.dumps(portal.trust()).encode()), inputs)
+    recs = {k: parse_snapshot_file(v) for k, v in inputs.snapshots.items() if v}
+    rows = brigade_assignments(report, recs, "xingbin", load_default_calendar())
+    selected = [s for s in report.computed["selected"] if units[s["unit_id"]]["brigade"] == "xingbin"]
+    assert [r.unit_id for r in rows if r.status == "selected"] == [s["unit_id"] for s in selected]
+    assert selected, "the fixture draw must select some xingbin units"
+    names = {i["id"]: i["name"] for i in portal.inspector_records}
+    for r, s in zip(rows, selected, strict=False):
+        assert r.unit_name == units[r.unit_id]["name"] and r.address == units[r.unit_id]["address"]
+        for m in s["team"]["members"]:
+            assert f"{m['person_id']} {names[m['person_id']]}" in r.team
+    # 2026-12-01 is a Tuesday: the notice goes out on Monday 2026-11-30
+    cal = load_default_calendar()
+    assert rows[0].notice_date == cal.working_days_before(dt.date(2026, 12, 1), 1).isoformat()
+    with pytest.raises(Exception, match="no unit of brigade"):
+        brigade_assignments(report, recs, "nowhere", cal)
+
+
+def test_cli_table_csv_xlsx_from_directory(portal: PortalLog, tmp_path: Path) -> None:
+    want = _expected_rows(portal)
+    r = fairdraw(*_args(portal, str(portal.out)))
+    assert r.returncode == 0, r.stderr
+    for _status, uid in want:
+        assert uid in r.stdout
+    r = fairdraw(*_args(portal, str(portal.out), "--format", "csv", "--out", str(tmp_path / "a.csv")))
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "a.csv").read_text("utf-8-sig"))))
+    assert [(x["status"], x["unit_id"]) for x in rows] == want
+    r = fairdraw(*_args(portal, str(portal.out), "--format", "xlsx", "--out", str(tmp_path / "a.xlsx")))
+    assert r.returncode == 0, r.stderr
+    from openpyxl import load_workbook
+    ws = load_workbook(tmp_path / "a.xlsx").active
+    assert ws.max_row == len(want) + 1
+    assert fairdraw(*_args(portal, str(portal.out), "--format", "pdf")).returncode == 2
+
+
+def test_cli_over_real_http(http_portal) -> None:
+    portal, url = http_portal
+    (portal.out.parent / "trust.json").write_text(json.dumps(portal.trust()))
+    r = fairdraw(*_args(portal, url))
+    assert r.returncode == 0, r.stderr
+    assert all(uid in r.stdout for _s, uid in _expected_rows(portal))
+
+
+@pytest.mark.parametrize(("tamper", "check"), [
+    (_edit_snapshot, "snapshot-roots"),
+    (lambda p: _rebuild(p, tamper=_swap_member), "recompute"),
+])
+def test_cli_refuses_tampered_portal(portal: PortalLog, tamper, check) -> None:
+    tamper(portal)
+    r = fairdraw(*_args(portal, str(portal.out)))
+    assert r.returncode == 1
+    assert check in r.stderr + r.stdout and "REFUSED" in r.stderr
+    assert "单位编号" not in r.stdout  # no assignment table printed
+
+
+def test_cli_catches_rollback_to_an_older_portal(portal: PortalLog, tmp_path: Path) -> None:
+    older = tmp_path / "older"
+    shutil.copytree(portal.out, older)
+    portal.append({"type": "draw.cancel", "v": 1, "draw_id": "X", "announce_index": 2,
+                   "reason": "r"})
+    portal.cosign(NOW)
+    portal.write()
+    assert fairdraw(*_args(portal, str(portal.out))).returncode == 0
+    r = fairdraw(*_args(portal, str(older)))
+    assert r.returncode == 4
+    assert "rolled back" in r.stderr and "checkpoint seen before" in r.stderr
+    assert "单位编号" not in r.stdout
