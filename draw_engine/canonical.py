@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 import rfc8785
@@ -75,6 +76,62 @@ def check_value(value: object, *, path: str = "$") -> bool:
 
     Returns True when every object key is ASCII (then the fast encoder is exact).
     """
+    ascii_keys = _quick_check(value)
+    if ascii_keys is None:
+        ascii_keys = _check_value_with_paths(value, path)
+    return ascii_keys
+
+
+def _string_ok(text: str) -> bool:
+    # ASCII text is always NFC and has no surrogates: only other text needs the full check.
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return unicodedata.is_normalized("NFC", text)
+
+
+def _quick_check(value: object) -> bool | None:
+    """`check_value` without error paths (speed only): whether every key is ASCII, or None.
+
+    None means "not certainly in the subset" (an error, or a subclass of dict,
+    list, str or int): `_check_value_with_paths` then decides and names the path.
+    """
+    ascii_keys = True
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        children: Iterable[Any]
+        if kind is dict:
+            for key in item:
+                if type(key) is not str or not _string_ok(key):
+                    return None
+                if not key.isascii():
+                    ascii_keys = False
+            children = item.values()
+        elif kind is list:
+            children = item
+        else:
+            children = (item,)
+        for child in children:
+            child_kind = type(child)
+            if child_kind is str:
+                if not _string_ok(child):
+                    return None
+            elif child_kind is int:
+                if not -MAX_SAFE_INTEGER <= child <= MAX_SAFE_INTEGER:
+                    return None
+            elif child_kind is dict or child_kind is list:
+                stack.append(child)
+            elif child is not None and child_kind is not bool:
+                return None
+    return ascii_keys
+
+
+def _check_value_with_paths(value: object, path: str) -> bool:
     ascii_keys = True
     stack: list[tuple[object, str]] = [(value, path)]
     while stack:
@@ -133,12 +190,29 @@ def _reject_constant(text: str) -> Any:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj: dict[str, Any] = {}
-    for key, item in pairs:
-        if key in obj:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    for key, _item in pairs:
+        if key in seen:
             raise CanonicalError(f"duplicate object key {key!r}")
-        obj[key] = item
-    return obj
+        seen.add(key)
+    raise AssertionError("unreachable: a shorter dict has a repeated key")
+
+
+# One strict decoder for every call: `json.loads(text, **hooks)` would build a new one each time.
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates,
+    parse_float=_reject_float,
+    parse_constant=_reject_constant,
+)
+
+
+def _decode(text: str) -> Any:
+    if text.startswith("\ufeff"):  # what json.loads refuses before decoding
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODER.decode(text)
 
 
 def parse_json(data: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE) -> Any:
@@ -156,14 +230,27 @@ def parse_json(data: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE) -> Any:
     else:
         text = data
     try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_float=_reject_float,
-            parse_constant=_reject_constant,
-        )
+        value = _decode(text)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise CanonicalError(f"not JSON: {exc.msg} at {where}") from exc
     check_value(value)
     return value
+
+
+def parse_json_texts(texts: list[str]) -> list[Any] | None:
+    """Parse many JSON texts in one decoder pass, for speed; values are NOT checked.
+
+    Returns one value per text, or None when that cannot be had this way (any
+    text is malformed, or the texts only parse together, like '[1' and '2]');
+    callers then parse each text with `parse_json` for an exact error. A value
+    is only known to be what its text alone would give once the caller has
+    compared the text with the value's canonical JSON.
+    """
+    try:
+        values = _decode("[" + ",".join(texts) + "]")
+    except (json.JSONDecodeError, CanonicalError, RecursionError):
+        return None
+    if not isinstance(values, list) or len(values) != len(texts):
+        return None
+    return values

@@ -14,6 +14,8 @@ CLI calls it), fetching or verifying the beacon, and anything about time.
 from __future__ import annotations
 
 import hashlib
+import heapq
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +29,9 @@ ROLE_ASSIST = "assist"
 ROLE_EXPERT = "expert"
 
 Record = Mapping[str, Any]
+
+# Strings JCS writes as-is between quotes: printable ASCII except '"' and '\\'.
+_PLAIN = re.compile(r'[ !#-\[\]-~]*')
 
 
 def spec_hash(announce: Mapping[str, Any]) -> bytes:
@@ -45,13 +50,32 @@ def derive_seed(spec_hash_bytes: bytes, randomness: bytes) -> bytes:
 
 def ticket(seed: bytes, *parts: str) -> bytes:
     """SPEC(draw-v1 §5.2): ticket(parts…) = SHA-256(seed || JCS([parts…]))."""
+    if all(type(part) is str and _PLAIN.fullmatch(part) for part in parts):
+        # JCS of printable ASCII without '"' or '\\' is the text in quotes (speed only).
+        return hashlib.sha256(seed + b'["' + '","'.join(parts).encode("ascii") + b'"]').digest()
     return hashlib.sha256(seed + canonical_json(list(parts))).digest()
 
 
-def _id_ticket_hasher(seed: bytes, prefix: str) -> Any:
-    # JCS(["target", id]) for an identifier id is exactly '["target","' + id + '"]':
-    # identifiers need no escaping. A pre-fed hasher is copied per id (speed only).
-    return hashlib.sha256(seed + b'["' + prefix.encode("ascii") + b'","')
+def _ticket_hasher(seed: bytes, *prefix: str) -> Any:
+    """SHA-256 fed with `seed || JCS([*prefix, ` : copy it, then add `id + '"]'`.
+
+    For identifiers, JCS([*prefix, id]) is exactly '["' + '","'.join([*prefix, id]) + '"]':
+    identifiers, roles and "target" need no escaping. Copying a pre-fed hasher per
+    id gives `ticket(seed, *prefix, id)` without re-encoding the prefix (speed only).
+    """
+    head = b'","'.join(part.encode("ascii") for part in prefix)
+    return hashlib.sha256(seed + b'["' + head + b'","')
+
+
+def _first(members: list[tuple[bytes, bytes, str]], count: int) -> list[tuple[bytes, bytes, str]]:
+    """The `count` smallest members in ascending order: `sorted(members)[:count]`.
+
+    Members are unique (ids are), so the heap gives the same list; it is faster for count ≪ n.
+    """
+    if count * 8 < len(members):
+        return heapq.nsmallest(count, members)
+    members.sort()
+    return members[:count]
 
 
 def _value_key(value: object) -> object:
@@ -121,6 +145,7 @@ class _Teams:
         self.seed = seed
         self.zone_of = _zone_brigades(spec)
         self.duties: dict[str, int] = {}
+        self._pools: dict[tuple[str, str | None, object], tuple[str, ...]] = {}
         self.people: dict[str, Mapping[str, Record]] = {
             ROLE_LEAD: self._eligible_inspectors(inspectors, ROLE_LEAD),
             ROLE_ASSIST: self._eligible_inspectors(inspectors, ROLE_ASSIST),
@@ -144,6 +169,30 @@ class _Teams:
                 eligible[pid] = person
         return eligible
 
+    def _scope_pool(self, role: str, scope: str | None, own: object) -> tuple[str, ...]:
+        """Ids of `role`'s eligible people who qualify in `scope` for a unit of brigade `own`."""
+        rules = self.rules
+        unit = {"brigade": own}  # the scope rules read nothing else of the unit
+        return tuple(
+            pid for pid, person in self.people[role].items()
+            if scope is None or (
+                _in_scope(scope, person, unit, self.zone_of)
+                # SPEC(draw-v1 §5.7): with exclude_own_brigade the unit's own
+                # brigade never qualifies, in any scope.
+                and not (rules.exclude_own_brigade and person.get("brigade") == own)
+            )
+        )
+
+    def _pool(self, role: str, scope: str | None, own: object) -> tuple[str, ...]:
+        # Speed only: pools depend on (role, scope, unit brigade), so they are computed once.
+        if not (own is None or isinstance(own, str)):
+            return self._scope_pool(role, scope, own)
+        key = (role, scope, own)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = self._scope_pool(role, scope, own)
+        return pool
+
     def assign(self, unit_id: str, unit: Record) -> dict[str, Any]:
         rules = self.rules
         slots = [ROLE_LEAD] + [ROLE_ASSIST] * rules.assistants + [ROLE_EXPERT] * rules.experts
@@ -153,25 +202,21 @@ class _Teams:
         unfilled: list[str] = []
         in_team: set[str] = set()
         own = unit.get("brigade")
+        tickets: dict[tuple[str, str], bytes] = {}  # (role, person_id) → ticket, for this unit
         for role in slots:
-            pool = self.people[role]
             scopes: Sequence[str | None] = [None] if role == ROLE_EXPERT else rules.scopes
+
+            def order(pid: str, role: str = role) -> tuple[int, bytes, bytes]:
+                # SPEC(draw-v1 §5.7): order by (duties, ticket(role, unit_id, person_id), id).
+                ticket_bytes = tickets.get((role, pid))
+                if ticket_bytes is None:
+                    ticket_bytes = tickets[(role, pid)] = ticket(self.seed, role, unit_id, pid)
+                return (self.duties.get(pid, 0), ticket_bytes, pid.encode("ascii"))
+
             chosen: tuple[str, str | None] | None = None
             for scope in scopes:
-                candidates = [
-                    pid for pid, person in pool.items()
-                    if pid not in in_team
-                    and (scope is None or (
-                        _in_scope(scope, person, unit, self.zone_of)
-                        # SPEC(draw-v1 §5.7): with exclude_own_brigade the unit's own
-                        # brigade never qualifies, in any scope.
-                        and not (rules.exclude_own_brigade and person.get("brigade") == own)
-                    ))
-                ]
-                # SPEC(draw-v1 §5.7): order by (duties, ticket(role, unit_id, person_id), id).
-                candidates.sort(key=lambda pid: (self.duties.get(pid, 0),
-                                                 ticket(self.seed, role, unit_id, pid),
-                                                 pid.encode("ascii")))
+                candidates = [pid for pid in self._pool(role, scope, own) if pid not in in_team]
+                candidates.sort(key=order)
                 for pid in candidates:
                     if (pid, unit_id) in self.spec.recusals:
                         # SPEC(draw-v1 §5.7): a recused candidate is passed over and listed
@@ -220,28 +265,30 @@ def compute_draw(
     ]
     members: list[list[tuple[bytes, bytes, str]]] = [[] for _ in spec.strata]
     unmatched = 0
-    base = _id_ticket_hasher(seed, "target")
+    base = _ticket_hasher(seed, "target")
     for unit_id, unit in unit_by_id.items():
         if unit.get("status") != "active" or unit_id in spec.exclusions:
             continue
         for index, match in enumerate(match_sets):
-            # SPEC(draw-v1 §5.4): a unit joins the FIRST stratum whose match holds.
-            if _matches(unit, match):
+            # SPEC(draw-v1 §5.4): a unit joins the FIRST stratum whose match holds
+            # (an empty match holds for every unit).
+            if not match or _matches(unit, match):
+                id_bytes = unit_id.encode("ascii")
                 hasher = base.copy()
-                hasher.update(unit_id.encode("ascii") + b'"]')
-                members[index].append((hasher.digest(), unit_id.encode("ascii"), unit_id))
+                hasher.update(id_bytes + b'"]')
+                members[index].append((hasher.digest(), id_bytes, unit_id))
                 break
         else:
             unmatched += 1  # SPEC(draw-v1 §5.4): counted, not drawn.
 
     strata_out: list[dict[str, Any]] = []
     selected: list[dict[str, Any]] = []
-    for stratum, ranked in zip(spec.strata, members, strict=True):
-        # SPEC(draw-v1 §5.6): ascending ticket, ties by id byte order.
-        ranked.sort()
-        n = len(ranked)
+    for stratum, stratum_members in zip(spec.strata, members, strict=True):
+        n = len(stratum_members)
         k = stratum.quota.size(n)
-        reserve = [uid for _t, _b, uid in ranked[k:k + stratum.quota.reserve]]
+        # SPEC(draw-v1 §5.6): ascending ticket, ties by id byte order; k selected, then r reserve.
+        ranked = _first(stratum_members, k + stratum.quota.reserve)
+        reserve = [uid for _t, _b, uid in ranked[k:]]
         strata_out.append({"name": stratum.name, "n": n, "k": k, "reserve": reserve})
         selected.extend(
             {"unit_id": uid, "stratum": stratum.name, "rank": rank, "ticket": t.hex()}
