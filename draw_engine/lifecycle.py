@@ -592,8 +592,8 @@ class DrawService:
             if not records:
                 raise PlanError(f"no unit was inspected in {quarter} ({first} to {last})",
                                 field="quarter")
-            snap = make_snapshot(name or f"return-visit-{quarter}", "units", records)
-            return self._log_snapshot(snap, None, publish, f"return_visit:{quarter}")
+            pool = make_snapshot(name or f"return-visit-{quarter}", "units", records)
+            return self._log_snapshot(pool, None, publish, f"return_visit:{quarter}")
 
     # -- reads -----------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -141,7 +141,7 @@ class DrawTx(Protocol):
 
 
 class DrawStore(Protocol):
-    def transaction(self) -> Any:
+    def transaction(self) -> AbstractContextManager[DrawTx]:
         """A context manager yielding a `DrawTx`; commits on normal exit, rolls back on error."""
         ...
 

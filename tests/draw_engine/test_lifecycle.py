@@ -405,3 +405,55 @@ def test_result_too_large_for_one_entry_is_refused_before_the_round(world: World
                      strata=[{"name": "all", "match": {}, "quota": {"ratio": "1/4"}}])
     with pytest.raises(PlanError, match="split the draw into batches"):
         s.announce(big)
+
+
+def test_api_routes(world: World) -> None:
+    from fastapi import FastAPI, Header, HTTPException
+    from fastapi.testclient import TestClient
+
+    from draw_engine.api import create_routers
+
+    def require_role(role: str) -> Callable[..., str]:
+        def dependency(authorization: str = Header(default="")) -> str:
+            if authorization != f"Bearer {role}-token":
+                raise HTTPException(401, detail="no token")
+            return role
+        return dependency
+
+    app = FastAPI()
+    for router in create_routers(world.service, require_role, max_upload=4096):
+        app.include_router(router, prefix="/api")
+    client = TestClient(app)
+    auth = {"authorization": "Bearer operator-token"}
+    assert client.post("/api/draws", json=world.plan()).status_code == 401
+    r = client.post("/api/registries/units/import?format=csv&source_name=u.csv",
+                    content=UNITS_CSV, headers=auth)
+    assert r.status_code == 200
+    assert r.json()["version"] == 2
+    r = client.post("/api/registries/units/import?format=csv", content=b"x" * 5000,
+                    headers=auth)
+    assert r.status_code == 413
+    r = client.post("/api/registries/units/import?format=csv",
+                    content=b"id,name\nU1,x\n", headers=auth)
+    assert r.status_code == 400
+    assert r.json()["detail"]["problems"]
+    r = client.post("/api/draws", json=world.plan(beacon={"round": 2}), headers=auth)
+    assert r.status_code == 400
+    assert r.json()["detail"]["field"] == "beacon.round"
+    r = client.post("/api/draws", json=world.plan(), headers=auth)
+    assert r.status_code == 201
+    assert r.json()["status"] == "announced"
+    r = client.post("/api/draws/d-2026-01/execute", json={}, headers=auth)
+    assert r.status_code == 409
+    assert client.post("/api/checkpoints/publish", headers=auth).json()["committed"] == [
+        "d-2026-01"]
+    assert client.get("/api/draws/d-2026-01/commitment").status_code == 200
+    assert client.post("/api/draws/d-2026-01/execute", json={}, headers=auth).json()[
+        "status"] == "drawn"
+    assert client.post("/api/draws/d-2026-01/execute", json={}, headers=auth).status_code == 409
+    assert client.post("/api/draws/nope/cancel", json={"reason": "x"},
+                       headers=auth).status_code == 404
+    listed = client.get("/api/draws").json()
+    assert [d["status"] for d in listed] == ["drawn"]
+    assert [s["name"] for s in client.get("/api/snapshots").json()] == [
+        "units-2026-01", "inspectors-2026-01"]
