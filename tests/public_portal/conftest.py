@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ class DemoLog:
     database_url: str
     trust: dict[str, Any]
     draws: dict[str, Any]
+    signer: Any  # the log key: tests forge a re-signed log with it (a malicious operator)
 
 
 def _jsonl(records: list[dict[str, Any]]) -> bytes:
@@ -124,7 +126,7 @@ def make_demo_log(directory: Path, *, units: int = 400) -> DemoLog:
         cluster.stop()
         storage.close()
         store.close()
-    return DemoLog(directory, url, trust, draws)
+    return DemoLog(directory, url, trust, draws, signer)
 
 
 def build(demo: DemoLog, out: Path) -> Any:
@@ -139,6 +141,42 @@ def build(demo: DemoLog, out: Path) -> Any:
     finally:
         storage.close()
         store.close()
+
+
+def forge_log(demo: DemoLog, site: Path, index: int, mutate: Any) -> None:
+    """Replace entry `index` by `mutate(entry bytes)`, re-sign and re-cosign the log with the
+    real log and witness keys (a malicious operator), and re-export it into `site/log`.
+
+    The prefix before `index` is unchanged, so earlier checkpoints stay consistent."""
+    from transparency.checkpoint import parse_checkpoint
+    from transparency.export import export_log
+    from transparency.note import append_signatures, parse_note
+    from transparency.sequencer import Sequencer
+    from transparency.sql import SqlStorage
+    from transparency.storage import MemoryStorage
+    from witnesses.directory import read_cosigner
+
+    src = SqlStorage.open(demo.database_url, migrate=False)
+    try:
+        entries = src.read_entries(0, src.latest_checkpoint(cosigned_only=True).tree_size)
+    finally:
+        src.close()
+    entries[index] = mutate(entries[index])
+    mem = MemoryStorage()
+    with Sequencer(mem, [demo.signer], demo.signer.name) as seq:
+        seq.append(entries)
+        note = seq.checkpoint()
+    body = parse_note(note).text
+    now = int(time.time())
+    lines = [read_cosigner(demo.directory / "cluster" / f"witness-{k}")
+             .cosign(body, timestamp=now).to_note_signature() for k in (1, 2)]
+    cosigned = append_signatures(note, lines)
+    cp = parse_checkpoint(body)
+    mem.store_checkpoint(cp.tree_size, cp.root_hash, cosigned, cosigned=True,
+                         created_at=datetime.now(UTC))
+    shutil.rmtree(site / "log" / "tile")
+    (site / "log" / "checkpoint").unlink()
+    export_log(mem, site / "log")
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
  * The verification view shared by the draw page and the offline page
  * (docs/spec/portal.md): starts verify-worker.js, shows progress, renders the
  * verdict banner and the checklist with the stable hooks
- *   <html data-verdict="pending|pass|fail">, <li data-check="<name>" data-status="pass|fail|skipped">,
+ *   <html data-verdict="pending|pass|fail" data-done="1" (once finished)>,
+ *   <li data-check="<name>" data-status="pass|fail|skipped">,
  * the selected units per stratum (brigade filter, CSV), reserves, outcomes and
  * the "was my unit in the pool?" lookup.
  */
@@ -229,6 +230,7 @@ export function startVerification({ drawId, base, files, remember }) {
         $('bundle-download').onclick = () => worker.postMessage({ kind: 'bundle', source: base || 'offline bundle' });
         document.documentElement.dataset.elapsedMs = String(Math.round(performance.now() - started));
         setVerdict(verdict, out);
+        document.documentElement.dataset.done = '1';
         resolve(out);
       } else if (m.kind === 'lookup') {
         showLookup(m.answer);
@@ -239,6 +241,7 @@ export function startVerification({ drawId, base, files, remember }) {
         renderChecks(out.allChecks);
         $('progress-box').hidden = true;
         setVerdict('fail', out);
+        document.documentElement.dataset.done = '1';
         resolve(out);
       }
     };
