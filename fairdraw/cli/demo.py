@@ -45,7 +45,7 @@ from rich.table import Table
 from fairdraw import demo_registry as reg
 
 DEMO_ORIGIN = "localhost/fairdraw-demo/log"
-LEAD_TIME = 12
+LEAD_TIME = 8
 """Seconds between the announce and its beacon round (a real detachment uses ≥ 1 day)."""
 MARGIN = 4
 """Cosignatures must predate the round by this many seconds (DESIGN §2 default is 60)."""

@@ -1,0 +1,125 @@
+"""`fairdraw demo` as a user runs it: a real process tree (the demo, a local beacon, two
+witnesses) over loopback HTTP, first with `--no-serve`, then serving on a port.
+
+What must hold: exit 0 well under a minute, the red local-beacon marker, a portal
+whose every draw the Python verifier passes (from the directory and over HTTP), the
+service answering /healthz, /metrics and /log/checkpoint, and no child process left
+behind after either mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from fairdraw.cluster import free_port
+from fairdraw.source import DirectorySource, HttpSource
+from fairdraw.verify import draw_ids, load_trust, verify_portal_draw
+
+CLI = [sys.executable, "-c", "from fairdraw.cli import main; main()"]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRDRAW_")}
+    env["COLUMNS"] = "120"
+    return env
+
+
+def _child_ports(out: Path) -> list[int]:
+    config = json.loads((out / "fairdraw.json").read_text())
+    urls = [config["beacon_relay_url"], *(w["url"] for w in config["witnesses"])]
+    return [int(u.rsplit(":", 1)[1]) for u in urls]
+
+
+def _assert_closed(ports: list[int]) -> None:
+    for port in ports:
+        with socket.socket() as s:
+            s.settimeout(1)
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
+
+
+def _verify_all(source: object, trust_bytes: bytes) -> list[str]:
+    trust = load_trust(trust_bytes)
+    ids = draw_ids(source)  # type: ignore[arg-type]
+    for draw_id in ids:
+        report = verify_portal_draw(source, trust, draw_id)  # type: ignore[arg-type]
+        assert report.verdict == "pass", (draw_id, [(c.name, c.status, c.error)
+                                                    for c in report.checks])
+    return ids
+
+
+@pytest.mark.slow
+def test_demo_no_serve_then_serve(tmp_path: Path) -> None:
+    out = tmp_path / "fairdraw-demo"
+    start = time.monotonic()
+    run = subprocess.run([*CLI, "demo", "--out", str(out), "--no-serve"], check=False,
+                         cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120, env=_env())
+    elapsed = time.monotonic() - start
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert elapsed < 60, f"demo took {elapsed:.1f} s"
+    assert "NOT public randomness" in run.stderr
+    portal = out / "portal"
+    assert f"portal: {portal.resolve()}" in run.stdout
+    for rel in ("index.html", "trust.json", "log/checkpoint", "data/draws.json"):
+        assert (portal / rel).is_file(), rel
+    ids = _verify_all(DirectorySource(portal), (portal / "trust.json").read_bytes())
+    assert len(ids) == 3
+    draws = json.loads((portal / "data/draws.json").read_text())["draws"]
+    assert {d["status"] for d in draws} == {"drawn"}
+    assert all(d["local"] for d in draws)
+    _assert_closed(_child_ports(out))
+    assert (out / "log.key").stat().st_mode & 0o077 == 0
+
+    # Second run in the same directory: serves, adds three draws to the same log.
+    port = free_port()
+    proc = subprocess.Popen([*CLI, "demo", "--out", str(out), "--port", str(port)],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=_env())
+    try:
+        url = None
+        deadline = time.monotonic() + 90
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            if line.startswith("portal: http"):
+                url = line.split(" ", 1)[1].strip()
+                break
+        assert url == f"http://127.0.0.1:{port}/portal/", (url, proc.poll())
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                health = requests.get(f"{base}/healthz", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        assert health.json()["status"] == "ok"
+        assert health.json()["log_size"] == 18  # 2 × (3 snapshots + 3 announces + 3 results)
+        assert requests.get(f"{base}/log/checkpoint", timeout=5).text.startswith(
+            "localhost/fairdraw-demo/log\n")
+        assert "fairdraw_http_requests_total" in requests.get(f"{base}/metrics", timeout=5).text
+        assert requests.get(base + "/", timeout=5, allow_redirects=False).status_code in (
+            302, 307)
+        ids = _verify_all(HttpSource(url), requests.get(url + "trust.json", timeout=5).content)
+        assert len(ids) == 6
+        ports = _child_ports(out)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            pytest.fail("demo did not stop on SIGINT")
+    _assert_closed([*ports, port])
