@@ -101,7 +101,8 @@ def test_draw_page_tables_filter_csv_lookup_outcomes_language(
     brigade = rows[0].get_attribute("data-brigade")
     page.select_option("#brigade-filter", brigade)
     visible = [r for r in page.query_selector_all("tr[data-unit-id]") if r.is_visible()]
-    assert visible and all(r.get_attribute("data-brigade") == brigade for r in visible)
+    assert visible
+    assert all(r.get_attribute("data-brigade") == brigade for r in visible)
     with page.expect_download() as dl:
         page.click("#csv-download")
     csv_text = Path(dl.value.path()).read_text(encoding="utf-8-sig")
@@ -121,7 +122,8 @@ def test_draw_page_tables_filter_csv_lookup_outcomes_language(
     assert box.get_attribute("data-cutoff") == last["ticket"]
     page.fill("#lookup-input", "NO-SUCH-UNIT")
     page.click("#lookup-form button")
-    page.wait_for_function("document.getElementById('lookup-result').dataset.status === 'not-found'")
+    page.wait_for_function(
+        "document.getElementById('lookup-result').dataset.status === 'not-found'")
     # outcomes next to the draw
     assert len(page.query_selector_all("tr[data-outcome-index]")) == 2
     # English toggle, kept across reloads
