@@ -41,7 +41,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fairdraw.auth import AuditMiddleware, Auth, AuthError
+from fairdraw.auth import AuditMiddleware, Auth, AuthError, TokenGate
 from fairdraw.db import create_engine
 from fairdraw.settings import Settings
 from transparency.api import create_router as create_log_router
@@ -294,6 +294,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
         portal_path = settings.path(portal)
         _mount_portal(app, portal_path)
 
+    app.add_middleware(TokenGate, auth=rt.auth)
     app.add_middleware(AuditMiddleware, auth=rt.auth)
     app.add_middleware(_BodyLimit, limit=settings.max_body_bytes,
                        upload_limit=settings.max_upload_bytes)

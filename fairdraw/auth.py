@@ -174,6 +174,7 @@ class Auth:
                 )
             return principal
 
+        dependency.required_role = role  # type: ignore[attr-defined]  # for route audits
         return dependency
 
     # -- audit -------------------------------------------------------------------
@@ -199,6 +200,37 @@ class Auth:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(a).order_by(a.c.id.desc()).limit(limit)).all()
         return [dict(r._mapping) for r in rows]
+
+
+class TokenGate:
+    """Authenticates every write request under `prefix` BEFORE routing and body parsing,
+    so a missing or unknown token is always 401 (never a 422 about the body). The role
+    check stays in each route's `require_role` dependency."""
+
+    def __init__(self, app: ASGIApp, auth: Auth, prefix: str = "/api/") -> None:
+        self.app = app
+        self.auth = auth
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] == "http" and scope["method"] in WRITE_METHODS
+                and scope["path"].startswith(self.prefix)):
+            from starlette.concurrency import run_in_threadpool
+            from starlette.responses import JSONResponse
+
+            header = None
+            for name, value in scope.get("headers", []):
+                if name == b"authorization":
+                    header = value.decode("latin-1")
+            try:
+                principal = await run_in_threadpool(self.auth.authenticate, header)
+            except HTTPException as e:
+                response = JSONResponse({"detail": e.detail}, status_code=e.status_code,
+                                        headers=e.headers)
+                await response(scope, receive, send)
+                return
+            scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
 
 
 class AuditMiddleware:

@@ -111,4 +111,6 @@ def operator_routers(runtime: Any) -> list[tuple[str, Any]]:
     if not runtime.settings.log_key_path.exists():
         return []
     service = open_service(runtime)
-    return [("/api", r) for r in draw_api.create_routers(service, runtime.auth.require_role)]
+    routers = draw_api.create_routers(service, runtime.auth.require_role,
+                                      max_upload=runtime.settings.max_upload_bytes)
+    return [("/api", r) for r in routers]
