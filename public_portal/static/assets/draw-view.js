@@ -229,6 +229,7 @@ export function startVerification({ drawId, base, files, remember }) {
         if (remember && out.consistency && out.consistency.status === 'pass') rememberCheckpoint(out.current);
         $('bundle-download').onclick = () => worker.postMessage({ kind: 'bundle', source: base || 'offline bundle' });
         document.documentElement.dataset.elapsedMs = String(Math.round(performance.now() - started));
+        document.documentElement.dataset.timings = JSON.stringify(out.timings || {});
         setVerdict(verdict, out);
         document.documentElement.dataset.done = '1';
         resolve(out);

@@ -70,6 +70,8 @@ const post = (m) => postMessage(m);
 const progress = (phase, fraction) => post({ kind: 'progress', phase, fraction });
 
 async function verify(msg) {
+  const t0 = performance.now();
+  const timings = {};
   setCryptoBackend(msg.backend || 'auto');
   const fetched = new Map();
   const load = makeLoader(msg, fetched);
@@ -91,7 +93,17 @@ async function verify(msg) {
       },
     });
   }
+  timings.fetch_ms = performance.now() - t0;
   progress('verify', 0);
+  // Parse each snapshot once: verifyDraw takes records, the tables reuse them. A file that
+  // does not parse is handed over as bytes so that verifyDraw's snapshot check reports why.
+  const parsed = {};
+  for (const [kind, bytes] of Object.entries(snapshots)) {
+    try {
+      parsed[kind] = parseSnapshotLines(bytes);
+      snapshots[kind] = parsed[kind];
+    } catch { /* reported by the snapshot-roots check */ }
+  }
   const fetchTile = (p) => load(`log/${p}`, { optional: true });
   const out = nav.result_index === null || nav.result_index === undefined
     ? { verdict: 'pending', checks: [], announce: null, result: null, computed: null, local: false }
@@ -101,6 +113,7 @@ async function verify(msg) {
       commitmentCheckpoints, snapshots,
       onProgress: (f) => progress('recompute', f),
     });
+  timings.verify_ms = performance.now() - t0 - timings.fetch_ms;
   out.backend = cryptoBackend();
   out.nav = nav;
 
@@ -151,21 +164,10 @@ async function verify(msg) {
     }
   }
   // Names for the tables: only the records of selected and reserve units and of team members.
-  let units = null;
-  if (out.checks.length && snapshots.units) {
-    try {
-      const recs = parseSnapshotLines(snapshots.units);
-      units = new Map(recs.map((r) => [r.id, r]));
-    } catch {
-      units = null;
-    }
-  }
+  const units = parsed.units ? new Map(parsed.units.map((r) => [r.id, r])) : null;
   const people = new Map();
   for (const kind of ['inspectors', 'experts']) {
-    if (!snapshots[kind]) continue;
-    try {
-      for (const r of parseSnapshotLines(snapshots[kind])) people.set(r.id, { name: r.name, brigade: r.brigade });
-    } catch { /* shown by the snapshot-roots check */ }
+    for (const r of parsed[kind] || []) people.set(r.id, { name: r.name, brigade: r.brigade });
   }
   const wanted = new Set();
   const result = out.result;
@@ -176,6 +178,8 @@ async function verify(msg) {
   out.units = {};
   if (units) for (const id of wanted) if (units.has(id)) out.units[id] = { name: units.get(id).name, brigade: units.get(id).brigade };
   out.people = Object.fromEntries(people);
+  timings.total_ms = performance.now() - t0;
+  out.timings = timings;
   state = { announce: out.announce, result, units, seed: result && result.seed, fetched, drawId: msg.drawId };
   post({ kind: 'done', out });
 }
