@@ -57,11 +57,20 @@ class Assignment:
 
 
 COLUMNS = [f.name for f in fields(Assignment)]
-HEADERS = {"draw_id": "抽查编号 draw", "status": "状态 status", "unit_id": "单位编号 unit",
-           "unit_name": "单位名称 name", "address": "地址 address", "stratum": "分层 stratum",
-           "rank": "序号 rank", "team": "检查组 team", "period_from": "计划开始 from",
-           "period_to": "计划结束 to", "planned_date": "计划日期 planned",
-           "notice_date": "通知日期 notice"}
+HEADERS = {
+    "draw_id": "抽查编号 draw",
+    "status": "状态 status",
+    "unit_id": "单位编号 unit",
+    "unit_name": "单位名称 name",
+    "address": "地址 address",
+    "stratum": "分层 stratum",
+    "rank": "序号 rank",
+    "team": "检查组 team",
+    "period_from": "计划开始 from",
+    "period_to": "计划结束 to",
+    "planned_date": "计划日期 planned",
+    "notice_date": "通知日期 notice",
+}
 
 
 def _team_text(team: Mapping[str, Any] | None, people: Mapping[str, Mapping[str, Any]]) -> str:
@@ -85,42 +94,65 @@ def notice_date(planned: dt.date, calendar: WorkCalendar) -> str:
         return ""
 
 
-def brigade_assignments(report: DrawReport, records: Mapping[str, Sequence[Mapping[str, Any]]],
-                        brigade: str, calendar: WorkCalendar) -> list[Assignment]:
+def brigade_assignments(
+    report: DrawReport,
+    records: Mapping[str, Sequence[Mapping[str, Any]]],
+    brigade: str,
+    calendar: WorkCalendar,
+) -> list[Assignment]:
     """The brigade's rows of a verified draw, selected units first (stratum order, rank)."""
     if report.verdict != PASS or report.computed is None or report.announce is None:
         raise AssignmentError(f"draw {report.draw_id} did not verify (verdict {report.verdict})")
     units = {u["id"]: u for u in records.get("units", ())}
     if not any(u.get("brigade") == brigade for u in units.values()):
         known = sorted({str(u.get("brigade")) for u in units.values()})
-        raise AssignmentError(f"no unit of brigade {brigade!r} in this draw's registry "
-                              f"(brigades: {', '.join(known)})")
+        raise AssignmentError(
+            f"no unit of brigade {brigade!r} in this draw's registry (brigades: {', '.join(known)})"
+        )
     people = {p["id"]: p for kind in ("inspectors", "experts") for p in records.get(kind, ())}
     a = report.announce
     planned = dt.date.fromisoformat(a["period"]["from"])
     notice = notice_date(planned, calendar)
-    common = {"draw_id": a["draw_id"], "period_from": a["period"]["from"],
-              "period_to": a["period"]["to"], "planned_date": planned.isoformat(),
-              "notice_date": notice}
+    common = {
+        "draw_id": a["draw_id"],
+        "period_from": a["period"]["from"],
+        "period_to": a["period"]["to"],
+        "planned_date": planned.isoformat(),
+        "notice_date": notice,
+    }
     rows: list[Assignment] = []
     for sel in report.computed["selected"]:
         unit = units[sel["unit_id"]]
         if unit.get("brigade") != brigade:
             continue
-        rows.append(Assignment(status="selected", unit_id=sel["unit_id"],
-                               unit_name=str(unit.get("name", "")),
-                               address=str(unit.get("address", "")), stratum=sel["stratum"],
-                               rank=sel["rank"], team=_team_text(sel.get("team"), people),
-                               **common))
+        rows.append(
+            Assignment(
+                status="selected",
+                unit_id=sel["unit_id"],
+                unit_name=str(unit.get("name", "")),
+                address=str(unit.get("address", "")),
+                stratum=sel["stratum"],
+                rank=sel["rank"],
+                team=_team_text(sel.get("team"), people),
+                **common,
+            )
+        )
     for stratum in report.computed["strata"]:
         for pos, uid in enumerate(stratum["reserve"], start=1):
             unit = units[uid]
             if unit.get("brigade") == brigade:
-                rows.append(Assignment(status="reserve", unit_id=uid,
-                                       unit_name=str(unit.get("name", "")),
-                                       address=str(unit.get("address", "")),
-                                       stratum=stratum["name"], rank=stratum["k"] + pos, team="",
-                                       **common))
+                rows.append(
+                    Assignment(
+                        status="reserve",
+                        unit_id=uid,
+                        unit_name=str(unit.get("name", "")),
+                        address=str(unit.get("address", "")),
+                        stratum=stratum["name"],
+                        rank=stratum["k"] + pos,
+                        team="",
+                        **common,
+                    )
+                )
     return rows
 
 
@@ -129,12 +161,25 @@ def _width(text: str) -> int:
 
 
 def format_table(rows: Sequence[Assignment]) -> str:
-    cols = ["status", "unit_id", "unit_name", "address", "stratum", "rank", "team",
-            "planned_date", "notice_date"]
+    cols = [
+        "status",
+        "unit_id",
+        "unit_name",
+        "address",
+        "stratum",
+        "rank",
+        "team",
+        "planned_date",
+        "notice_date",
+    ]
     table = [[HEADERS[c] for c in cols]] + [[str(getattr(r, c)) for c in cols] for r in rows]
     widths = [max(_width(row[i]) for row in table) for i in range(len(cols))]
-    lines = ["  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True))
-             .rstrip() for row in table]
+    lines = [
+        "  ".join(
+            cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)
+        ).rstrip()
+        for row in table
+    ]
     return "\n".join(lines) + "\n"
 
 

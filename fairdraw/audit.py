@@ -50,7 +50,7 @@ from fairdraw.verify import (
     FAIL,
     PASS,
     PENDING,
-    CheckFailure,
+    CheckFailedError,
     DrawInputs,
     Trust,
     check_consistent,
@@ -65,8 +65,13 @@ from transparency.errors import TransparencyError
 from transparency.export import FsckError, fsck_log
 from witnesses.policy import check as policy_check
 
-ENTRY_TYPES = ("registry.snapshot", "draw.announce", "draw.result", "draw.cancel",
-               "inspection.outcome")
+ENTRY_TYPES = (
+    "registry.snapshot",
+    "draw.announce",
+    "draw.result",
+    "draw.cancel",
+    "inspection.outcome",
+)
 
 
 @dataclass
@@ -78,8 +83,12 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        out = {"check": self.check, "status": self.status, "subject": self.subject,
-               "reason": self.reason}
+        out = {
+            "check": self.check,
+            "status": self.status,
+            "subject": self.subject,
+            "reason": self.reason,
+        }
         if self.evidence:
             out["evidence"] = self.evidence
         return out
@@ -101,14 +110,25 @@ class AuditReport:
     def failures(self) -> list[Finding]:
         return [f for f in self.findings if f.status == FAIL]
 
-    def add(self, check: str, status: str, subject: str, reason: str,
-            evidence: dict[str, Any] | None = None) -> None:
+    def add(
+        self,
+        check: str,
+        status: str,
+        subject: str,
+        reason: str,
+        evidence: dict[str, Any] | None = None,
+    ) -> None:
         self.findings.append(Finding(check, status, subject, reason, evidence or {}))
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "origin": self.origin, "tree_size": self.tree_size,
-                "ok": self.ok, "draws": self.draws,
-                "findings": [f.to_json() for f in self.findings]}
+        return {
+            "source": self.source,
+            "origin": self.origin,
+            "tree_size": self.tree_size,
+            "ok": self.ok,
+            "draws": self.draws,
+            "findings": [f.to_json() for f in self.findings],
+        }
 
 
 class _LogFiles:
@@ -122,8 +142,12 @@ class _LogFiles:
 
 
 def _checkpoint_paths(source: PortalSource, navs: Mapping[str, Any]) -> list[str]:
-    paths = {p for nav in navs.values() for p in nav.get("commitment_checkpoints") or []
-             if isinstance(p, str)}
+    paths = {
+        p
+        for nav in navs.values()
+        for p in nav.get("commitment_checkpoints") or []
+        if isinstance(p, str)
+    }
     if isinstance(source, DirectorySource):
         d = source.root / "log" / "checkpoints"
         if d.is_dir():
@@ -144,15 +168,24 @@ def audit_portal(source: PortalSource, trust: Trust, *, now: int, grace: int = 0
         fr = fsck_log(_LogFiles(source), list(trust.log_vkeys))
         if fr.tree_size != cp.tree_size:
             raise FsckError([f"the checkpoint changed during the audit ({fr.tree_size})"])
-        rep.add("log-tiles", PASS, "log", f"{fr.entries} entries and {fr.files} files recomputed "
-                f"to the root of size {cp.tree_size}")
+        rep.add(
+            "log-tiles",
+            PASS,
+            "log",
+            f"{fr.entries} entries and {fr.files} files recomputed "
+            f"to the root of size {cp.tree_size}",
+        )
     except (FsckError, ClientError) as e:
         rep.add("log-tiles", FAIL, "log", str(e), {"problems": getattr(e, "problems", [])})
         return rep
     try:
         res = policy_check(note, trust.policy)
-        rep.add("witness-cosignatures", PASS, "log/checkpoint",
-                f"policy {trust.policy.quorum!r} met by {', '.join(res.witnesses)}")
+        rep.add(
+            "witness-cosignatures",
+            PASS,
+            "log/checkpoint",
+            f"policy {trust.policy.quorum!r} met by {', '.join(res.witnesses)}",
+        )
     except CHECK_ERRORS as e:
         rep.add("witness-cosignatures", FAIL, "log/checkpoint", str(e), evidence_of(e))
 
@@ -178,8 +211,12 @@ def audit_portal(source: PortalSource, trust: Trust, *, now: int, grace: int = 0
             old, _ = open_checkpoint(data, list(trust.log_vkeys), origin=trust.origin)
             check_consistent(reader, cp.root_hash, old)
             commitment_notes.append(data)
-            rep.add("checkpoint-consistency", PASS, path,
-                    f"size {old.tree_size} is a prefix of size {cp.tree_size}")
+            rep.add(
+                "checkpoint-consistency",
+                PASS,
+                path,
+                f"size {old.tree_size} is a prefix of size {cp.tree_size}",
+            )
         except CHECK_ERRORS as e:
             rep.add("checkpoint-consistency", FAIL, path, str(e), evidence_of(e))
 
@@ -188,9 +225,9 @@ def audit_portal(source: PortalSource, trust: Trust, *, now: int, grace: int = 0
         try:
             e = parse_entry(data)
             if e["type"] not in ENTRY_TYPES:
-                raise CheckFailure(f"unknown entry type {e['type']!r}")
+                raise CheckFailedError(f"unknown entry type {e['type']!r}")
             entries[i] = e
-        except CheckFailure as err:
+        except CheckFailedError as err:
             rep.add("entry-format", FAIL, f"entry {i}", str(err))
 
     snapshots: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -201,14 +238,24 @@ def audit_portal(source: PortalSource, trust: Trust, *, now: int, grace: int = 0
         snapshots[name] = (i, e)
         data = source.read(f"data/snapshots/{name}.jsonl", MAX_SNAPSHOT_SIZE)
         if data is None:
-            rep.add("snapshot-roots", PENDING, f"snapshot {name}",
-                    f"records file not published (publish: {e.get('publish')})")
+            rep.add(
+                "snapshot-roots",
+                PENDING,
+                f"snapshot {name}",
+                f"records file not published (publish: {e.get('publish')})",
+            )
             continue
         try:
             recs = parse_snapshot_file(data)
-            check_root(e.get("kind", "?"), root=e["root"], count=e["count"],
-                       lines=[canonical_json(r) for r in recs])
-            rep.add("snapshot-roots", PASS, f"snapshot {name}", f"{len(recs)} records, root matches")
+            check_root(
+                e.get("kind", "?"),
+                root=e["root"],
+                count=e["count"],
+                lines=[canonical_json(r) for r in recs],
+            )
+            rep.add(
+                "snapshot-roots", PASS, f"snapshot {name}", f"{len(recs)} records, root matches"
+            )
         except CHECK_ERRORS as err:
             rep.add("snapshot-roots", FAIL, f"snapshot {name}", str(err), evidence_of(err))
 
@@ -216,8 +263,9 @@ def audit_portal(source: PortalSource, trust: Trust, *, now: int, grace: int = 0
     results: dict[str, list[int]] = {}
     cancels: dict[str, list[int]] = {}
     for i, e in entries.items():
-        target = {"draw.announce": announces, "draw.result": results,
-                  "draw.cancel": cancels}.get(e["type"])
+        target = {"draw.announce": announces, "draw.result": results, "draw.cancel": cancels}.get(
+            e["type"]
+        )
         if target is not None:
             target.setdefault(str(e.get("draw_id")), []).append(i)
 
@@ -225,9 +273,14 @@ def audit_portal(source: PortalSource, trust: Trust, *, now: int, grace: int = 0
         first = idxs[0]
         for later in idxs[1:]:
             if entries[later].get("supersedes") is None:
-                rep.add("announce-unique", FAIL, f"draw {draw_id}",
-                        f"entry {later} announces draw {draw_id} again (first at {first}) "
-                        "without 'supersedes'", {"indices": idxs})
+                rep.add(
+                    "announce-unique",
+                    FAIL,
+                    f"draw {draw_id}",
+                    f"entry {later} announces draw {draw_id} again (first at {first}) "
+                    "without 'supersedes'",
+                    {"indices": idxs},
+                )
         for ai in idxs:
             a = entries[ai]
             subject = f"draw {draw_id} (entry {ai})"
@@ -236,71 +289,114 @@ def audit_portal(source: PortalSource, trust: Trust, *, now: int, grace: int = 0
                 if not isinstance(ref, Mapping):
                     continue
                 logged = snapshots.get(ref.get("snapshot"))
-                if logged is None or logged[0] > ai or logged[1].get("root") != ref.get("root") \
-                        or logged[1].get("count") != ref.get("count"):
-                    rep.add("snapshot-roots", FAIL, subject, f"{kind} snapshot "
-                            f"{ref.get('snapshot')} is not a snapshot logged before the announce "
-                            "with this root and count")
+                if (
+                    logged is None
+                    or logged[0] > ai
+                    or logged[1].get("root") != ref.get("root")
+                    or logged[1].get("count") != ref.get("count")
+                ):
+                    rep.add(
+                        "snapshot-roots",
+                        FAIL,
+                        subject,
+                        f"{kind} snapshot "
+                        f"{ref.get('snapshot')} is not a snapshot logged before the announce "
+                        "with this root and count",
+                    )
             sup = a.get("supersedes")
             if sup is not None:
                 earlier = [j for j in announces.get(sup, []) if j < ai]
                 if not earlier or (sup == draw_id and earlier == [ai]):
-                    rep.add("supersedes-linked", FAIL, subject,
-                            f"supersedes {sup!r}, which is not an earlier announced draw")
+                    rep.add(
+                        "supersedes-linked",
+                        FAIL,
+                        subject,
+                        f"supersedes {sup!r}, which is not an earlier announced draw",
+                    )
                 else:
-                    rep.add("supersedes-linked", PASS, subject, f"supersedes {sup} (entry {earlier[0]})")
+                    rep.add(
+                        "supersedes-linked", PASS, subject, f"supersedes {sup} (entry {earlier[0]})"
+                    )
         for ri in results.get(draw_id, []):
             if entries[ri].get("announce_index") not in idxs or ri < first:
-                rep.add("single-result", FAIL, f"draw {draw_id}",
-                        f"result entry {ri} names announce {entries[ri].get('announce_index')}, "
-                        f"not an earlier announce of this draw ({idxs})")
+                rep.add(
+                    "single-result",
+                    FAIL,
+                    f"draw {draw_id}",
+                    f"result entry {ri} names announce {entries[ri].get('announce_index')}, "
+                    f"not an earlier announce of this draw ({idxs})",
+                )
         n_results = len(results.get(draw_id, []))
         if n_results > 1:
-            rep.add("single-result", FAIL, f"draw {draw_id}",
-                    f"{n_results} results (entries {results[draw_id]})",
-                    {"indices": results[draw_id]})
+            rep.add(
+                "single-result",
+                FAIL,
+                f"draw {draw_id}",
+                f"{n_results} results (entries {results[draw_id]})",
+                {"indices": results[draw_id]},
+            )
         if draw_id not in listed:
-            rep.add("index", FAIL, f"draw {draw_id}", "announced in the log but missing from "
-                    "data/draws.json")
+            rep.add(
+                "index",
+                FAIL,
+                f"draw {draw_id}",
+                "announced in the log but missing from data/draws.json",
+            )
 
         ai = idxs[-1]
         a = entries[ai]
         try:
             rt = parse_utc_seconds(a["beacon"]["round_time"])
-        except (CheckFailure, KeyError, TypeError) as err:
+        except (CheckFailedError, KeyError, TypeError) as err:
             rep.add("draw-status", FAIL, f"draw {draw_id}", f"announce has no valid beacon: {err}")
             continue
-        nav = navs.get(draw_id, {})
         snaps = {}
         for kind in ("units", "inspectors", "experts"):
             ref = a.get(kind)
             if isinstance(ref, Mapping):
-                snaps[kind] = source.read(f"data/snapshots/{ref.get('snapshot')}.jsonl",
-                                          MAX_SNAPSHOT_SIZE)
-        own_results = [r for r in results.get(draw_id, []) if entries[r].get("announce_index") == ai]
+                snaps[kind] = source.read(
+                    f"data/snapshots/{ref.get('snapshot')}.jsonl", MAX_SNAPSHOT_SIZE
+                )
+        own_results = [
+            r for r in results.get(draw_id, []) if entries[r].get("announce_index") == ai
+        ]
         drawn = bool(own_results)
         if not drawn and not cancels.get(draw_id):
             if rt + grace < now:
-                rep.add("draw-status", FAIL, f"draw {draw_id}",
-                        f"round {a['beacon'].get('round')} was due at {a['beacon']['round_time']} "
-                        "but the log holds neither a result nor a cancel",
-                        {"round_time": a["beacon"]["round_time"], "now": now})
+                rep.add(
+                    "draw-status",
+                    FAIL,
+                    f"draw {draw_id}",
+                    f"round {a['beacon'].get('round')} was due at {a['beacon']['round_time']} "
+                    "but the log holds neither a result nor a cancel",
+                    {"round_time": a["beacon"]["round_time"], "now": now},
+                )
                 rep.draws[draw_id] = FAIL
                 continue
-            rep.add("draw-status", PENDING, f"draw {draw_id}",
-                    f"waiting for round {a['beacon'].get('round')} at {a['beacon']['round_time']}")
+            rep.add(
+                "draw-status",
+                PENDING,
+                f"draw {draw_id}",
+                f"waiting for round {a['beacon'].get('round')} at {a['beacon']['round_time']}",
+            )
         elif not drawn:
-            rep.add("draw-status", PASS, f"draw {draw_id}", f"cancelled (entry {cancels[draw_id][0]})")
+            rep.add(
+                "draw-status", PASS, f"draw {draw_id}", f"cancelled (entry {cancels[draw_id][0]})"
+            )
             rep.draws[draw_id] = "cancelled"
             continue
         else:
             rep.add("draw-status", PASS, f"draw {draw_id}", f"drawn (entry {own_results[0]})")
         inputs = DrawInputs(
-            checkpoint=note, reader_for=lambda size: reader if size == cp.tree_size
-            else TileReader(source, size),
-            announce_index=ai, result_index=own_results[0] if drawn else None,
-            result_indices=results.get(draw_id, []), commitment_checkpoints=commitment_notes,
-            snapshots=snaps, draw_id=draw_id)
+            checkpoint=note,
+            reader_for=lambda size: reader if size == cp.tree_size else TileReader(source, size),
+            announce_index=ai,
+            result_index=own_results[0] if drawn else None,
+            result_indices=results.get(draw_id, []),
+            commitment_checkpoints=commitment_notes,
+            snapshots=snaps,
+            draw_id=draw_id,
+        )
         dr = verify_draw(trust, inputs)
         if not drawn:
             c = dr.check("commitment-timing")
@@ -313,8 +409,12 @@ def audit_portal(source: PortalSource, trust: Trust, *, now: int, grace: int = 0
             if c.status == FAIL:
                 rep.add(f"draw:{c.name}", FAIL, f"draw {draw_id}", c.reason, c.evidence)
         if dr.verdict == PASS:
-            rep.add("draw:verify", PASS, f"draw {draw_id}",
-                    "every check passes (recomputed, commitment cosigned in time)")
+            rep.add(
+                "draw:verify",
+                PASS,
+                f"draw {draw_id}",
+                "every check passes (recomputed, commitment cosigned in time)",
+            )
         elif dr.verdict == PENDING:
             skipped = [c.name for c in dr.checks if c.status == "skipped"]
             rep.add("draw:verify", PENDING, f"draw {draw_id}", f"not checkable yet: {skipped}")

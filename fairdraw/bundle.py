@@ -42,8 +42,9 @@ class BundleError(SourceError):
     """A bundle file is malformed."""
 
 
-def make_bundle(source: PortalSource, trust: Trust, draw_id: str, *,
-                now: int) -> tuple[dict[str, Any], DrawReport]:
+def make_bundle(
+    source: PortalSource, trust: Trust, draw_id: str, *, now: int
+) -> tuple[dict[str, Any], DrawReport]:
     """Verify `draw_id` from `source` while recording what is read; return (bundle, report).
 
     The bundle is written whatever the verdict: a failing draw's files are evidence."""
@@ -51,7 +52,9 @@ def make_bundle(source: PortalSource, trust: Trust, draw_id: str, *,
     recorder.read("trust.json", 1 << 20)
     report = verify_portal_draw(recorder, trust, draw_id)
     bundle = {
-        "format": BUNDLE_FORMAT, "draw_id": draw_id, "source": source.description,
+        "format": BUNDLE_FORMAT,
+        "draw_id": draw_id,
+        "source": source.description,
         "created_at": now,
         "files": {p: encode_base64(b) for p, b in sorted(recorder.files.items())},
     }

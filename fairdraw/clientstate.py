@@ -44,8 +44,17 @@ class StateFileError(ClientError):
 class RollbackOrForkError(ClientError):
     """The portal serves a checkpoint that is not an extension of one seen before."""
 
-    def __init__(self, message: str, *, origin: str, previous_note: bytes, current_note: bytes,
-                 previous: Checkpoint, current: Checkpoint, detail: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        origin: str,
+        previous_note: bytes,
+        current_note: bytes,
+        previous: Checkpoint,
+        current: Checkpoint,
+        detail: str = "",
+    ) -> None:
         super().__init__(message)
         self.origin = origin
         self.previous_note = previous_note
@@ -55,14 +64,18 @@ class RollbackOrForkError(ClientError):
         self.detail = detail
 
     def __str__(self) -> str:
-        return (f"{self.args[0]}: saw size {self.previous.tree_size} root "
-                f"{self.previous.root_hash.hex()}, now size {self.current.tree_size} root "
-                f"{self.current.root_hash.hex()}" + (f" ({self.detail})" if self.detail else ""))
+        return (
+            f"{self.args[0]}: saw size {self.previous.tree_size} root "
+            f"{self.previous.root_hash.hex()}, now size {self.current.tree_size} root "
+            f"{self.current.root_hash.hex()}" + (f" ({self.detail})" if self.detail else "")
+        )
 
     def evidence(self) -> dict[str, Any]:
-        return {"origin": self.origin,
-                "previous_checkpoint": self.previous_note.decode("utf-8"),
-                "current_checkpoint": self.current_note.decode("utf-8")}
+        return {
+            "origin": self.origin,
+            "previous_checkpoint": self.previous_note.decode("utf-8"),
+            "current_checkpoint": self.current_note.decode("utf-8"),
+        }
 
 
 def default_state_path() -> Path:
@@ -116,9 +129,15 @@ class ClientState:
         old = _body(old_note)
 
         def fail(message: str, detail: str = "") -> RollbackOrForkError:
-            return RollbackOrForkError(message, origin=current.origin, previous_note=old_note,
-                                       current_note=note, previous=old, current=current,
-                                       detail=detail)
+            return RollbackOrForkError(
+                message,
+                origin=current.origin,
+                previous_note=old_note,
+                current_note=note,
+                previous=old,
+                current=current,
+                detail=detail,
+            )
 
         if current.tree_size < old.tree_size:
             raise fail("the log rolled back")
@@ -130,11 +149,13 @@ class ClientState:
             return
         try:
             proof = reader.consistency_proof(old.tree_size)
-            verify_consistency(old.tree_size, current.tree_size, proof, old.root_hash,
-                               current.root_hash)
+            verify_consistency(
+                old.tree_size, current.tree_size, proof, old.root_hash, current.root_hash
+            )
         except (VerificationError, TransparencyError, ClientError) as e:
-            raise fail("the log forked: the new checkpoint is not consistent with the old one",
-                       str(e)) from e
+            raise fail(
+                "the log forked: the new checkpoint is not consistent with the old one", str(e)
+            ) from e
 
     def remember(self, note: bytes, *, now: int) -> None:
         """Store `note` as the last verified checkpoint of its log, if it is newer."""
@@ -142,8 +163,11 @@ class ClientState:
         old = self.last_checkpoint(cp.origin)
         if old is not None and _body(old).tree_size >= cp.tree_size:
             return
-        self.logs[cp.origin] = {"checkpoint": note.decode("utf-8"), "tree_size": cp.tree_size,
-                                "seen_at": now}
+        self.logs[cp.origin] = {
+            "checkpoint": note.decode("utf-8"),
+            "tree_size": cp.tree_size,
+            "seen_at": now,
+        }
         self.save()
 
     def save(self) -> None:

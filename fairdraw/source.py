@@ -113,8 +113,9 @@ class DirectorySource:
 class HttpSource:
     """A portal served over HTTP(S) under `base_url` (any static host)."""
 
-    def __init__(self, base_url: str, *, timeout: float = 30.0,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self, base_url: str, *, timeout: float = 30.0, session: requests.Session | None = None
+    ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise SourceError(f"{base_url!r} is not an http(s) URL")
         self.base = base_url.rstrip("/")
@@ -227,7 +228,9 @@ class TileReader:
         if key not in self._tiles:
             width = self._width(level, index)
             if width == 0:
-                raise FormatError(f"tile {level}/{index} is not implied by tree size {self.tree_size}")
+                raise FormatError(
+                    f"tile {level}/{index} is not implied by tree size {self.tree_size}"
+                )
             partial = tile_path(level, index, width) if width < TILE_WIDTH else None
             data, fell_back = self._fetch(tile_path(level, index), partial, width, MAX_TILE_SIZE)
             if fell_back:
@@ -242,7 +245,9 @@ class TileReader:
         span = 1 << row
         chunk = hashes[in_row * span : (in_row + 1) * span]
         if len(chunk) != span:
-            raise VerificationError(f"tile {tile_level}/{tile_index} is too short for node {level}/{index}")
+            raise VerificationError(
+                f"tile {tile_level}/{tile_index} is too short for node {level}/{index}"
+            )
         while len(chunk) > 1:
             chunk = [node_hash(chunk[i], chunk[i + 1]) for i in range(0, len(chunk), 2)]
         return chunk[0]
@@ -264,7 +269,9 @@ class TileReader:
             if fell_back:
                 entries = entries[:width]
             if len(entries) != width:
-                raise VerificationError(f"entry bundle {n} holds {len(entries)} entries, expected {width}")
+                raise VerificationError(
+                    f"entry bundle {n} holds {len(entries)} entries, expected {width}"
+                )
             self._bundles[n] = entries
         return self._bundles[n]
 

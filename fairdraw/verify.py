@@ -60,14 +60,29 @@ from witnesses.errors import WitnessError
 from witnesses.policy import Policy, check, policy_from_trust_json
 
 CHECKS = (
-    "checkpoint-signature", "witness-cosignatures", "announce-inclusion", "result-inclusion",
-    "single-result", "snapshot-roots", "beacon-signature", "commitment-timing", "recompute",
+    "checkpoint-signature",
+    "witness-cosignatures",
+    "announce-inclusion",
+    "result-inclusion",
+    "single-result",
+    "snapshot-roots",
+    "beacon-signature",
+    "commitment-timing",
+    "recompute",
 )
 DEFAULT_MARGIN_SECONDS = 60
 SNAPSHOT_KINDS = ("units", "inspectors", "experts")
 PASS, FAIL, SKIPPED, PENDING = "pass", "fail", "skipped", "pending"
-CHECK_ERRORS = (ClientError, TransparencyError, WitnessError, DrawEngineError, BeaconError,
-                ValueError, KeyError, TypeError)
+CHECK_ERRORS = (
+    ClientError,
+    TransparencyError,
+    WitnessError,
+    DrawEngineError,
+    BeaconError,
+    ValueError,
+    KeyError,
+    TypeError,
+)
 """What a check turns into "fail" (typed errors; KeyError/TypeError = malformed entry)."""
 
 
@@ -75,7 +90,7 @@ class TrustError(ClientError):
     """trust.json is malformed: nothing can be verified against it."""
 
 
-class CheckFailure(ClientError):
+class CheckFailedError(ClientError):
     """Raised inside a check; becomes that check's "fail" with `evidence`."""
 
     def __init__(self, message: str, **evidence: Any) -> None:
@@ -147,8 +162,14 @@ def parse_trust(obj: Any) -> Trust:
     margin = obj.get("margin_seconds", DEFAULT_MARGIN_SECONDS)
     if isinstance(margin, bool) or not isinstance(margin, int) or margin < 0:
         raise TrustError("trust.json margin_seconds must be a non-negative integer")
-    return Trust(log["origin"], tuple(vkeys), policy,
-                 {k: _chain_from_trust(k, v) for k, v in beacons.items()}, margin, obj)
+    return Trust(
+        log["origin"],
+        tuple(vkeys),
+        policy,
+        {k: _chain_from_trust(k, v) for k, v in beacons.items()},
+        margin,
+        obj,
+    )
 
 
 def load_trust(data: bytes) -> Trust:
@@ -201,9 +222,12 @@ class DrawReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "draw_id": self.draw_id, "verdict": self.verdict, "local": self.local,
+            "draw_id": self.draw_id,
+            "verdict": self.verdict,
+            "local": self.local,
             "tree_size": self.checkpoint.tree_size if self.checkpoint else None,
-            "announce_index": self.announce_index, "result_index": self.result_index,
+            "announce_index": self.announce_index,
+            "result_index": self.result_index,
             "checks": [c.to_json() for c in self.checks],
         }
 
@@ -218,16 +242,32 @@ def _hexify(value: Any) -> Any:
     return value
 
 
-_EVIDENCE = ("expected", "computed", "claimed", "index", "tree_size", "size1", "size2", "kind",
-             "counted", "reasons", "round", "got", "field")
+_EVIDENCE = (
+    "expected",
+    "computed",
+    "claimed",
+    "index",
+    "tree_size",
+    "size1",
+    "size2",
+    "kind",
+    "counted",
+    "reasons",
+    "round",
+    "got",
+    "field",
+)
 
 
 def evidence_of(error: BaseException) -> dict[str, Any]:
     """Expected vs computed values carried by a typed error, JSON-ready (bytes as hex)."""
-    if isinstance(error, CheckFailure):
+    if isinstance(error, CheckFailedError):
         return {k: _hexify(v) for k, v in error.evidence.items()}
-    return {k: _hexify(getattr(error, k)) for k in _EVIDENCE
-            if isinstance(getattr(error, k, None), bytes | int | str | tuple | list | dict)}
+    return {
+        k: _hexify(getattr(error, k))
+        for k in _EVIDENCE
+        if isinstance(getattr(error, k, None), bytes | int | str | tuple | list | dict)
+    }
 
 
 # -- helpers shared with the audit ------------------------------------------------------
@@ -238,11 +278,11 @@ def parse_entry(data: bytes) -> dict[str, Any]:
     try:
         value = parse_json(data, max_size=len(data) + 1)
     except ValueError as e:
-        raise CheckFailure(f"log entry is not JSON in our subset: {e}") from e
+        raise CheckFailedError(f"log entry is not JSON in our subset: {e}") from e
     if not isinstance(value, dict) or not isinstance(value.get("type"), str) or value.get("v") != 1:
-        raise CheckFailure('log entry is not an object with "type" and "v": 1')
+        raise CheckFailedError('log entry is not an object with "type" and "v": 1')
     if canonical_json(value) != data:
-        raise CheckFailure("log entry is not canonical JSON (RFC 8785)")
+        raise CheckFailedError("log entry is not canonical JSON (RFC 8785)")
     return value
 
 
@@ -255,7 +295,7 @@ def parse_utc_seconds(text: Any) -> int:
         if parsed.strftime("%Y-%m-%dT%H:%M:%SZ") != text:
             raise ValueError
     except ValueError:
-        raise CheckFailure(f"{text!r} is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SSZ)") from None
+        raise CheckFailedError(f"{text!r} is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SSZ)") from None
     return int(parsed.timestamp())
 
 
@@ -264,40 +304,64 @@ def parse_snapshot_file(data: bytes) -> list[dict[str, Any]]:
     try:
         parsed = parse_records(data, max_size=MAX_SNAPSHOT_SIZE)
     except ValueError as e:
-        raise CheckFailure(f"snapshot file: {e}") from e
+        raise CheckFailedError(f"snapshot file: {e}") from e
     if not parsed.canonical:
-        raise CheckFailure("snapshot file is not canonical sorted JSON Lines")
+        raise CheckFailedError("snapshot file is not canonical sorted JSON Lines")
     return parsed.records
 
 
-def expected_result_entry(announce: Mapping[str, Any], announce_index: int,
-                          beacon: Mapping[str, Any], randomness: bytes,
-                          computed: Mapping[str, Any], chained: bool) -> dict[str, Any]:
+def expected_result_entry(  # noqa: PLR0917 (mirrors the JS expectedResultEntry)
+    announce: Mapping[str, Any],
+    announce_index: int,
+    beacon: Mapping[str, Any],
+    randomness: bytes,
+    computed: Mapping[str, Any],
+    chained: bool,
+) -> dict[str, Any]:
     """The draw.result entry the log must hold (portal-js `recompute`, DESIGN §4 Entries)."""
-    b: dict[str, Any] = {"round": beacon["round"], "signature": beacon["signature"],
-                         "randomness": randomness.hex()}
+    b: dict[str, Any] = {
+        "round": beacon["round"],
+        "signature": beacon["signature"],
+        "randomness": randomness.hex(),
+    }
     if chained:
         b["previous_signature"] = beacon.get("previous_signature")
-    return {"type": "draw.result", "v": 1, "draw_id": announce["draw_id"],
-            "announce_index": announce_index, "spec_hash": spec_hash(announce).hex(),
-            "beacon": b, **computed}
+    return {
+        "type": "draw.result",
+        "v": 1,
+        "draw_id": announce["draw_id"],
+        "announce_index": announce_index,
+        "spec_hash": spec_hash(announce).hex(),
+        "beacon": b,
+        **computed,
+    }
 
 
 def check_consistent(reader: TileReader, current_root: bytes, previous: Checkpoint) -> None:
     """An earlier checkpoint (size, root) is a prefix of the reader's tree (proof from tiles)."""
     if previous.tree_size > reader.tree_size:
-        raise CheckFailure(f"the log shrank: saw size {previous.tree_size}, now {reader.tree_size}",
-                           size1=previous.tree_size, size2=reader.tree_size)
+        raise CheckFailedError(
+            f"the log shrank: saw size {previous.tree_size}, now {reader.tree_size}",
+            size1=previous.tree_size,
+            size2=reader.tree_size,
+        )
     if previous.tree_size == reader.tree_size:
         if previous.root_hash != current_root:
-            raise CheckFailure("same tree size, different root: the log forked",
-                               expected=previous.root_hash, computed=current_root)
+            raise CheckFailedError(
+                "same tree size, different root: the log forked",
+                expected=previous.root_hash,
+                computed=current_root,
+            )
         return
     if previous.tree_size == 0:
         return
-    verify_consistency(previous.tree_size, reader.tree_size,
-                       reader.consistency_proof(previous.tree_size), previous.root_hash,
-                       current_root)
+    verify_consistency(
+        previous.tree_size,
+        reader.tree_size,
+        reader.consistency_proof(previous.tree_size),
+        previous.root_hash,
+        current_root,
+    )
 
 
 # -- the checklist ----------------------------------------------------------------------
@@ -320,15 +384,18 @@ class DrawInputs:
 def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
     """Run every check; never raises for a failing check (see `DrawReport.raise_for_verdict`)."""
     checks = {n: Check(n, SKIPPED, "not run: an earlier check failed") for n in CHECKS}
-    rep = DrawReport(inputs.draw_id, [], announce_index=inputs.announce_index,
-                     result_index=inputs.result_index)
+    rep = DrawReport(
+        inputs.draw_id, [], announce_index=inputs.announce_index, result_index=inputs.result_index
+    )
 
     def run(name: str, fn: Callable[[], str]) -> bool:
         try:
             checks[name] = Check(name, PASS, fn())
             return True
         except CHECK_ERRORS as e:
-            reason = str(e) if not isinstance(e, KeyError | TypeError) else f"malformed input: {e!r}"
+            reason = (
+                str(e) if not isinstance(e, KeyError | TypeError) else f"malformed input: {e!r}"
+            )
             checks[name] = Check(name, FAIL, reason, evidence_of(e))
             return False
 
@@ -353,11 +420,16 @@ def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
         def announce_inclusion() -> str:
             a = parse_entry(reader.proven_entry(inputs.announce_index, cp.root_hash))
             if a["type"] != "draw.announce":
-                raise CheckFailure(f"entry {inputs.announce_index} is a {a['type']}, not a draw.announce")
+                raise CheckFailedError(
+                    f"entry {inputs.announce_index} is a {a['type']}, not a draw.announce"
+                )
             if inputs.draw_id is not None and a.get("draw_id") != inputs.draw_id:
-                raise CheckFailure(f"entry {inputs.announce_index} announces draw {a.get('draw_id')}, "
-                                   f"not {inputs.draw_id}", expected=inputs.draw_id,
-                                   computed=a.get("draw_id"))
+                raise CheckFailedError(
+                    f"entry {inputs.announce_index} announces draw {a.get('draw_id')}, "
+                    f"not {inputs.draw_id}",
+                    expected=inputs.draw_id,
+                    computed=a.get("draw_id"),
+                )
             state["announce"] = a
             return f"entry {inputs.announce_index} (draw {a['draw_id']}) is in the log"
 
@@ -365,10 +437,13 @@ def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
         announce = rep.announce = state.get("announce")
         if announce is not None:
             rep.draw_id = rep.draw_id or announce.get("draw_id")
-            rep.local = bool(isinstance(announce.get("beacon"), Mapping) and announce["beacon"].get("local"))
+            rep.local = bool(
+                isinstance(announce.get("beacon"), Mapping) and announce["beacon"].get("local")
+            )
             if inputs.result_index is None:
-                checks["result-inclusion"] = Check("result-inclusion", SKIPPED,
-                                                   "no draw.result for this draw in the index yet")
+                checks["result-inclusion"] = Check(
+                    "result-inclusion", SKIPPED, "no draw.result for this draw in the index yet"
+                )
             else:
                 ri = inputs.result_index
 
@@ -376,13 +451,18 @@ def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
                     data = reader.proven_entry(ri, cp.root_hash)
                     r = parse_entry(data)
                     if r["type"] != "draw.result":
-                        raise CheckFailure(f"entry {ri} is a {r['type']}, not a draw.result")
-                    if r.get("draw_id") != announce["draw_id"] or r.get("announce_index") != inputs.announce_index:
-                        raise CheckFailure(
+                        raise CheckFailedError(f"entry {ri} is a {r['type']}, not a draw.result")
+                    if (
+                        r.get("draw_id") != announce["draw_id"]
+                        or r.get("announce_index") != inputs.announce_index
+                    ):
+                        raise CheckFailedError(
                             f"result entry names draw {r.get('draw_id')} / announce "
-                            f"{r.get('announce_index')}, not {announce['draw_id']} / {inputs.announce_index}")
+                            f"{r.get('announce_index')}, not {announce['draw_id']} / "
+                            f"{inputs.announce_index}"
+                        )
                     if ri <= inputs.announce_index:
-                        raise CheckFailure("the result was logged before its announce")
+                        raise CheckFailedError("the result was logged before its announce")
                     state["result"], state["result_bytes"] = r, data
                     return f"entry {ri} is in the log"
 
@@ -406,15 +486,21 @@ def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
                 if inputs.result_index is not None and inputs.result_index not in found:
                     found.append(inputs.result_index)
                 if inputs.result_index is None and not found:
-                    raise _Skip(f"no result for draw {announce['draw_id']} among {len(indices)} entries yet")
+                    raise _SkipCheckError(
+                        f"no result for draw {announce['draw_id']} among {len(indices)} entries yet"
+                    )
                 if len(found) != 1:
-                    raise CheckFailure(f"draw {announce['draw_id']} has {len(found)} results (entries "
-                                       f"{', '.join(map(str, sorted(found)))})", indices=sorted(found))
-                return f"one result for draw {announce['draw_id']} among {len(indices)} entries checked"
+                    raise CheckFailedError(
+                        f"draw {announce['draw_id']} has {len(found)} results (entries "
+                        f"{', '.join(map(str, sorted(found)))})",
+                        indices=sorted(found),
+                    )
+                n = len(indices)
+                return f"one result for draw {announce['draw_id']} among {n} entries checked"
 
             try:
                 run("single-result", single_result)
-            except _Skip as s:
+            except _SkipCheckError as s:
                 checks["single-result"] = Check("single-result", SKIPPED, str(s))
 
     announce = rep.announce
@@ -433,15 +519,20 @@ def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
                     missing.append(kind)
                     continue
                 recs = parse_snapshot_file(given)
-                check_root(kind, root=ref["root"], count=ref["count"],
-                           lines=[canonical_json(r) for r in recs])
+                check_root(
+                    kind,
+                    root=ref["root"],
+                    count=ref["count"],
+                    lines=[canonical_json(r) for r in recs],
+                )
                 records[kind] = recs
                 parts.append(f"{kind} {len(recs)}")
             return f"roots match the announce ({', '.join(parts)})"
 
         if run("snapshot-roots", snapshot_roots) and missing:
-            checks["snapshot-roots"] = Check("snapshot-roots", SKIPPED,
-                                             f"snapshot not published yet: {', '.join(missing)}")
+            checks["snapshot-roots"] = Check(
+                "snapshot-roots", SKIPPED, f"snapshot not published yet: {', '.join(missing)}"
+            )
 
     if announce is not None and rep.result is not None:
         result = rep.result
@@ -450,21 +541,30 @@ def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
             b = announce["beacon"]
             pinned = trust.beacons.get(b["chain_hash"])
             if pinned is None:
-                raise CheckFailure(f"beacon chain {b['chain_hash']} is not pinned in trust.json")
+                raise CheckFailedError(
+                    f"beacon chain {b['chain_hash']} is not pinned in trust.json"
+                )
             chain, local = pinned
             if chain.scheme != b["scheme"]:
-                raise CheckFailure(f"pinned chain scheme {chain.scheme} is not the announced {b['scheme']}")
+                raise CheckFailedError(
+                    f"pinned chain scheme {chain.scheme} is not the announced {b['scheme']}"
+                )
             if local != bool(b.get("local", False)):
-                raise CheckFailure("the announce and trust.json disagree on whether this beacon is "
-                                   "the local development beacon")
+                raise CheckFailedError(
+                    "the announce and trust.json disagree on whether this beacon is "
+                    "the local development beacon"
+                )
             beacon = parse_beacon_json(result["beacon"], chain)
             state["randomness"] = verify_beacon(chain, beacon, expected_round=b["round"])
             state["chain"] = chain
             published = round_time(chain, beacon.round)
             if published != parse_utc_seconds(b["round_time"]):
-                raise CheckFailure(f"round {b['round']} is published at {published}, the announce "
-                                   f"says {b['round_time']}", expected=b["round_time"],
-                                   computed=published)
+                raise CheckFailedError(
+                    f"round {b['round']} is published at {published}, the announce "
+                    f"says {b['round_time']}",
+                    expected=b["round_time"],
+                    computed=published,
+                )
             kind = "LOCAL development" if local else "drand"
             return f"round {beacon.round} verifies against the pinned {kind} key"
 
@@ -481,43 +581,74 @@ def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
                 try:
                     c, _ = open_checkpoint(note, list(trust.log_vkeys), origin=trust.origin)
                     if c.tree_size <= inputs.announce_index:
-                        raise CheckFailure(f"checkpoint of size {c.tree_size} does not cover entry "
-                                           f"{inputs.announce_index}")
+                        raise CheckFailedError(
+                            f"checkpoint of size {c.tree_size} does not cover entry "
+                            f"{inputs.announce_index}"
+                        )
                     check_consistent(reader, cp.root_hash, c)
                     # SPEC(DESIGN §2): a quorum cosigned at least a margin before round R.
                     res = check(note, trust.policy, not_after=deadline)
-                    return (f"announce covered by checkpoint {c.tree_size}, cosigned by "
-                            f"{', '.join(res.witnesses)} at least {trust.margin_seconds} s before "
-                            f"{announce['beacon']['round_time']}")
+                    return (
+                        f"announce covered by checkpoint {c.tree_size}, cosigned by "
+                        f"{', '.join(res.witnesses)} at least {trust.margin_seconds} s before "
+                        f"{announce['beacon']['round_time']}"
+                    )
                 except CHECK_ERRORS as e:
                     reasons.append(str(e))
-            raise CheckFailure(f"no checkpoint proves the commitment in time: {'; '.join(reasons)}")
+            raise CheckFailedError(
+                f"no checkpoint proves the commitment in time: {'; '.join(reasons)}"
+            )
 
         run("commitment-timing", commitment_timing)
 
-    if (announce is not None and rep.result is not None and "randomness" in state
-            and "units" in records and checks["snapshot-roots"].status == PASS):
+    if (
+        announce is not None
+        and rep.result is not None
+        and "randomness" in state
+        and "units" in records
+        and checks["snapshot-roots"].status == PASS
+    ):
         result = rep.result
 
         def recompute() -> str:
-            computed = compute_draw(announce, records["units"], state["randomness"],
-                                    inspectors=records.get("inspectors", ()),
-                                    experts=records.get("experts", ()))
+            computed = compute_draw(
+                announce,
+                records["units"],
+                state["randomness"],
+                inspectors=records.get("inspectors", ()),
+                experts=records.get("experts", ()),
+            )
             rep.computed = computed
-            want = expected_result_entry(announce, inputs.announce_index, result["beacon"],
-                                         state["randomness"], computed, state["chain"].chained)
+            want = expected_result_entry(
+                announce,
+                inputs.announce_index,
+                result["beacon"],
+                state["randomness"],
+                computed,
+                state["chain"].chained,
+            )
             if canonical_json(want) != state["result_bytes"]:
-                diff = sorted(k for k in set(want) | set(result)
-                              if canonical_json(want.get(k)) != canonical_json(result.get(k)))
-                raise CheckFailure(f"the logged result differs from the recomputed one (fields: "
-                                   f"{', '.join(diff)})", fields=diff)
-            return (f"recomputed {len(computed['selected'])} selected units; identical to the "
-                    "logged result byte for byte")
+                diff = sorted(
+                    k
+                    for k in set(want) | set(result)
+                    if canonical_json(want.get(k)) != canonical_json(result.get(k))
+                )
+                raise CheckFailedError(
+                    f"the logged result differs from the recomputed one (fields: "
+                    f"{', '.join(diff)})",
+                    fields=diff,
+                )
+            return (
+                f"recomputed {len(computed['selected'])} selected units; identical to the "
+                "logged result byte for byte"
+            )
 
         run("recompute", recompute)
     elif announce is not None and rep.result is None and inputs.result_index is None:
         for name in ("beacon-signature", "recompute"):
-            checks[name] = Check(name, SKIPPED, "no result yet: the beacon round has not been drawn")
+            checks[name] = Check(
+                name, SKIPPED, "no result yet: the beacon round has not been drawn"
+            )
 
     rep.checks = [checks[n] for n in CHECKS]
     statuses = {c.status for c in rep.checks}
@@ -525,7 +656,7 @@ def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
     return rep
 
 
-class _Skip(Exception):
+class _SkipCheckError(Exception):
     pass
 
 
@@ -540,17 +671,27 @@ def _index(value: Any, what: str, *, optional: bool = False) -> int | None:
     return value
 
 
-def portal_draw_inputs(source: PortalSource, draw_id: str, *, checkpoint: bytes | None = None,
-                       readers: dict[int, TileReader] | None = None) -> DrawInputs:
+def portal_draw_inputs(
+    source: PortalSource,
+    draw_id: str,
+    *,
+    checkpoint: bytes | None = None,
+    readers: dict[int, TileReader] | None = None,
+) -> DrawInputs:
     """DrawInputs for `draw_id` from a portal laid out per docs/spec/portal-data.md."""
     nav = read_json(source, f"data/draws/{draw_id}.json")
     if not isinstance(nav, Mapping):
         raise SourceError(f"data/draws/{draw_id}.json is not an object")
-    note = checkpoint if checkpoint is not None else read_required(source, "log/checkpoint",
-                                                                   MAX_CHECKPOINT_SIZE)
+    note = (
+        checkpoint
+        if checkpoint is not None
+        else read_required(source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
+    )
     result_indices = nav.get("result_indices")
-    if result_indices is not None and (not isinstance(result_indices, list) or not all(
-            _index(i, "result_indices[]") is not None for i in result_indices)):
+    if result_indices is not None and (
+        not isinstance(result_indices, list)
+        or not all(_index(i, "result_indices[]") is not None for i in result_indices)
+    ):
         raise SourceError("result_indices must be a list of leaf indices")
     commitments = []
     for path in nav.get("commitment_checkpoints") or []:
@@ -571,11 +712,15 @@ def portal_draw_inputs(source: PortalSource, draw_id: str, *, checkpoint: bytes 
         return cache[size]
 
     return DrawInputs(
-        checkpoint=note, reader_for=reader_for,
+        checkpoint=note,
+        reader_for=reader_for,
         announce_index=_index(nav.get("announce_index"), "announce_index") or 0,
         result_index=_index(nav.get("result_index"), "result_index", optional=True),
-        result_indices=result_indices, commitment_checkpoints=commitments,
-        snapshots=snapshots, draw_id=draw_id)
+        result_indices=result_indices,
+        commitment_checkpoints=commitments,
+        snapshots=snapshots,
+        draw_id=draw_id,
+    )
 
 
 def verify_portal_draw(source: PortalSource, trust: Trust, draw_id: str, **kw: Any) -> DrawReport:

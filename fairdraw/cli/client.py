@@ -90,8 +90,10 @@ def _trust(source: PortalSource, path: Path | None) -> Trust:
             return load_trust(path.read_bytes())
         except OSError as e:
             raise _usage(f"cannot read trust file {path}: {e.strerror or e}") from e
-    _err(f"warning: no --trust given; using {source.description}/trust.json as served. Compare "
-         "its keys with the ones the detachment publishes elsewhere.")
+    _err(
+        f"warning: no --trust given; using {source.description}/trust.json as served. Compare "
+        "its keys with the ones the detachment publishes elsewhere."
+    )
     return load_trust(read_required(source, "trust.json", 1 << 20))
 
 
@@ -120,15 +122,17 @@ class _Session:
         self.state.check(self.note, cp, self.readers[cp.tree_size])
 
     def verify(self, draw_id: str) -> DrawReport:
-        inputs = portal_draw_inputs(self.source, draw_id, checkpoint=self.note,
-                                    readers=self.readers)
+        inputs = portal_draw_inputs(
+            self.source, draw_id, checkpoint=self.note, readers=self.readers
+        )
         report = verify_draw(self.trust, inputs)
         self._remember(report)
         return report
 
     def _remember(self, report: DrawReport) -> None:
-        if all(report.check(n).status == PASS
-               for n in ("checkpoint-signature", "witness-cosignatures")):
+        if all(
+            report.check(n).status == PASS for n in ("checkpoint-signature", "witness-cosignatures")
+        ):
             self.state.remember(self.note, now=int(time.time()))
 
 
@@ -147,22 +151,31 @@ def _exit_for(verdicts: list[str]) -> int:
 
 def _rollback(e: RollbackOrForkError, as_json: bool) -> typer.Exit:
     if as_json:
-        print(json.dumps({"error": "rollback-or-fork", "message": str(e), **e.evidence()},
-                         ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {"error": "rollback-or-fork", "message": str(e), **e.evidence()},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
-        _err(f"REFUSED: {e}\n--- checkpoint seen before ---\n"
-             f"{e.previous_note.decode()}--- checkpoint served now ---\n{e.current_note.decode()}")
+        _err(
+            f"REFUSED: {e}\n--- checkpoint seen before ---\n"
+            f"{e.previous_note.decode()}--- checkpoint served now ---\n{e.current_note.decode()}"
+        )
     return typer.Exit(EXIT_ROLLBACK)
 
 
-def assignments(
+def assignments(  # noqa: PLR0917 (typer options)
     source: SourceOpt,
     brigade: Annotated[str, typer.Option("--brigade", help="brigade code, e.g. xingbin")],
     trust: TrustOpt = None,
     state: StateOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="table | csv | xlsx")] = "table",
     out: Annotated[Path | None, typer.Option("--out", help="write to this file")] = None,
-    draw: Annotated[str | None, typer.Option("--draw", help="one draw id (default: all drawn)")] = None,
+    draw: Annotated[
+        str | None, typer.Option("--draw", help="one draw id (default: all drawn)")
+    ] = None,
 ) -> None:
     """Verify every draw first; then print this brigade's assignments."""
     if fmt not in FORMATS:
@@ -177,9 +190,13 @@ def assignments(
         for draw_id in ids:
             report = session.verify(draw_id)
             if report.verdict == PASS:
-                recs = {k: parse_snapshot_file(v) for k, v in
-                        portal_draw_inputs(src, draw_id, checkpoint=session.note,
-                                           readers=session.readers).snapshots.items() if v}
+                recs = {
+                    k: parse_snapshot_file(v)
+                    for k, v in portal_draw_inputs(
+                        src, draw_id, checkpoint=session.note, readers=session.readers
+                    ).snapshots.items()
+                    if v
+                }
                 try:
                     rows += brigade_assignments(report, recs, brigade, load_default_calendar())
                 except AssignmentError:
@@ -198,8 +215,11 @@ def assignments(
         raise _usage(str(e)) from e
     except ClientError as e:
         raise _usage(str(e)) from e
-    data = {"table": lambda: format_table(rows).encode(), "csv": lambda: format_csv(rows),
-            "xlsx": lambda: format_xlsx(rows, title=brigade)}[fmt]()
+    data = {
+        "table": lambda: format_table(rows).encode(),
+        "csv": lambda: format_csv(rows),
+        "xlsx": lambda: format_xlsx(rows, title=brigade),
+    }[fmt]()
     if out is not None:
         out.write_bytes(data)
         _err(f"{len(rows)} assignments for {brigade} written to {out}")
@@ -276,6 +296,7 @@ def audit(
         print(f"audit of {report.source}: log {report.origin}, size {report.tree_size}")
         for f in report.findings:
             print(f"  {MARK[f.status]} {f.check} [{f.subject}]: {f.reason}")
-        print("OK: every check holds" if report.ok
-              else f"FAILED: {len(report.failures)} problem(s)")
+        print(
+            "OK: every check holds" if report.ok else f"FAILED: {len(report.failures)} problem(s)"
+        )
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FAIL)

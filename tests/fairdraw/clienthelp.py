@@ -11,5 +11,6 @@ BASE_CMD = [EXE] if EXE else [sys.executable, "-c", "from fairdraw.cli import ma
 
 
 def fairdraw(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*BASE_CMD, *args], capture_output=True, text=True, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [*BASE_CMD, *args], capture_output=True, text=True, timeout=120, check=False
+    )

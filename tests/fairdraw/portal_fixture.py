@@ -48,19 +48,25 @@ class PortalLog:
     now: int
     units: int = 300
     log_key: Signer = field(default_factory=lambda: Signer(ORIGIN, bytes([7]) * 32))
-    witnesses: list[Cosigner] = field(default_factory=lambda: [
-        Cosigner(f"w{i}.test", bytes([20 + i]) * 32) for i in (1, 2, 3)])
+    witnesses: list[Cosigner] = field(
+        default_factory=lambda: [Cosigner(f"w{i}.test", bytes([20 + i]) * 32) for i in (1, 2, 3)]
+    )
     beacon_key: LocalBeaconKey | None = None
 
     def __post_init__(self) -> None:
         self.genesis = self.now - 30 * 86400
         if self.beacon_key is None:
-            self.beacon_key = LocalBeaconKey((123456789).to_bytes(32, "big"),
-                                             genesis_time=self.genesis, period=PERIOD)
+            self.beacon_key = LocalBeaconKey(
+                (123456789).to_bytes(32, "big"), genesis_time=self.genesis, period=PERIOD
+            )
         self.chain = self.beacon_key.chain
         self.storage = MemoryStorage()
-        self.seq = Sequencer(self.storage, [self.log_key], ORIGIN,
-                             clock=lambda: datetime.fromtimestamp(self.now, UTC))
+        self.seq = Sequencer(
+            self.storage,
+            [self.log_key],
+            ORIGIN,
+            clock=lambda: datetime.fromtimestamp(self.now, UTC),
+        )
         self.entries: list[dict[str, Any]] = []
         self.checkpoints: dict[int, bytes] = {}
         self.snapshots: dict[str, Any] = {}
@@ -78,7 +84,9 @@ class PortalLog:
         note = self.seq.checkpoint()
         body = parse_note(note).text
         ws = [self.witnesses[i] for i in (witnesses if witnesses is not None else [0, 1, 2])]
-        note = append_signatures(note, [w.cosign(body, timestamp=at).to_note_signature() for w in ws])
+        note = append_signatures(
+            note, [w.cosign(body, timestamp=at).to_note_signature() for w in ws]
+        )
         self.checkpoints[parse_checkpoint(body).tree_size] = note
         return note
 
@@ -97,17 +105,32 @@ class PortalLog:
 
     def announce(self, draw_id: str, round_: int, *, supersedes: str | None = None) -> int:
         u, i = self.snapshots["units"], self.snapshots["inspectors"]
-        rt = datetime.fromtimestamp(round_time(self.chain, round_), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        rt = datetime.fromtimestamp(round_time(self.chain, round_), UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
         a = {
-            "type": "draw.announce", "v": 1, "draw_id": draw_id, "title": f"{draw_id} 月度抽查",
-            "authority": "来宾市消防救援支队", "kind": "routine", "algorithm": "draw-v1",
+            "type": "draw.announce",
+            "v": 1,
+            "draw_id": draw_id,
+            "title": f"{draw_id} 月度抽查",
+            "authority": "来宾市消防救援支队",
+            "kind": "routine",
+            "algorithm": "draw-v1",
             "period": {"from": "2026-12-01", "to": "2026-12-31"},
             "units": {"snapshot": u.name, "root": u.root_hex, "count": u.count},
             "inspectors": {"snapshot": i.name, "root": i.root_hex, "count": i.count},
-            "strata": routine_strata(), "exclusions": [], "zones": ZONES, "teams": routine_teams(),
+            "strata": routine_strata(),
+            "exclusions": [],
+            "zones": ZONES,
+            "teams": routine_teams(),
             "recusals": [],
-            "beacon": {"scheme": self.chain.scheme, "chain_hash": self.chain.chain_hash.hex(),
-                       "round": round_, "round_time": rt, "local": True},
+            "beacon": {
+                "scheme": self.chain.scheme,
+                "chain_hash": self.chain.chain_hash.hex(),
+                "round": round_,
+                "round_time": rt,
+                "local": True,
+            },
             "supersedes": supersedes,
         }
         return self.append(a)
@@ -115,33 +138,53 @@ class PortalLog:
     def result(self, announce_index: int, *, tamper: Any = None) -> int:
         a = self.entries[announce_index]
         beacon = self.beacon_key.sign(a["beacon"]["round"])
-        computed = compute_draw(a, self.snapshots["units"].records, beacon.randomness,
-                                inspectors=self.snapshots["inspectors"].records)
-        entry = expected_result_entry(a, announce_index, format_beacon_json(beacon),
-                                      beacon.randomness, computed, False)
+        computed = compute_draw(
+            a,
+            self.snapshots["units"].records,
+            beacon.randomness,
+            inspectors=self.snapshots["inspectors"].records,
+        )
+        entry = expected_result_entry(
+            a, announce_index, format_beacon_json(beacon), beacon.randomness, computed, False
+        )
         if tamper:
             tamper(entry)
         return self.append(entry)
 
     def cancel(self, announce_index: int, reason: str = "plan withdrawn") -> int:
         a = self.entries[announce_index]
-        return self.append({"type": "draw.cancel", "v": 1, "draw_id": a["draw_id"],
-                            "announce_index": announce_index, "reason": reason})
+        return self.append(
+            {
+                "type": "draw.cancel",
+                "v": 1,
+                "draw_id": a["draw_id"],
+                "announce_index": announce_index,
+                "reason": reason,
+            }
+        )
 
     # -- portal ---------------------------------------------------------------------
     def trust(self) -> dict[str, Any]:
         return {
             "log": {"origin": ORIGIN, "vkey": self.log_key.verifier_key},
             "witness_policy": {
-                "witnesses": [{"name": f"w{n + 1}", "vkey": w.verifier_key}
-                              for n, w in enumerate(self.witnesses)],
+                "witnesses": [
+                    {"name": f"w{n + 1}", "vkey": w.verifier_key}
+                    for n, w in enumerate(self.witnesses)
+                ],
                 "groups": [{"name": "quorum", "k": 2, "members": ["w1", "w2", "w3"]}],
                 "quorum": "quorum",
             },
-            "beacons": {self.chain.chain_hash.hex(): {
-                "public_key": self.chain.public_key.hex(), "period": PERIOD,
-                "genesis_time": self.genesis, "scheme": self.chain.scheme,
-                "chain_hash": self.chain.chain_hash.hex(), "local": True}},
+            "beacons": {
+                self.chain.chain_hash.hex(): {
+                    "public_key": self.chain.public_key.hex(),
+                    "period": PERIOD,
+                    "genesis_time": self.genesis,
+                    "scheme": self.chain.scheme,
+                    "chain_hash": self.chain.chain_hash.hex(),
+                    "local": True,
+                }
+            },
             "margin_seconds": 60,
         }
 
@@ -166,8 +209,15 @@ class PortalLog:
         entries = self.entries[:size]
         for idx, e in enumerate(entries):
             if e["type"] == "draw.announce":
-                d = draws.setdefault(e["draw_id"], {"draw_id": e["draw_id"], "announce_index": idx,
-                                                    "result_indices": [], "cancel_index": None})
+                d = draws.setdefault(
+                    e["draw_id"],
+                    {
+                        "draw_id": e["draw_id"],
+                        "announce_index": idx,
+                        "result_indices": [],
+                        "cancel_index": None,
+                    },
+                )
                 d["announce"] = e
             elif e["type"] == "draw.result" and e["draw_id"] in draws:
                 draws[e["draw_id"]]["result_indices"].append(idx)
@@ -177,26 +227,50 @@ class PortalLog:
         for d in draws.values():
             a = d.pop("announce")
             ri = d["result_indices"][0] if d["result_indices"] else None
-            commit = [f"log/checkpoints/{s}" for s in sorted(self.checkpoints)
-                      if s > d["announce_index"] and s <= size]
+            commit = [
+                f"log/checkpoints/{s}"
+                for s in sorted(self.checkpoints)
+                if s > d["announce_index"] and s <= size
+            ]
             snaps = {}
             for kind in ("units", "inspectors"):
                 name = a[kind]["snapshot"]
                 published = self.publish_modes.get(name) == "at_announce"
-                snaps[kind] = {"name": name, "publish": self.publish_modes.get(name),
-                               "path": f"data/snapshots/{name}.jsonl" if published else None}
-            nav = {**d, "result_index": ri, "commitment_checkpoints": commit,
-                   "snapshots": snaps, "outcome_indices": []}
+                snaps[kind] = {
+                    "name": name,
+                    "publish": self.publish_modes.get(name),
+                    "path": f"data/snapshots/{name}.jsonl" if published else None,
+                }
+            nav = {
+                **d,
+                "result_index": ri,
+                "commitment_checkpoints": commit,
+                "snapshots": snaps,
+                "outcome_indices": [],
+            }
             (out / "data" / "draws" / f"{d['draw_id']}.json").write_text(json.dumps(nav))
-            status = "drawn" if ri is not None else "cancelled" if d["cancel_index"] else "announced"
-            index.append({"draw_id": d["draw_id"], "title": a["title"], "kind": a["kind"],
-                          "status": status, "announce_index": d["announce_index"],
-                          "result_index": ri, "cancel_index": d["cancel_index"],
-                          "superseded_by": None, "supersedes": a["supersedes"],
-                          "round": a["beacon"]["round"], "round_time": a["beacon"]["round_time"],
-                          "local": True})
-        (out / "data" / "draws.json").write_text(json.dumps({"log_size": size, "draws": index},
-                                                           ensure_ascii=False))
+            status = (
+                "drawn" if ri is not None else "cancelled" if d["cancel_index"] else "announced"
+            )
+            index.append(
+                {
+                    "draw_id": d["draw_id"],
+                    "title": a["title"],
+                    "kind": a["kind"],
+                    "status": status,
+                    "announce_index": d["announce_index"],
+                    "result_index": ri,
+                    "cancel_index": d["cancel_index"],
+                    "superseded_by": None,
+                    "supersedes": a["supersedes"],
+                    "round": a["beacon"]["round"],
+                    "round_time": a["beacon"]["round_time"],
+                    "local": True,
+                }
+            )
+        (out / "data" / "draws.json").write_text(
+            json.dumps({"log_size": size, "draws": index}, ensure_ascii=False)
+        )
         return out
 
 

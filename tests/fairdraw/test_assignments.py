@@ -38,8 +38,18 @@ def portal(tmp_path: Path) -> PortalLog:
 
 
 def _args(p: PortalLog, source: str, *extra: str) -> list[str]:
-    return ["assignments", "--source", source, "--brigade", "xingbin", "--trust",
-            str(p.out.parent / "trust.json"), "--state", str(p.out.parent / "state.json"), *extra]
+    return [
+        "assignments",
+        "--source",
+        source,
+        "--brigade",
+        "xingbin",
+        "--trust",
+        str(p.out.parent / "trust.json"),
+        "--state",
+        str(p.out.parent / "state.json"),
+        *extra,
+    ]
 
 
 def _expected_rows(p: PortalLog) -> list[tuple[str, str]]:
@@ -58,7 +68,9 @@ def test_rows_are_the_brigades_units_with_names_and_notice_date(portal: PortalLo
     report = verify_draw(load_trust(json.dumps(portal.trust()).encode()), inputs)
     recs = {k: parse_snapshot_file(v) for k, v in inputs.snapshots.items() if v}
     rows = brigade_assignments(report, recs, "xingbin", load_default_calendar())
-    selected = [s for s in report.computed["selected"] if units[s["unit_id"]]["brigade"] == "xingbin"]
+    selected = [
+        s for s in report.computed["selected"] if units[s["unit_id"]]["brigade"] == "xingbin"
+    ]
     assert [r.unit_id for r in rows if r.status == "selected"] == [s["unit_id"] for s in selected]
     assert selected, "the fixture draw must select some xingbin units"
     names = {i["id"]: i["name"] for i in portal.inspector_records}
@@ -79,13 +91,18 @@ def test_cli_table_csv_xlsx_from_directory(portal: PortalLog, tmp_path: Path) ->
     assert r.returncode == 0, r.stderr
     for _status, uid in want:
         assert uid in r.stdout
-    r = fairdraw(*_args(portal, str(portal.out), "--format", "csv", "--out", str(tmp_path / "a.csv")))
+    r = fairdraw(
+        *_args(portal, str(portal.out), "--format", "csv", "--out", str(tmp_path / "a.csv"))
+    )
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO((tmp_path / "a.csv").read_text("utf-8-sig"))))
     assert [(x["status"], x["unit_id"]) for x in rows] == want
-    r = fairdraw(*_args(portal, str(portal.out), "--format", "xlsx", "--out", str(tmp_path / "a.xlsx")))
+    r = fairdraw(
+        *_args(portal, str(portal.out), "--format", "xlsx", "--out", str(tmp_path / "a.xlsx"))
+    )
     assert r.returncode == 0, r.stderr
     from openpyxl import load_workbook
+
     ws = load_workbook(tmp_path / "a.xlsx").active
     assert ws.max_row == len(want) + 1
     assert fairdraw(*_args(portal, str(portal.out), "--format", "pdf")).returncode == 2
@@ -99,10 +116,13 @@ def test_cli_over_real_http(http_portal) -> None:
     assert all(uid in r.stdout for _s, uid in _expected_rows(portal))
 
 
-@pytest.mark.parametrize(("tamper", "check"), [
-    (_edit_snapshot, "snapshot-roots"),
-    (lambda p: _rebuild(p, tamper=_swap_member), "recompute"),
-])
+@pytest.mark.parametrize(
+    ("tamper", "check"),
+    [
+        (_edit_snapshot, "snapshot-roots"),
+        (lambda p: _rebuild(p, tamper=_swap_member), "recompute"),
+    ],
+)
 def test_cli_refuses_tampered_portal(portal: PortalLog, tamper, check) -> None:
     tamper(portal)
     r = fairdraw(*_args(portal, str(portal.out)))
@@ -114,8 +134,9 @@ def test_cli_refuses_tampered_portal(portal: PortalLog, tamper, check) -> None:
 def test_cli_catches_rollback_to_an_older_portal(portal: PortalLog, tmp_path: Path) -> None:
     older = tmp_path / "older"
     shutil.copytree(portal.out, older)
-    portal.append({"type": "draw.cancel", "v": 1, "draw_id": "X", "announce_index": 2,
-                   "reason": "r"})
+    portal.append(
+        {"type": "draw.cancel", "v": 1, "draw_id": "X", "announce_index": 2, "reason": "r"}
+    )
     portal.cosign(NOW)
     portal.write()
     assert fairdraw(*_args(portal, str(portal.out))).returncode == 0

@@ -19,15 +19,30 @@ def bundle(tmp_path: Path) -> tuple[PortalLog, Path]:
     p = honest_portal(tmp_path / "portal", NOW)
     (tmp_path / "trust.json").write_text(json.dumps(p.trust()))
     out = tmp_path / "b.json"
-    r = fairdraw("bundle", DRAW, "--source", str(p.out), "--out", str(out), "--trust",
-                 str(tmp_path / "trust.json"))
+    r = fairdraw(
+        "bundle",
+        DRAW,
+        "--source",
+        str(p.out),
+        "--out",
+        str(out),
+        "--trust",
+        str(tmp_path / "trust.json"),
+    )
     assert r.returncode == 0, r.stderr
     return p, out
 
 
 def _verify(p: PortalLog, target: Path, *extra: str):
-    return fairdraw("verify", str(target), "--trust", str(p.out.parent / "trust.json"),
-                    "--state", str(p.out.parent / "state.json"), *extra)
+    return fairdraw(
+        "verify",
+        str(target),
+        "--trust",
+        str(p.out.parent / "trust.json"),
+        "--state",
+        str(p.out.parent / "state.json"),
+        *extra,
+    )
 
 
 def test_bundle_verifies_offline_after_the_portal_is_gone(bundle) -> None:
@@ -36,6 +51,7 @@ def test_bundle_verifies_offline_after_the_portal_is_gone(bundle) -> None:
     assert manifest["draw_id"] == DRAW and manifest["format"] == "fairdraw-bundle/v1"
     assert {"log/checkpoint", f"data/draws/{DRAW}.json", "log/checkpoints/3"} <= set(src.files)
     import shutil
+
     shutil.rmtree(p.out)
     r = _verify(p, out, "--json")
     assert r.returncode == 0, r.stderr
@@ -51,7 +67,8 @@ def test_tampered_bundle_names_the_failing_check(bundle) -> None:
     path = "data/snapshots/units-2026-11.jsonl"
     text = base64.b64decode(obj["files"][path]).decode()
     obj["files"][path] = base64.b64encode(
-        text.replace('"risk_level":"high"', '"risk_level":"low"', 1).encode()).decode()
+        text.replace('"risk_level":"high"', '"risk_level":"low"', 1).encode()
+    ).decode()
     out.write_text(json.dumps(obj))
     r = _verify(p, out)
     assert r.returncode == 1
@@ -61,8 +78,11 @@ def test_tampered_bundle_names_the_failing_check(bundle) -> None:
 def test_malformed_bundles_are_refused(bundle, tmp_path: Path) -> None:
     p, out = bundle
     obj = json.loads(out.read_text())
-    for bad in ({**obj, "format": "other"}, {**obj, "files": {"../x": "AA=="}},
-                {**obj, "files": {"trust.json": "not base64!"}}):
+    for bad in (
+        {**obj, "format": "other"},
+        {**obj, "files": {"../x": "AA=="}},
+        {**obj, "files": {"trust.json": "not base64!"}},
+    ):
         with pytest.raises(BundleError):
             read_bundle(json.dumps(bad).encode())
     f = tmp_path / "bad.json"

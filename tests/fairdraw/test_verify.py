@@ -75,6 +75,7 @@ def _rebuild(p: PortalLog, *, cosigners=(0, 1, 2), early=-86400, tamper=None, ex
     q.add_snapshots()
     rnd = p.entries[2]["beacon"]["round"]
     from draw_engine.beacon import round_time
+
     rt = round_time(q.chain, rnd)
     ai = q.announce(DRAW, rnd)
     q.cosign(rt + early, list(cosigners))
@@ -100,16 +101,28 @@ def _flip_beacon(entry: dict) -> None:
 
 TAMPERS = [
     ("unit attribute in the snapshot file", _edit_snapshot, "snapshot-roots"),
-    ("one assignment in the result entry (re-signed log)",
-     lambda p: _rebuild(p, tamper=_swap_member), "recompute"),
-    ("a beacon signature byte (re-signed log)", lambda p: _rebuild(p, tamper=_flip_beacon),
-     "beacon-signature"),
-    ("a dropped cosignature (policy unmet)", lambda p: _rebuild(p, cosigners=(0,)),
-     "witness-cosignatures"),
+    (
+        "one assignment in the result entry (re-signed log)",
+        lambda p: _rebuild(p, tamper=_swap_member),
+        "recompute",
+    ),
+    (
+        "a beacon signature byte (re-signed log)",
+        lambda p: _rebuild(p, tamper=_flip_beacon),
+        "beacon-signature",
+    ),
+    (
+        "a dropped cosignature (policy unmet)",
+        lambda p: _rebuild(p, cosigners=(0,)),
+        "witness-cosignatures",
+    ),
     ("a checkpoint signature byte", _flip_checkpoint_sig, "checkpoint-signature"),
     ("a tile hash", _flip_tile, "announce-inclusion"),
-    ("cosignatures only after the round time minus the margin",
-     lambda p: _rebuild(p, early=-30), "commitment-timing"),
+    (
+        "cosignatures only after the round time minus the margin",
+        lambda p: _rebuild(p, early=-30),
+        "commitment-timing",
+    ),
     ("two results for one draw", lambda p: _rebuild(p, extra=True), "single-result"),
 ]
 
@@ -147,9 +160,20 @@ def test_partial_tile_falls_back_to_full_tile(tmp_path: Path) -> None:
     p = PortalLog(tmp_path / "big", NOW, units=40)
     p.add_snapshots()
     for n in range(254):
-        p.append({"type": "inspection.outcome", "v": 1, "draw_id": "OLD", "unit_id": f"U{n}",
-                  "date": "2026-01-01", "result": "compliant", "note": "", "evidence_sha256": []})
+        p.append(
+            {
+                "type": "inspection.outcome",
+                "v": 1,
+                "draw_id": "OLD",
+                "unit_id": f"U{n}",
+                "date": "2026-01-01",
+                "result": "compliant",
+                "note": "",
+                "evidence_sha256": [],
+            }
+        )
     from draw_engine.beacon import round_time
+
     rnd = p.round_at(NOW - 3600)
     ai = p.announce(DRAW, rnd)
     p.cosign(round_time(p.chain, rnd) - 86400)
@@ -208,8 +232,15 @@ def test_rollback_and_fork_are_caught_with_both_checkpoints(tmp_path: Path) -> N
     fork = PortalLog(tmp_path / "fork", NOW)
     fork.add_snapshots(suffix="other")
     for n in range(4):
-        fork.append({"type": "draw.cancel", "v": 1, "draw_id": f"F{n}", "announce_index": 0,
-                     "reason": "fork"})
+        fork.append(
+            {
+                "type": "draw.cancel",
+                "v": 1,
+                "draw_id": f"F{n}",
+                "announce_index": 0,
+                "reason": "fork",
+            }
+        )
     fork.cosign(NOW)
     fork.write()
     with pytest.raises(RollbackOrForkError, match="forked") as e:
@@ -220,6 +251,7 @@ def test_rollback_and_fork_are_caught_with_both_checkpoints(tmp_path: Path) -> N
 
 def test_malformed_state_file_is_refused(tmp_path: Path) -> None:
     from fairdraw.clientstate import StateFileError
+
     f = tmp_path / "s.json"
     f.write_text('{"version": 1, "logs": {"x": {"checkpoint": "nope"}}}')
     with pytest.raises(StateFileError):
@@ -231,6 +263,7 @@ def test_malformed_state_file_is_refused(tmp_path: Path) -> None:
 
 def _free_port() -> int:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -239,12 +272,24 @@ def _free_port() -> int:
 @pytest.fixture
 def http_portal(portal: PortalLog):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
-                             "127.0.0.1", "--directory", str(portal.out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(portal.out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 10
     import requests
+
     while True:
         try:
             requests.get(url + "/trust.json", timeout=1)
