@@ -1,0 +1,187 @@
+"""The whole flow on PostgreSQL, through the real processes and the HTTP API.
+
+`fairdraw db upgrade`, `fairdraw token create` and `fairdraw serve` run as
+separate processes on a fresh PostgreSQL schema, with a local beacon and two
+witnesses (their own processes, fairdraw.cluster). Over HTTP with an operator
+token: import the three registries, snapshot them, announce one batch of the
+monthly routine plan, publish the co-signed commitment, execute at the round,
+publish again, record an inspection outcome, publish. Then `fairdraw portal
+build` writes the portal from the same database and the Python verifier passes
+the draw; `fairdraw notices` exports the units to notify; the audit trail in
+PostgreSQL holds every write with its actor.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from fairdraw import demo_registry as reg
+from fairdraw.cli.demo import _jsonl, _next_month, demo_plan
+from fairdraw.cluster import LocalCluster, free_port
+from fairdraw.source import DirectorySource
+from fairdraw.verify import load_trust, verify_portal_draw
+from transparency.keyfile import write_signer_key_file
+from transparency.note import generate_signer
+
+CLI = [sys.executable, "-c", "from fairdraw.cli import main; main()"]
+ORIGIN = "localhost/pg-flow/log"
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_whole_flow_on_postgres(postgres_schema_url: str, tmp_path: Path) -> None:
+    signer = generate_signer(ORIGIN)
+    write_signer_key_file(tmp_path / "log.key", signer)
+    with LocalCluster(tmp_path / "services", ORIGIN, signer.verifier_key) as cluster:
+        cluster.prepare(now=time.time())
+        cluster.start()
+        config = {
+            "database_url": postgres_schema_url, "data_dir": str(tmp_path),
+            "log_origin": ORIGIN, "log_key_file": "log.key",
+            "witnesses": [{"name": w.name, "url": w.url, "vkey": w.vkey}
+                          for w in cluster.witnesses],
+            "beacon_chain": "local", "beacon_relay_url": cluster.beacon_url,
+            "beacon_chain_info_file": str(tmp_path / "services/beacon/chain-info.json"),
+            "lead_time_seconds": 6, "margin_seconds": 2,
+        }
+        (tmp_path / "fairdraw.json").write_text(json.dumps(config))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRDRAW_")}
+        env["FAIRDRAW_CONFIG"] = str(tmp_path / "fairdraw.json")
+
+        up = _cli("db", "upgrade", env=env)
+        assert up.returncode == 0, up.stderr
+        assert "transparency, draw_engine, fairdraw" in up.stdout
+        made = _cli("token", "create", "--role", "operator", "--name", "pg-op", env=env)
+        assert made.returncode == 0, made.stderr
+        token = made.stdout.strip()
+
+        port = free_port()
+        server = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait(base, server)
+            _flow(base, token, tmp_path, env)
+        finally:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+    engine = sa.create_engine(postgres_schema_url)
+    try:
+        with engine.connect() as conn:
+            trail = conn.execute(sa.text(
+                "SELECT actor, method, path, status FROM fairdraw_audit ORDER BY id")).all()
+            stored = conn.execute(sa.text("SELECT token_sha256 FROM fairdraw_tokens")).scalar()
+            size = conn.execute(sa.text("SELECT count(*) FROM log_entries")).scalar()
+    finally:
+        engine.dispose()
+    assert stored != token
+    assert size == 6  # 3 snapshots, announce, result, outcome
+    writes = [(a, m, p, s) for a, m, p, s in trail]
+    assert ("pg-op", "POST", "/api/draws", 201) in writes
+    assert ("pg-op", "POST", "/api/checkpoints/publish", 200) in writes
+    assert (None, "POST", "/api/draws", 401) in writes
+    assert all(m == "POST" for _, m, _, _ in writes)
+
+
+def _wait(base: str, server: subprocess.Popen[str]) -> None:
+    for _ in range(200):
+        if server.poll() is not None:
+            pytest.fail(f"fairdraw serve exited: {server.stderr.read() if server.stderr else ''}")
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    pytest.fail("fairdraw serve did not answer")
+
+
+def _flow(base: str, token: str, tmp_path: Path, env: dict[str, str]) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    s = requests.Session()
+    assert s.get(f"{base}/healthz").json()["database"] == "postgresql"
+    units, inspectors, experts = (reg.generate_units(), reg.generate_inspectors(),
+                                  reg.generate_experts())
+    snapshots = {}
+    for kind, records in (("units", units), ("inspectors", inspectors), ("experts", experts)):
+        r = s.post(f"{base}/api/registries/{kind}/import",
+                   params={"format": "jsonl", "source_name": f"{kind}.jsonl"},
+                   data=_jsonl(records), headers=auth)
+        assert r.status_code == 200, r.text
+        r = s.post(f"{base}/api/snapshots", json={"kind": kind, "name": f"{kind}-pg"},
+                   headers=auth)
+        assert r.status_code == 200, r.text
+        snapshots[kind] = f"{kind}-pg"
+    first, last = _next_month(date.today())
+    plan = demo_plan("PG-zone-3", "zone-3", snapshots=snapshots, first=first, last=last,
+                     units=units, inspectors=inspectors)
+    assert s.post(f"{base}/api/draws", json=plan).status_code == 401
+    r = s.post(f"{base}/api/draws", json=plan, headers=auth)
+    assert r.status_code == 201, r.text
+    r = s.post(f"{base}/api/checkpoints/publish", headers=auth)
+    assert r.status_code == 200, r.text
+    commitment = s.get(f"{base}/api/draws/PG-zone-3/commitment")
+    assert commitment.status_code == 200, commitment.text
+    r = s.post(f"{base}/api/draws/PG-zone-3/execute", json={"timeout": 30}, headers=auth,
+               timeout=60)
+    assert r.status_code == 200, r.text
+    drawn: dict[str, Any] = s.get(f"{base}/api/draws/PG-zone-3").json()
+    assert drawn["status"] == "drawn"
+    assert s.post(f"{base}/api/checkpoints/publish", headers=auth).status_code == 200
+    result_index = drawn["result_index"]
+    cp_size = int(s.get(f"{base}/log/checkpoint").text.split("\n")[1])
+    assert cp_size == result_index + 1
+    entry = s.get(f"{base}/log/entries/{result_index}").json()
+    import base64
+
+    result = json.loads(base64.b64decode(entry["data"]))
+    unit = result["selected"][0]["unit_id"]
+    r = s.post(f"{base}/api/draws/PG-zone-3/outcomes", headers=auth,
+               json={"unit_id": unit, "date": first.isoformat(), "result": "compliant"})
+    assert r.status_code == 201, r.text
+    assert s.post(f"{base}/api/checkpoints/publish", headers=auth).status_code == 200
+    proof = s.get(f"{base}/log/proof/inclusion", params={"index": result_index,
+                                                         "size": cp_size + 1})
+    assert proof.status_code == 200, proof.text
+
+    portal = tmp_path / "portal"
+    built = _cli("portal", "build", "--out", str(portal), env=env)
+    assert built.returncode == 0, built.stderr
+    report = verify_portal_draw(DirectorySource(portal),
+                                load_trust((portal / "trust.json").read_bytes()), "PG-zone-3")
+    assert report.verdict == "pass", [(c.name, c.status, c.error) for c in report.checks]
+    nav = json.loads((portal / "data/draws/PG-zone-3.json").read_text())
+    assert len(nav["outcome_indices"]) == 1
+
+    from draw_engine.calendar import load_default_calendar
+
+    cal = load_default_calendar()
+    if cal.covers(first):
+        day = cal.working_days_before(first, 1).isoformat()
+        out = _cli("notices", "--date", day, "--out", str(tmp_path / "n.csv"), env=env)
+        assert out.returncode == 0, out.stderr
+        lines = (tmp_path / "n.csv").read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 1 + len(result["selected"])
+        assert unit in "".join(lines)
