@@ -18,10 +18,13 @@ Left out: floats (JCS number serialisation) altogether.
 
 from __future__ import annotations
 
+import gc
 import json
+import json.encoder
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import rfc8785
@@ -106,11 +109,14 @@ def _quick_check(value: object) -> bool | None:
         kind = type(item)
         children: Iterable[Any]
         if kind is dict:
-            for key in item:
-                if type(key) is not str or not _string_ok(key):
+            try:
+                keys_ascii = "".join(item).isascii()  # TypeError unless every key is a str
+            except TypeError:
+                return None
+            if not keys_ascii:
+                if not all(type(key) is str and _string_ok(key) for key in item):
                     return None
-                if not key.isascii():
-                    ascii_keys = False
+                ascii_keys = False
             children = item.values()
         elif kind is list:
             children = item
@@ -119,7 +125,7 @@ def _quick_check(value: object) -> bool | None:
         for child in children:
             child_kind = type(child)
             if child_kind is str:
-                if not _string_ok(child):
+                if not child.isascii() and not _string_ok(child):
                     return None
             elif child_kind is int:
                 if not -MAX_SAFE_INTEGER <= child <= MAX_SAFE_INTEGER:
@@ -129,6 +135,23 @@ def _quick_check(value: object) -> bool | None:
             elif child is not None and child_kind is not bool:
                 return None
     return ascii_keys
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic records (speed only).
+
+    Parsed JSON records hold no reference cycles, so nothing is missed; without
+    the pause, the collector rescans every live record again and again while a
+    million of them are built (about 40% of the time). It is re-enabled after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _check_value_with_paths(value: object, path: str) -> bool:
@@ -169,10 +192,29 @@ def canonical_json(value: object) -> bytes:
 
 
 def encode_ascii_keys(value: object) -> bytes:
-    """JCS for already-checked values whose object keys are all ASCII (no validation)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+    """JCS for already-checked values whose object keys are all ASCII (no validation).
+
+    Exactly `json.dumps(value, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)`, through one C encoder built once (json.dumps builds a
+    new one per call) and without its circular-reference bookkeeping: checked
+    values are trees.
+    """
+    return _encode(value).encode("utf-8")
+
+
+def _make_encoder() -> Callable[[object], str]:
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator: the documented call, slower
+        return lambda value: json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+    # Arguments as json.JSONEncoder.iterencode passes them, markers=None (no cycle check).
+    encoder = make(None, json.JSONEncoder().default, json.encoder.encode_basestring, None,
+                   ":", ",", True, False, True)
+    return lambda value: "".join(encoder(value, 0))
+
+
+_encode = _make_encoder()
 
 
 def canonical_json_reference(value: object) -> bytes:

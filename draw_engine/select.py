@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from draw_engine.announce import DrawSpec, parse_announce
-from draw_engine.canonical import canonical_json, is_identifier
+from draw_engine.canonical import canonical_json, gc_paused, is_identifier
 from draw_engine.errors import DrawInputError
 
 SEED_CONTEXT = b"fairdraw/draw-v1/seed"
@@ -248,6 +248,17 @@ def compute_draw(
     experts: Iterable[Record] = (),
 ) -> dict[str, Any]:
     """Run draw-v1 and return the computed part of the result (§5 step 8)."""
+    with gc_paused():
+        return _compute_draw(announce, units, randomness, inspectors, experts)
+
+
+def _compute_draw(
+    announce: Mapping[str, Any],
+    units: Iterable[Record],
+    randomness: bytes,
+    inspectors: Iterable[Record],
+    experts: Iterable[Record],
+) -> dict[str, Any]:
     spec = parse_announce(announce)
     unit_by_id = _index_records(units, "units")
     inspector_by_id = _index_records(inspectors, "inspectors")

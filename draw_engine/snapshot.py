@@ -23,6 +23,7 @@ from typing import Any
 from draw_engine.canonical import (
     DEFAULT_MAX_SIZE,
     canonical_json,
+    gc_paused,
     is_identifier,
     parse_json,
     parse_json_texts,
@@ -92,16 +93,17 @@ def canonical_records(
 ) -> tuple[list[dict[str, Any]], list[bytes]]:
     """Sort records by id (byte order), refuse duplicates, return them with their JCS bytes."""
     keyed: list[tuple[bytes, dict[str, Any], bytes]] = []
-    for i, record in enumerate(records):
-        if not isinstance(record, Mapping):
-            raise SnapshotFormatError(f"record {i} is not an object")
-        record_id = _record_id(record, f"record {i}")
-        copy = dict(record)
-        try:
-            line = canonical_json(copy)
-        except CanonicalError as exc:
-            raise SnapshotFormatError(f"record {record_id}: {exc}") from exc
-        keyed.append((record_id.encode("ascii"), copy, line))
+    with gc_paused():
+        for i, record in enumerate(records):
+            if not isinstance(record, Mapping):
+                raise SnapshotFormatError(f"record {i} is not an object")
+            record_id = _record_id(record, f"record {i}")
+            copy = dict(record)
+            try:
+                line = canonical_json(copy)
+            except CanonicalError as exc:
+                raise SnapshotFormatError(f"record {record_id}: {exc}") from exc
+            keyed.append((record_id.encode("ascii"), copy, line))
     return _sorted_unique(keyed)
 
 
@@ -127,8 +129,9 @@ def make_snapshot(name: str, kind: str, records: Iterable[Mapping[str, Any]]) ->
         raise SnapshotFormatError(f"snapshot name {name!r} is not an ASCII identifier")
     if kind not in KINDS:
         raise SnapshotFormatError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
-    public = [public_record(r) for r in records]
-    sorted_records, lines = canonical_records(public)
+    with gc_paused():
+        public = [public_record(r) for r in records]
+        sorted_records, lines = canonical_records(public)
     return Snapshot(name=name, kind=kind, records=tuple(sorted_records), lines=tuple(lines),
                     root=records_root(lines))
 
@@ -164,6 +167,11 @@ def parse_records(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> ParsedRec
     """
     if len(data) > max_size:
         raise SnapshotFormatError(f"file is {len(data)} bytes, more than the limit {max_size}")
+    with gc_paused():
+        return _parse_records(data, max_size)
+
+
+def _parse_records(data: bytes, max_size: int) -> ParsedRecords:
     raw_lines = data.split(b"\n")
     if raw_lines and raw_lines[-1] == b"":
         raw_lines.pop()
