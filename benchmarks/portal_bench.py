@@ -32,18 +32,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from draw_engine.beacon import round_time  # noqa: E402
-from draw_engine.canonical import canonical_json  # noqa: E402
-from draw_engine.local_beacon import LocalBeaconKey  # noqa: E402
-from draw_engine.select import compute_draw, spec_hash  # noqa: E402
-from draw_engine.snapshot import format_records, make_snapshot, snapshot_entry  # noqa: E402
-from public_portal.builder import PortalInputs, build_portal, trust_document  # noqa: E402
-from transparency.checkpoint import parse_checkpoint  # noqa: E402
-from transparency.note import append_signatures, generate_signer, parse_note  # noqa: E402
-from transparency.sequencer import Sequencer  # noqa: E402
-from transparency.storage import MemoryStorage  # noqa: E402
-from witnesses.cosignature import Cosigner  # noqa: E402
-from witnesses.policy import parse_policy  # noqa: E402
+from draw_engine.beacon import round_time
+from draw_engine.canonical import canonical_json
+from draw_engine.local_beacon import LocalBeaconKey
+from draw_engine.select import compute_draw, spec_hash
+from draw_engine.snapshot import format_records, make_snapshot, snapshot_entry
+from public_portal.builder import PortalInputs, build_portal, trust_document
+from transparency.checkpoint import parse_checkpoint
+from transparency.note import append_signatures, generate_signer, parse_note
+from transparency.sequencer import Sequencer
+from transparency.storage import MemoryStorage
+from witnesses.cosignature import Cosigner
+from witnesses.policy import parse_policy
 
 BRIGADES = ["xingbin", "heshan", "xiangzhou", "wuxuan", "jinxiu", "xincheng"]
 ZONES = {"north": ["xingbin", "heshan", "xincheng"], "south": ["xiangzhou", "wuxuan", "jinxiu"]}
@@ -203,8 +203,10 @@ def main() -> None:
         print(f"{n:>9} units: verdict {runs[0]['verdict']}, load->verdict best {best:.0f} ms "
               f"(runs: {', '.join(str(round(r['load_to_verdict_ms'])) for r in runs)}); "
               f"max rAF gap {max(r['max_frame_gap_ms'] for r in runs):.0f} ms, long tasks "
-              f"{max(r['long_tasks'] for r in runs)} (max {max(r['long_task_max_ms'] for r in runs):.0f} ms); "
-              f"units file {timings['units_file_mb']:.1f} MB, build {timings['build_total_s']:.1f} s",
+              f"{max(r['long_tasks'] for r in runs)} "
+              f"(max {max(r['long_task_max_ms'] for r in runs):.0f} ms); "
+              f"units file {timings['units_file_mb']:.1f} MB, "
+              f"build {timings['build_total_s']:.1f} s",
               flush=True)
     doc = {"benchmark": "portal", "machine": platform.platform(), "cpus": os.cpu_count(),
            "python": platform.python_version(), "results": results}

@@ -234,10 +234,11 @@ def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> Build
             ref = draw.announce.get(kind)
             if not isinstance(ref, Mapping):
                 continue
-            name = ref.get("snapshot")
-            snap = index.snapshots.get(name) if isinstance(name, str) else None
-            refs[kind] = {"name": name, "path": published.get(name) if name else None,
-                          "publish": snap.publish if snap else None}
+            ref_name = ref.get("snapshot")
+            ref_snap = index.snapshots.get(ref_name) if isinstance(ref_name, str) else None
+            refs[kind] = {"name": ref_name,
+                          "path": published.get(ref_name) if isinstance(ref_name, str) else None,
+                          "publish": ref_snap.publish if ref_snap else None}
         nav = {
             "draw_id": draw.draw_id, "announce_index": draw.announce_index,
             "result_index": draw.result_index, "cancel_index": draw.cancel_index,

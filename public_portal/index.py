@@ -77,7 +77,8 @@ class LogIndex:
     def summary(self, draw: DrawInfo) -> dict[str, Any]:
         """One row of data/draws.json."""
         a = draw.announce
-        beacon = a.get("beacon") if isinstance(a.get("beacon"), Mapping) else {}
+        raw = a.get("beacon")
+        beacon: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         return {
             "draw_id": draw.draw_id, "title": a.get("title"), "kind": a.get("kind"),
             "authority": a.get("authority"), "period": a.get("period"),
@@ -135,11 +136,11 @@ def scan_log(entries: Iterable[tuple[int, bytes]]) -> LogIndex:
         elif kind == "inspection.outcome" and isinstance(draw_id, str):
             outcomes.append((i, e))
     for i, e in outcomes:
-        d = index.draws.get(e["draw_id"])
-        if d is not None:
-            d.outcome_indices.append(i)
+        target = index.draws.get(e["draw_id"])
+        if target is not None:
+            target.outcome_indices.append(i)
             if isinstance(e.get("unit_id"), str):
-                d.outcome_units.add(e["unit_id"])
+                target.outcome_units.add(e["unit_id"])
     return index
 
 
