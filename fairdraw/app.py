@@ -211,14 +211,24 @@ def _status_for(exc: Exception) -> int:
 
 
 def _install_error_mapping(app: FastAPI) -> None:
+    """Register `_status_for` for each package's exception root. Registered per class (not
+    for bare Exception) so the inner ExceptionMiddleware answers and the metrics and audit
+    middlewares see the real status; anything else is a genuine 500."""
+    from draw_engine.beacon_errors import BeaconError
+    from draw_engine.errors import DrawEngineError
+    from transparency.errors import TransparencyError
+    from witnesses.errors import WitnessError
+
     async def handle(request: Request, exc: Exception) -> Response:
         status = _status_for(exc)
         if status >= 500:
-            log.exception("%s %s failed", request.method, request.url.path, exc_info=exc)
+            log.error("%s %s failed: %r", request.method, request.url.path, exc)
         return JSONResponse({"detail": str(exc) or type(exc).__name__,
                              "error": type(exc).__name__}, status_code=status)
 
-    app.add_exception_handler(Exception, handle)
+    for root in (DrawEngineError, BeaconError, WitnessError, TransparencyError, AuthError,
+                 LookupError, ValueError):
+        app.add_exception_handler(root, handle)
 
 
 # -- the app ------------------------------------------------------------------------
