@@ -119,6 +119,71 @@ async def _too_large(send: Send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+# -- read cache ---------------------------------------------------------------------
+
+
+class _ReadCache:
+    """Answers repeated public log reads from memory, before routing.
+
+    Every 200 answer under `/log/` other than the checkpoint is fixed by its URL for
+    ever: a tile, bundle, entry or proof is served only once a checkpoint implies it,
+    checkpoints only grow, and the log is append-only. Those answers are kept in an
+    LRU bounded by `max_bytes`. `/log/checkpoint` is kept for `checkpoint_ttl` seconds
+    (its Cache-Control already allows 5 s of staleness)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int = 64 << 20,
+                 checkpoint_ttl: float = 1.0, prefix: str = "/log/") -> None:
+        from collections import OrderedDict
+
+        self.app = app
+        self.max_bytes = max_bytes
+        self.checkpoint_ttl = checkpoint_ttl
+        self.prefix = prefix
+        self.entries: OrderedDict[bytes, tuple[float, int, list[Message]]] = OrderedDict()
+        self.size = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope["method"] != "GET"
+                or not scope["path"].startswith(self.prefix)):
+            await self.app(scope, receive, send)
+            return
+        key = scope["path"].encode() + b"?" + scope.get("query_string", b"")
+        checkpoint = scope["path"] == self.prefix + "checkpoint"
+        hit = self.entries.get(key)
+        now = time.monotonic()
+        if hit is not None and (not checkpoint or now < hit[0]):
+            self.entries.move_to_end(key)
+            for message in hit[2]:
+                await send(message)
+            return
+        messages: list[Message] = []
+        status = 0
+
+        async def keep(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            messages.append(message)
+            await send(message)
+
+        await self.app(scope, receive, keep)
+        if status == 200 and all(not m.get("more_body") for m in messages[1:]):
+            size = sum(len(m.get("body", b"")) for m in messages)
+            if size <= self.max_bytes // 16:
+                self._store(key, now + self.checkpoint_ttl if checkpoint else float("inf"),
+                            size, messages)
+
+    def _store(self, key: bytes, expires: float, size: int, messages: list[Message]) -> None:
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.size -= old[1]
+        self.entries[key] = (expires, size, messages)
+        self.size += size
+        while self.size > self.max_bytes and self.entries:
+            _, (_, dropped, _) = self.entries.popitem(last=False)
+            self.size -= dropped
+
+
 # -- metrics ------------------------------------------------------------------------
 
 
@@ -308,6 +373,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
     app.add_middleware(AuditMiddleware, auth=rt.auth)
     app.add_middleware(_BodyLimit, limit=settings.max_body_bytes,
                        upload_limit=settings.max_upload_bytes)
+    app.add_middleware(_ReadCache)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
     return app
 
