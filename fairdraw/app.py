@@ -184,6 +184,28 @@ class _ReadCache:
             self.size -= dropped
 
 
+class _RecentCheckpoint:
+    """The read router's view of the log: `latest_checkpoint` remembered for `ttl` seconds
+    (one database round trip saved per request); every other method is the storage's."""
+
+    def __init__(self, storage: SqlStorage, ttl: float = 1.0) -> None:
+        self._storage = storage
+        self._ttl = ttl
+        self._cached: dict[bool, tuple[float, Any]] = {}
+
+    def latest_checkpoint(self, *, cosigned_only: bool = False) -> Any:
+        now = time.monotonic()
+        hit = self._cached.get(cosigned_only)
+        if hit is not None and now < hit[0]:
+            return hit[1]
+        cp = self._storage.latest_checkpoint(cosigned_only=cosigned_only)
+        self._cached[cosigned_only] = (now + self._ttl, cp)
+        return cp
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._storage, name)
+
+
 # -- metrics ------------------------------------------------------------------------
 
 
@@ -342,7 +364,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
     _install_error_mapping(app)
 
     cosigned_only = bool(settings.witnesses)
-    app.include_router(create_log_router(rt.storage, cosigned_only=cosigned_only),
+    reads: Any = _RecentCheckpoint(rt.storage)
+    app.include_router(create_log_router(reads, cosigned_only=cosigned_only),
                        prefix="/log", tags=["log"])
     if operator_routers is None:
         operator_routers = _default_operator_routers(rt)

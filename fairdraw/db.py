@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from transparency.sql import create_log_engine, normalize_url
@@ -33,8 +34,14 @@ def _histories() -> list[tuple[str, Callable[[Engine], None]]]:
 
 
 def create_engine(url: str) -> Engine:
-    """The engine every service component shares (SQLite: WAL, synchronous=FULL)."""
-    return create_log_engine(normalize_url(url))
+    """The engine every service component shares (SQLite: WAL, synchronous=FULL).
+
+    PostgreSQL gets a pool sized for the read API's worker threads (anyio's default
+    limit is 40): 20 kept + 20 overflow connections, pre-pinged on checkout."""
+    url = normalize_url(url)
+    if url.startswith("postgresql"):
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+    return create_log_engine(url)
 
 
 def upgrade_engine(engine: Engine) -> list[str]:
