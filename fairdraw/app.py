@@ -54,10 +54,6 @@ UPLOAD_PREFIXES = ("/api/registries", "/api/registry")
 # -- body size limit ----------------------------------------------------------------
 
 
-class _TooLarge(Exception):  # noqa: N818 (internal control flow)
-    pass
-
-
 class _BodyLimit:
     """Refuse request bodies above the limit with 413, before the route parses them."""
 
@@ -87,28 +83,36 @@ class _BodyLimit:
                     return
         seen = 0
         started = False
-
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge
-            return message
+        refused = False
 
         async def tracked(message: Message) -> None:
             nonlocal started
+            if refused:
+                return  # we answered 413 already; the app's own answer is dropped
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
+        async def counted() -> Message:
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit and not started:
+                    # Answer now: routes may swallow exceptions raised while they read.
+                    refused = True
+                    await _too_large(send, 413, f"request body is larger than the limit "
+                                                f"of {limit} bytes")
+                    return {"type": "http.disconnect"}
+            return message
+
         try:
             await self.app(scope, counted, tracked)
-        except _TooLarge:
-            if not started:
-                await _too_large(send, 413, f"request body is larger than the limit of "
-                                            f"{limit} bytes")
+        except Exception:
+            if not refused:
+                raise
 
 
 async def _too_large(send: Send, status: int, message: str) -> None:
@@ -199,7 +203,8 @@ class _RecentCheckpoint:
         if hit is not None and now < hit[0]:
             return hit[1]
         cp = self._storage.latest_checkpoint(cosigned_only=cosigned_only)
-        self._cached[cosigned_only] = (now + self._ttl, cp)
+        if cp is not None:  # "no checkpoint yet" is never remembered
+            self._cached[cosigned_only] = (now + self._ttl, cp)
         return cp
 
     def __getattr__(self, name: str) -> Any:
