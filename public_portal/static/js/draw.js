@@ -12,7 +12,7 @@
  */
 import { DrawInputError } from './errors.js';
 import { bytesToHex, concatBytes, utf8 } from './bytes.js';
-import { sha256Sync } from './hashing.js';
+import { sha256Scratch, sha256ScratchInto, sha256Sync } from './hashing.js';
 import { canonicalBytes, canonicalize } from './jcs.js';
 
 export const SEED_CONTEXT = 'fairdraw/draw-v1/seed';
@@ -234,18 +234,117 @@ function ticketFn(seed) {
   return (...parts) => bytesToHex(sha256Sync(concatBytes(seed, utf8('["' + parts.join('","') + '"]'))));
 }
 
+/**
+ * Target tickets of many units, hashed into one flat buffer (32 bytes per ticket) without
+ * building strings: the message seed || '["target","' || id || '"]' is written into the
+ * hash scratch buffer, the constant prefix once per call. Same bytes as ticketFn(seed)
+ * ('target', id) because ids are ASCII identifiers (checked by indexRecords): one byte
+ * per character and nothing to escape in JCS.
+ */
+class TargetTickets {
+  constructor(seed, capacity) {
+    this.prefix = concatBytes(seed, utf8('["target","'));
+    this.bytes = new Uint8Array(32 * capacity);
+    this.count = 0;
+  }
+
+  /** Hash the ticket of `id`; returns its number (its bytes are at 32 * number). */
+  add(id) {
+    const p = this.prefix.length;
+    const length = p + id.length + 2;
+    const buf = sha256Scratch(length);
+    buf.set(this.prefix, 0);
+    for (let i = 0; i < id.length; i++) buf[p + i] = id.charCodeAt(i);
+    buf[length - 2] = 0x22; // "
+    buf[length - 1] = 0x5d; // ]
+    sha256ScratchInto(length, this.bytes, 32 * this.count);
+    return this.count++;
+  }
+
+  hex(n) {
+    return bytesToHex(this.bytes.subarray(32 * n, 32 * n + 32));
+  }
+}
+
+/**
+ * Rank the pool of one stratum (indices into `tickets`, ids in `ids`): ascending ticket
+ * as 256-bit big-endian (= byte order = lowercase hex order), ties by id byte order, as
+ * `members.sort((x, y) => byId(x.t, y.t) || byId(x.id, y.id))` did on hex strings. Only
+ * the first `need` are returned: candidates are first cut by the 32-bit ticket prefix at
+ * the need-th smallest prefix (native numeric sort), then sorted in full.
+ */
+function rankPool(pool, tickets, ids, need) {
+  const b = tickets.bytes;
+  const prefix = (n) => ((b[32 * n] << 24) | (b[32 * n + 1] << 16) | (b[32 * n + 2] << 8) | b[32 * n + 3]) >>> 0;
+  const heads = new Float64Array(pool.length);
+  for (let i = 0; i < pool.length; i++) heads[i] = prefix(pool[i]);
+  let candidates = pool;
+  if (need < pool.length) {
+    const cut = heads.slice().sort()[need - 1] ?? -1; // need = 0: no candidate
+    candidates = pool.filter((_, i) => heads[i] <= cut);
+  }
+  const compare = (x, y) => {
+    for (let i = 32 * x, j = 32 * y, end = i + 32; i < end; i++, j++) {
+      if (b[i] !== b[j]) return b[i] - b[j];
+    }
+    return byId(ids[x], ids[y]);
+  };
+  return candidates.slice().sort(compare).slice(0, need);
+}
+
 /** Byte order of ASCII identifiers equals JS string order. */
 const byId = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * The allowed values of one match attribute, split by JSON type so that testing a unit
+ * builds no strings: `allowed.has(valueKey(v))` gives the same answer (allowed values are
+ * strings, safe integers, booleans or null; `i:${v}` keys are equal exactly when the
+ * numbers are, 0 and -0 included). Objects and nested lists still go through valueKey,
+ * which also keeps its errors.
+ */
+class AllowedValues {
+  constructor(attr, keys) {
+    this.attr = attr;
+    this.keys = keys;
+    this.strings = new Set();
+    this.numbers = new Set();
+    for (const k of keys) {
+      if (k.startsWith('s:')) this.strings.add(k.slice(2));
+      else if (k.startsWith('i:')) this.numbers.add(Number(k.slice(2)));
+    }
+    this.hasTrue = keys.has('b:true');
+    this.hasFalse = keys.has('b:false');
+    this.hasNull = keys.has('n:');
+  }
+
+  has(v) {
+    switch (typeof v) {
+      case 'string':
+        return this.strings.has(v);
+      case 'number':
+        return this.numbers.has(v);
+      case 'boolean':
+        return v ? this.hasTrue : this.hasFalse;
+      default:
+        return v === null ? this.hasNull : this.keys.has(valueKey(v));
+    }
+  }
+}
+
+const compileMatch = (match) => match.map(([attr, keys]) => new AllowedValues(attr, keys));
+
 function matches(unit, match) {
   // SPEC(draw-v1 §5.4): every attribute of match holds; {} matches everything.
-  for (const [attr, allowed] of match) {
-    if (!has(unit, attr)) return false;
-    const v = unit[attr];
+  for (let m = 0; m < match.length; m++) {
+    const allowed = match[m];
+    if (!has(unit, allowed.attr)) return false;
+    const v = unit[allowed.attr];
     if (Array.isArray(v)) {
       // SPEC(draw-v1 §5.4): a list attribute must share one value with the allowed ones.
-      if (!v.some((x) => allowed.has(valueKey(x)))) return false;
-    } else if (!allowed.has(valueKey(v))) {
+      let hit = false;
+      for (let i = 0; i < v.length && !hit; i++) hit = allowed.has(v[i]);
+      if (!hit) return false;
+    } else if (!allowed.has(v)) {
       // SPEC(draw-v1 §5.4): a scalar attribute must be one of the allowed values.
       return false;
     }
@@ -347,30 +446,45 @@ export function computeDraw(announce, units, randomness, { inspectors = [], expe
   const shared = [...inspectorById.keys()].filter((id) => expertById.has(id)).sort(byId);
   if (shared.length) throw new DrawInputError(`ids used by both an inspector and an expert: ${shared.join(', ')}`);
   const seed = deriveSeed(specHash(announce), randomness);
-  const tick = ticketFn(seed);
 
-  const members = spec.strata.map(() => []);
+  // Hot loop (one pass over every unit): no per-unit objects or strings; a unit in a
+  // stratum costs one single-block SHA-256 written into a flat ticket buffer.
+  const tickets = new TargetTickets(seed, units.length);
+  const ids = []; // ticket number -> unit id
+  const members = spec.strata.map(() => []); // ticket numbers per stratum
+  const strataMatch = spec.strata.map((s) => compileMatch(s.match));
   let unmatched = 0;
-  let done = 0;
-  for (const [unitId, unit] of unitById) {
-    if (onProgress && ++done % 4096 === 0) onProgress(0.8 * (done / unitById.size));
+  for (let u = 0; u < units.length; u++) {
+    // Same order as the Map built by indexRecords (insertion order = records order).
+    if (onProgress && (u + 1) % 4096 === 0) onProgress(0.8 * ((u + 1) / unitById.size));
+    const unit = units[u];
+    const unitId = unit.id;
     // SPEC(draw-v1 §5.3): pool = active units not excluded.
     if (unit.status !== 'active' || spec.exclusions.has(unitId)) continue;
     // SPEC(draw-v1 §5.4): a unit joins the FIRST stratum whose match holds; others are counted.
-    const index = spec.strata.findIndex((s) => matches(unit, s.match));
+    let index = -1;
+    for (let s = 0; s < strataMatch.length; s++) {
+      if (matches(unit, strataMatch[s])) {
+        index = s;
+        break;
+      }
+    }
     if (index < 0) unmatched++;
-    else members[index].push({ t: tick('target', unitId), id: unitId });
+    else {
+      members[index].push(tickets.add(unitId));
+      ids.push(unitId);
+    }
   }
 
   const strata = [];
   const selected = [];
   spec.strata.forEach((stratum, i) => {
-    // SPEC(draw-v1 §5.6): ascending ticket (256-bit big-endian = lowercase hex order), ties by id byte order.
-    const ranked = members[i].sort((x, y) => byId(x.t, y.t) || byId(x.id, y.id));
-    const n = ranked.length;
+    const n = members[i].length;
     const k = quotaSize(stratum.quota, n);
-    strata.push({ name: stratum.name, n, k, reserve: ranked.slice(k, k + stratum.quota.reserve).map((m) => m.id) });
-    ranked.slice(0, k).forEach((m, j) => selected.push({ unit_id: m.id, stratum: stratum.name, rank: j + 1, ticket: m.t }));
+    // SPEC(draw-v1 §5.6): ascending ticket (256-bit big-endian = lowercase hex order), ties by id byte order.
+    const ranked = rankPool(members[i], tickets, ids, Math.min(n, k + stratum.quota.reserve));
+    strata.push({ name: stratum.name, n, k, reserve: ranked.slice(k, k + stratum.quota.reserve).map((t) => ids[t]) });
+    ranked.slice(0, k).forEach((t, j) => selected.push({ unit_id: ids[t], stratum: stratum.name, rank: j + 1, ticket: tickets.hex(t) }));
   });
 
   if (spec.teams) {

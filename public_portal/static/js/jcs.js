@@ -79,3 +79,46 @@ export function canonicalize(value) {
 export function canonicalBytes(value) {
   return utf8(serialize(value, '$'));
 }
+
+/**
+ * `canonicalize(value) === text`, with the same FormatErrors, but fast for values that
+ * JSON.parse just read from `text` (a snapshot line): native JSON.stringify produces the
+ * RFC 8785 text whenever every object's keys are already in UTF-16 order, every number
+ * is a safe integer other than -0 and no string holds a lone surrogate (stringify would
+ * escape it as \udxxx; with no "\u" in the text there is none). Anything else takes the
+ * exact path, canonicalize(value), which also throws its usual errors.
+ */
+export function isCanonicalJson(value, text) {
+  if (text.indexOf('\\u') < 0 && stringifyIsCanonical(value) && JSON.stringify(value) === text) return true;
+  return canonicalize(value) === text;
+}
+
+/** True if JSON.stringify(value) equals canonicalize(value) apart from lone surrogates (see above). */
+function stringifyIsCanonical(value) {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isSafeInteger(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!stringifyIsCanonical(value[i])) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      let previous = null;
+      for (const k of Object.keys(value)) {
+        // SPEC(RFC 8785 §3.2.3): keys in UTF-16 code unit order (stringify keeps insertion order).
+        if (previous !== null && !(previous < k)) return false;
+        if (!stringifyIsCanonical(value[k])) return false;
+        previous = k;
+      }
+      return true;
+    }
+    default:
+      return false; // undefined, functions, bigints, symbols: canonicalize decides (it throws)
+  }
+}

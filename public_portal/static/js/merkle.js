@@ -11,21 +11,54 @@
  * [start, end) leaf ranges) used by tiles.js to build proofs from tiles.
  * Failures throw errors carrying evidence; nothing returns false.
  */
-import { sha256Sync } from './hashing.js';
-import { bytesToHex, concatBytes, equalBytes, toBigIndex } from './bytes.js';
+import { sha256Scratch, sha256ScratchInto, sha256Sync } from './hashing.js';
+import { bytesToHex, equalBytes, toBigIndex } from './bytes.js';
 import { ConsistencyProofError, InclusionProofError, ProofArgumentError } from './errors.js';
 
 export const HASH_SIZE = 32;
-const LEAF_PREFIX = new Uint8Array([0]);
-const NODE_PREFIX = new Uint8Array([1]);
 export const EMPTY_ROOT = sha256Sync(new Uint8Array(0));
 
+/**
+ * SPEC(RFC 9162 §2.1.1): leaf hash = SHA-256(0x00 || data), written to out[offset…+32).
+ * `data` may be a subarray (e.g. one line of a fetched file); nothing is concatenated.
+ */
+export function leafHashInto(data, out, offset = 0) {
+  const buf = sha256Scratch(data.length + 1);
+  buf[0] = 0;
+  buf.set(data, 1);
+  return sha256ScratchInto(data.length + 1, out, offset);
+}
+
 export function leafHash(data) {
-  return sha256Sync(concatBytes(LEAF_PREFIX, data));
+  return leafHashInto(data, new Uint8Array(HASH_SIZE), 0);
 }
 
 export function nodeHash(left, right) {
-  return sha256Sync(concatBytes(NODE_PREFIX, left, right));
+  // SPEC(RFC 9162 §2.1.1): node hash = SHA-256(0x01 || left || right).
+  return nodeHashOf(left, right);
+}
+
+/**
+ * MTH over `count` leaf hashes stored back to back in `hashes` (32 bytes each), computed
+ * bottom-up IN PLACE (the buffer is overwritten). Pairing neighbours level by level and
+ * carrying an odd last node up unchanged gives exactly the RFC 9162 §2.1.1 split at the
+ * largest power of two below n: the left part is a perfect tree, the right part recurses.
+ */
+export function rootOfFlatLeafHashes(hashes, count) {
+  if (count === 0) return EMPTY_ROOT;
+  let n = count;
+  while (n > 1) {
+    const pairs = n >> 1;
+    for (let i = 0; i < pairs; i++) {
+      const buf = sha256Scratch(65);
+      buf[0] = 1;
+      buf.set(hashes.subarray(64 * i, 64 * i + 64), 1);
+      sha256ScratchInto(65, hashes, 32 * i);
+    }
+    if (n & 1) hashes.copyWithin(32 * pairs, 32 * (n - 1), 32 * n);
+    n = pairs + (n & 1);
+  }
+  return hashes.slice(0, HASH_SIZE);
 }
 
 function checkHash(name, value) {
@@ -53,8 +86,22 @@ function split(n) {
 export function rootHash(leafHashes) {
   if (leafHashes.length === 0) return EMPTY_ROOT;
   if (leafHashes.length === 1) return leafHashes[0];
-  const k = split(leafHashes.length);
-  return nodeHash(rootHash(leafHashes.slice(0, k)), rootHash(leafHashes.slice(k)));
+  if (!leafHashes.every((h) => h.length === HASH_SIZE)) {
+    // Not hashes (callers pass 32-byte values); keep the recursive definition's result.
+    const k = split(leafHashes.length);
+    return nodeHashOf(rootHash(leafHashes.slice(0, k)), rootHash(leafHashes.slice(k)));
+  }
+  const flat = new Uint8Array(HASH_SIZE * leafHashes.length);
+  leafHashes.forEach((h, i) => flat.set(h, HASH_SIZE * i));
+  return rootOfFlatLeafHashes(flat, leafHashes.length);
+}
+
+function nodeHashOf(left, right) {
+  const buf = sha256Scratch(1 + left.length + right.length);
+  buf[0] = 1;
+  buf.set(left, 1);
+  buf.set(right, 1 + left.length);
+  return sha256ScratchInto(1 + left.length + right.length, new Uint8Array(HASH_SIZE), 0);
 }
 
 /** Leaf ranges [start, end) whose MTHs form PATH(index, D[0:size]), in proof order. */

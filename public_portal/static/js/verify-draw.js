@@ -19,8 +19,8 @@ import { bytesToHex, decodeUtf8, equalBytes, hexToBytes, utf8 } from './bytes.js
 import { openCheckpoint } from './checkpoint.js';
 import { collectCosignatures, parsePolicy, requireQuorum } from './policy.js';
 import { TileReader } from './tiles.js';
-import { leafHash, rootHash, verifyConsistency } from './merkle.js';
-import { canonicalize } from './jcs.js';
+import { HASH_SIZE, leafHashInto, rootOfFlatLeafHashes, verifyConsistency } from './merkle.js';
+import { canonicalize, isCanonicalJson } from './jcs.js';
 import { parseChainInfo, verifyBeacon } from './drand.js';
 import { computeDraw, specHash } from './draw.js';
 
@@ -51,26 +51,62 @@ export function parseSnapshotLines(bytes) {
   const text = decodeUtf8(bytes, 'snapshot file');
   if (text.length && !text.endsWith('\n')) throw new FormatError('snapshot file must end with a newline');
   const lines = text.length ? text.slice(0, -1).split('\n') : [];
-  const records = lines.map((line, i) => {
+  const records = new Array(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
     let r;
     try {
       r = JSON.parse(line);
     } catch {
       throw new FormatError(`snapshot line ${i + 1} is not JSON`);
     }
-    if (canonicalize(r) !== line) throw new FormatError(`snapshot line ${i + 1} is not canonical JSON`);
-    return r;
-  });
-  records.forEach((r, i) => {
-    if (i > 0 && !(records[i - 1].id < r.id)) throw new FormatError(`snapshot line ${i + 1}: ids are not sorted and unique (${records[i - 1].id}, ${r.id})`);
-  });
+    // isCanonicalJson is canonicalize(r) === line (same errors), with a native fast path.
+    if (!isCanonicalJson(r, line)) throw new FormatError(`snapshot line ${i + 1} is not canonical JSON`);
+    records[i] = r;
+  }
+  for (let i = 1; i < records.length; i++) {
+    if (!(records[i - 1].id < records[i].id)) throw new FormatError(`snapshot line ${i + 1}: ids are not sorted and unique (${records[i - 1].id}, ${records[i].id})`);
+  }
   return records;
+}
+
+/**
+ * A snapshot file parsed once: its records and its root, from parseSnapshot(bytes).
+ * verifyDraw accepts it in `snapshots` (besides bytes and records arrays) so a caller that
+ * needs the records too (the Web Worker) parses a large file only once. Do not modify
+ * `records`: `root` was computed from the file, not from them.
+ */
+export class ParsedSnapshot {
+  constructor(records, root) {
+    this.records = records;
+    this.root = root;
+  }
+}
+
+/**
+ * parseSnapshotLines(bytes) plus snapshotRoot of the records, without re-serialising them:
+ * each line was just checked to be the canonical JSON of its record and the lines are in
+ * id order, so the leaves are the raw line bytes (valid UTF-8 decodes and re-encodes to the
+ * same bytes), hashed straight from the fetched buffer. Same errors as parseSnapshotLines.
+ */
+export function parseSnapshot(bytes) {
+  const records = parseSnapshotLines(bytes);
+  const hashes = new Uint8Array(HASH_SIZE * records.length);
+  let start = 0;
+  for (let i = 0; i < records.length; i++) {
+    const end = bytes.indexOf(0x0a, start); // a newline byte never occurs inside a UTF-8 sequence
+    leafHashInto(bytes.subarray(start, end), hashes, HASH_SIZE * i);
+    start = end + 1;
+  }
+  return new ParsedSnapshot(records, rootOfFlatLeafHashes(hashes, records.length));
 }
 
 /** SPEC(DESIGN §4): snapshot root = RFC 9162 root over the canonical JSON of each record, sorted by id. */
 export function snapshotRoot(records) {
   const sorted = records.slice().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return rootHash(sorted.map((r) => leafHash(utf8(canonicalize(r)))));
+  const hashes = new Uint8Array(HASH_SIZE * sorted.length);
+  sorted.forEach((r, i) => leafHashInto(utf8(canonicalize(r)), hashes, HASH_SIZE * i));
+  return rootOfFlatLeafHashes(hashes, sorted.length);
 }
 
 /** RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" -> POSIX seconds. */
@@ -112,7 +148,8 @@ const reasonOf = (e) => (e instanceof FairdrawError ? e.message : `unexpected er
  *   checkpoint: Uint8Array (current signed + cosigned checkpoint), fetchTile: async path -> bytes | null,
  *   announceIndex, resultIndex, resultIndices?: [indices of every draw.result of this draw] (else all entries are scanned),
  *   commitmentCheckpoints?: [Uint8Array] (earlier cosigned checkpoints; the current one is always tried too),
- *   snapshots: {units?, inspectors?, experts?}: each records array or JSONL bytes (absent = not published yet),
+ *   snapshots: {units?, inspectors?, experts?}: each records array, JSONL bytes or a ParsedSnapshot
+ *     (absent = not published yet),
  *   onProgress?: fraction -> void }
  * Returns {verdict, checks, announce, result, computed, local}.
  */
@@ -210,8 +247,12 @@ export async function verifyDraw(input) {
           missing.push(kind);
           continue;
         }
-        const recs = given instanceof Uint8Array ? parseSnapshotLines(given) : given;
-        const root = bytesToHex(snapshotRoot(recs));
+        let recs;
+        let rootBytes;
+        if (given instanceof ParsedSnapshot) ({ records: recs, root: rootBytes } = given);
+        else if (given instanceof Uint8Array) ({ records: recs, root: rootBytes } = parseSnapshot(given));
+        else [recs, rootBytes] = [given, snapshotRoot(given)];
+        const root = bytesToHex(rootBytes);
         if (root !== announce[kind].root) throw new VerificationError(`${kind} snapshot root ${root} is not the announced ${announce[kind].root}`, { kind, expected: announce[kind].root, computed: root });
         if (recs.length !== announce[kind].count) throw new VerificationError(`${kind} snapshot has ${recs.length} records, the announce says ${announce[kind].count}`);
         records[kind] = recs;
