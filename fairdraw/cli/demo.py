@@ -29,7 +29,6 @@ Left out: real drand (configure `beacon_chain = "quicknet"` and run
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import time
@@ -148,34 +147,42 @@ def demo_plan(draw_id: str, zone: str, *, snapshots: dict[str, str], first: date
 
 
 class _Steps:
-    """A rich progress display of the demo's steps (stderr)."""
+    """The demo's progress on stderr: a live bar for the running step (spinner, bar,
+    time left while waiting for the round) and one permanent line per finished step."""
 
     def __init__(self) -> None:
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                 BarColumn(), TextColumn("{task.fields[note]}"),
-                                 TimeRemainingColumn(), console=console, transient=False)
+                                 BarColumn(bar_width=24), TextColumn("{task.fields[note]}"),
+                                 TimeRemainingColumn(), console=console, transient=True)
         self.task: Any = None
+        self.description = ""
+        self.note = ""
 
     def __enter__(self) -> _Steps:
         self.progress.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.finish()
+        if exc[0] is None:
+            self.finish()
         self.progress.__exit__(None, None, None)
 
     def start(self, description: str, total: float = 1) -> None:
         self.finish()
+        self.description = description
+        self.note = ""
         self.task = self.progress.add_task(description, total=total, note="")
 
     def update(self, completed: float, note: str = "") -> None:
-        self.progress.update(self.task, completed=completed, note=note)
+        self.note = note
+        self.progress.update(self.task, completed=completed, note=note[:60])
 
     def finish(self, note: str | None = None) -> None:
         if self.task is not None:
-            task = self.progress.tasks[self.task]
-            self.progress.update(self.task, completed=task.total,
-                                 note=task.fields.get("note", "") if note is None else note)
+            text = self.note if note is None else note
+            self.progress.remove_task(self.task)
+            self.progress.console.print(f"[green]✓[/] {self.description}: {text}",
+                                        highlight=False, soft_wrap=True)
             self.task = None
 
 
@@ -237,8 +244,10 @@ def run_demo(out: Path, *, steps: _Steps | None = None, now: float | None = None
         report = service.check_commitment(draws[0].draw_id)
         for d in draws[1:]:
             service.check_commitment(d.draw_id)
-        s.finish(f"checkpoint size {published.tree_size}; cosigned "
-                 + ", ".join(f"{w} @ {t}" for w, t in report.cosignatures))
+        latest = max(t for _, t in report.cosignatures)
+        s.finish(f"checkpoint size {published.tree_size} co-signed by "
+                 f"{', '.join(w for w, _ in report.cosignatures)}, "
+                 f"{draws[0].round_time - latest} s before the round (margin {MARGIN} s)")
 
         round_time = max(d.round_time for d in draws)
         wait_total = max(1.0, round_time - time.time())
@@ -289,6 +298,10 @@ def _summary(results: list[tuple[Any, dict[str, Any]]]) -> Table:
     return table
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Directory for the demo's files.")] = Path(
         "fairdraw-demo"),
@@ -297,6 +310,9 @@ def demo(
                                         help="Serve the portal afterwards.")] = True,
 ) -> None:
     """Run one draw end to end (local beacon, two witnesses), build the portal, serve it."""
+    # SIGTERM stops the demo like Ctrl-C, so the child processes are always stopped
+    # (uvicorn re-raises the signal it captured once it has shut down).
+    signal.signal(signal.SIGTERM, _interrupt)
     console.print(f"[bold white on red] {LOCAL_MARKER} [/]")
     started = time.monotonic()
     try:
@@ -334,8 +350,6 @@ def _serve(done: dict[str, Any], port: int) -> None:
     for draw, _ in done["results"]:
         print(f"draw page: {url}draw/{draw.draw_id}.html", flush=True)
     console.print("serving; Ctrl-C stops the service, the beacon and the witnesses")
-    # SIGTERM ends uvicorn like Ctrl-C, so the finally block stops the children.
-    signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
