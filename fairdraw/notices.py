@@ -87,8 +87,9 @@ def notice_rows(runtime: Any, day: dt.date, *, calendar: WorkCalendar | None = N
                 continue
         except CalendarError:
             continue
-        result = json.loads(runtime.storage.read_entries(draw.result_index,
-                                                         draw.result_index + 1)[0])
+        index = draw.result_index
+        assert index is not None  # filtered above
+        result = json.loads(runtime.storage.read_entries(index, index + 1)[0])
         units = {r["id"]: r for r in parse_records(
             snapshots[announce["units"]["snapshot"]].records).records}
         names: dict[str, str] = {}

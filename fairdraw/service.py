@@ -75,7 +75,7 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None) -> Any:
                             f"log_origin is {settings.log_origin!r}")
     policy = witness_policy(settings, signer.verifier_key)
     collector = None
-    if settings.witnesses:
+    if settings.witnesses and policy is not None:
         collector = Collector([WitnessEndpoint(w.url, w.vkey) for w in settings.witnesses],
                               policy, timeout=settings.witness_timeout_seconds)
         runtime.closers.append(collector.close)

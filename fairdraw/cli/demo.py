@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -355,7 +354,3 @@ def _serve(done: dict[str, Any], port: int) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(typer.run(demo))
