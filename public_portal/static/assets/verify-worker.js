@@ -15,7 +15,7 @@
  * Files come either from the portal over HTTP (`base`) or from an offline bundle (`files`,
  * paths relative to the portal root, docs/spec/portal-data.md §Offline bundle).
  */
-import { verifyDraw, checkConsistency, parseEntry, parseSnapshotLines } from './js/verify-draw.js';
+import { verifyDraw, checkConsistency, parseEntry, parseSnapshot } from './js/verify-draw.js';
 import { cryptoBackend, setCryptoBackend } from './js/hashing.js';
 import { openCheckpoint } from './js/checkpoint.js';
 import { TileReader } from './js/tiles.js';
@@ -23,7 +23,7 @@ import { bytesToHex, hexToBytes, decodeUtf8, encodeBase64 } from './js/bytes.js'
 import { ticket } from './js/draw.js';
 import { canonicalize } from './js/jcs.js';
 
-let state = null; // kept for lookups: {announce, result, units: Map, strata}
+let state = null; // kept for lookups: {announce, result, units: records sorted by id, seed, fetched, drawId}
 
 function makeLoader(msg, fetched) {
   return async (path, { optional = false, onBytes = null } = {}) => {
@@ -67,7 +67,30 @@ function makeLoader(msg, fetched) {
 }
 
 const post = (m) => postMessage(m);
-const progress = (phase, fraction) => post({ kind: 'progress', phase, fraction });
+// Progress is batched: at most one message per PROGRESS_MS within a phase (a 1,000,000-unit
+// draw would otherwise post thousands of messages the page only uses to move a bar).
+const PROGRESS_MS = 50;
+let lastProgress = { phase: null, at: 0 };
+const progress = (phase, fraction) => {
+  const now = performance.now();
+  if (phase === lastProgress.phase && fraction < 1 && now - lastProgress.at < PROGRESS_MS) return;
+  lastProgress = { phase, at: now };
+  post({ kind: 'progress', phase, fraction });
+};
+
+/** The record with this id in records sorted by id (parseSnapshot checks that order), or undefined. */
+function findRecord(records, id) {
+  let lo = 0;
+  let hi = records.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const m = records[mid].id;
+    if (m === id) return records[mid];
+    if (m < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
+}
 
 async function verify(msg) {
   const t0 = performance.now();
@@ -95,13 +118,15 @@ async function verify(msg) {
   }
   timings.fetch_ms = performance.now() - t0;
   progress('verify', 0);
-  // Parse each snapshot once: verifyDraw takes records, the tables reuse them. A file that
-  // does not parse is handed over as bytes so that verifyDraw's snapshot check reports why.
+  // Parse each snapshot once, root included (ParsedSnapshot: leaves hashed from the raw
+  // lines): verifyDraw takes it, the tables reuse its records. A file that does not parse
+  // is handed over as bytes so that verifyDraw's snapshot check reports why.
   const parsed = {};
   for (const [kind, bytes] of Object.entries(snapshots)) {
     try {
-      parsed[kind] = parseSnapshotLines(bytes);
-      snapshots[kind] = parsed[kind];
+      const p = parseSnapshot(bytes);
+      parsed[kind] = p.records;
+      snapshots[kind] = p;
     } catch { /* reported by the snapshot-roots check */ }
   }
   const fetchTile = (p) => load(`log/${p}`, { optional: true });
@@ -164,7 +189,8 @@ async function verify(msg) {
     }
   }
   // Names for the tables: only the records of selected and reserve units and of team members.
-  const units = parsed.units ? new Map(parsed.units.map((r) => [r.id, r])) : null;
+  // Units are looked up by binary search in the sorted records (no 1,000,000-entry Map).
+  const units = parsed.units || null;
   const people = new Map();
   for (const kind of ['inspectors', 'experts']) {
     for (const r of parsed[kind] || []) people.set(r.id, { name: r.name, brigade: r.brigade });
@@ -176,7 +202,10 @@ async function verify(msg) {
     for (const s of result.strata || []) for (const u of s.reserve || []) wanted.add(u);
   }
   out.units = {};
-  if (units) for (const id of wanted) if (units.has(id)) out.units[id] = { name: units.get(id).name, brigade: units.get(id).brigade };
+  for (const id of wanted) {
+    const u = units && findRecord(units, id);
+    if (u) out.units[id] = { name: u.name, brigade: u.brigade };
+  }
   out.people = Object.fromEntries(people);
   timings.total_ms = performance.now() - t0;
   out.timings = timings;
@@ -207,7 +236,7 @@ function stratumOf(announce, unit) {
 function lookup(unitId) {
   if (!state || !state.announce || !state.result) return { status: 'unavailable' };
   if (!state.units) return { status: 'unpublished' };
-  const unit = state.units.get(unitId);
+  const unit = findRecord(state.units, unitId);
   if (!unit) return { status: 'not-found', unitId };
   const a = state.announce;
   const base = { unitId, name: unit.name, brigade: unit.brigade };
