@@ -271,9 +271,10 @@ class TargetTickets {
  * as 256-bit big-endian (= byte order = lowercase hex order), ties by id byte order, as
  * `members.sort((x, y) => byId(x.t, y.t) || byId(x.id, y.id))` did on hex strings. Only
  * the first `need` are returned: candidates are first cut by the 32-bit ticket prefix at
- * the need-th smallest prefix (native numeric sort), then sorted in full.
+ * the need-th smallest prefix (native numeric sort), then sorted in full. `tickets` is
+ * {bytes: Uint8Array} (32 bytes per ticket number). Exported for the equivalence tests.
  */
-function rankPool(pool, tickets, ids, need) {
+export function rankPool(pool, tickets, ids, need) {
   const b = tickets.bytes;
   const prefix = (n) => ((b[32 * n] << 24) | (b[32 * n + 1] << 16) | (b[32 * n + 2] << 8) | b[32 * n + 3]) >>> 0;
   const heads = new Float64Array(pool.length);
