@@ -123,3 +123,27 @@ def test_demo_no_serve_then_serve(tmp_path: Path) -> None:
             proc.wait()
             pytest.fail("demo did not stop on SIGINT")
     _assert_closed([*ports, port])
+
+
+@pytest.mark.slow
+def test_demo_sigterm_while_waiting_stops_the_children(tmp_path: Path) -> None:
+    out = tmp_path / "d"
+    proc = subprocess.Popen([*CLI, "demo", "--out", str(out), "--no-serve"], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=_env())
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "✓ co-sign the commitment" in line:
+            break
+    ports = _child_ports(out)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail("demo ignored SIGTERM")
+    assert proc.returncode != 0, seen
+    _assert_closed(ports)
