@@ -28,6 +28,9 @@ from pathlib import Path
 
 import pytest
 
+from fairdraw.source import DirectorySource
+from fairdraw.verify import draw_ids, load_trust, verify_portal_draw
+
 REPO = Path(__file__).resolve().parents[2]
 SMALL_SELECTION = "tests/transparency/test_checkpoint.py tests/fairdraw/test_auth.py"
 
@@ -65,7 +68,11 @@ def test_readme_commands_from_a_clean_clone(tmp_path: Path) -> None:
     portal = clone / "fairdraw-demo" / "portal"
     assert f"portal: {portal}" in demo.stdout
     assert (portal / "index.html").is_file()
-    assert (portal / "log" / "checkpoint").is_file()
+    trust = load_trust((portal / "trust.json").read_bytes())
+    ids = draw_ids(DirectorySource(portal))
+    assert len(ids) == 3
+    for draw_id in ids:
+        assert verify_portal_draw(DirectorySource(portal), trust, draw_id).verdict == "pass"
     where = subprocess.run([str(venv / "bin" / "python"), "-c",
                             "import fairdraw; print(fairdraw.__file__)"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
