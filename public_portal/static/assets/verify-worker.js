@@ -7,6 +7,7 @@
  *    backend: 'auto'|'noble'|'webcrypto', previous?: {<origin>: {treeSize, rootHash (hex)}} (absent offline)}
  *   {kind: 'lookup', unitId}
  *   {kind: 'bundle', source} -> {kind: 'bundle', text} (the offline bundle JSON of the files read)
+ *   {kind: 'lines-root', bytes} -> {kind: 'lines-root', root} (when run nested as a hashing helper)
  * Messages out:
  *   {kind: 'progress', phase: 'download'|'verify'|'recompute', fraction}
  *   {kind: 'done', out: {...verifyDraw output, consistency, outcomes, units, people, backend, fetched}}
@@ -15,7 +16,9 @@
  * Files come either from the portal over HTTP (`base`) or from an offline bundle (`files`,
  * paths relative to the portal root, docs/spec/portal-data.md §Offline bundle).
  */
-import { verifyDraw, checkConsistency, parseEntry, parseSnapshot } from './js/verify-draw.js';
+import {
+  verifyDraw, checkConsistency, parseEntry, parseSnapshotLines, snapshotLinesRoot, ParsedSnapshot,
+} from './js/verify-draw.js';
 import { cryptoBackend, setCryptoBackend } from './js/hashing.js';
 import { openCheckpoint } from './js/checkpoint.js';
 import { TileReader } from './js/tiles.js';
@@ -78,6 +81,34 @@ const progress = (phase, fraction) => {
   post({ kind: 'progress', phase, fraction });
 };
 
+// Snapshot files at least this large are hashed by a helper worker (this same script, run
+// nested) while this worker parses them; below it, starting a worker costs more than it saves.
+const HELPER_MIN_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Root of a snapshot's lines (snapshotLinesRoot) computed in a nested worker; resolves to
+ * null where nested workers are missing or fail, and the caller hashes locally instead.
+ * The bytes are copied (structured clone): this worker parses the same bytes meanwhile.
+ */
+function rootInHelper(bytes) {
+  if (typeof Worker !== 'function') return null;
+  let helper;
+  try {
+    helper = new Worker(import.meta.url, { type: 'module' });
+  } catch {
+    return null;
+  }
+  return new Promise((resolve) => {
+    const finish = (root) => {
+      helper.terminate();
+      resolve(root instanceof Uint8Array && root.length === 32 ? root : null);
+    };
+    helper.onmessage = (ev) => finish(ev.data && ev.data.kind === 'lines-root' ? ev.data.root : null);
+    helper.onerror = () => finish(null);
+    helper.postMessage({ kind: 'lines-root', bytes });
+  });
+}
+
 /** The record with this id in records sorted by id (parseSnapshot checks that order), or undefined. */
 function findRecord(records, id) {
   let lo = 0;
@@ -119,14 +150,16 @@ async function verify(msg) {
   timings.fetch_ms = performance.now() - t0;
   progress('verify', 0);
   // Parse each snapshot once, root included (ParsedSnapshot: leaves hashed from the raw
-  // lines): verifyDraw takes it, the tables reuse its records. A file that does not parse
-  // is handed over as bytes so that verifyDraw's snapshot check reports why.
+  // lines, by a helper worker on another core for large files while this one parses):
+  // verifyDraw takes it, the tables reuse its records. A file that does not parse is
+  // handed over as bytes so that verifyDraw's snapshot check reports why.
+  const roots = {};
+  for (const [kind, bytes] of Object.entries(snapshots)) roots[kind] = bytes.length >= HELPER_MIN_BYTES ? rootInHelper(bytes) : null;
   const parsed = {};
   for (const [kind, bytes] of Object.entries(snapshots)) {
     try {
-      const p = parseSnapshot(bytes);
-      parsed[kind] = p.records;
-      snapshots[kind] = p;
+      parsed[kind] = parseSnapshotLines(bytes);
+      snapshots[kind] = new ParsedSnapshot(parsed[kind], (await roots[kind]) || snapshotLinesRoot(bytes));
     } catch { /* reported by the snapshot-roots check */ }
   }
   const fetchTile = (p) => load(`log/${p}`, { optional: true });
@@ -278,6 +311,7 @@ onmessage = async (ev) => {
     if (msg.kind === 'verify') await verify(msg);
     else if (msg.kind === 'lookup') post({ kind: 'lookup', answer: lookup(msg.unitId) });
     else if (msg.kind === 'bundle') post({ kind: 'bundle', text: offlineBundle(msg.source) });
+    else if (msg.kind === 'lines-root') post({ kind: 'lines-root', root: snapshotLinesRoot(msg.bytes) }); // as a helper
   } catch (e) {
     post({ kind: 'error', message: String((e && e.message) || e) });
   }

@@ -91,14 +91,25 @@ export class ParsedSnapshot {
  */
 export function parseSnapshot(bytes) {
   const records = parseSnapshotLines(bytes);
-  const hashes = new Uint8Array(HASH_SIZE * records.length);
+  return new ParsedSnapshot(records, snapshotLinesRoot(bytes));
+}
+
+/**
+ * RFC 9162 root over the newline-terminated lines of `bytes`, each line's bytes as a leaf.
+ * It is the snapshot root ONLY for bytes that parseSnapshotLines accepts (canonical lines
+ * in id order); kept separate so a second worker can hash while the first one parses.
+ */
+export function snapshotLinesRoot(bytes) {
+  let count = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) count++;
+  const hashes = new Uint8Array(HASH_SIZE * count);
   let start = 0;
-  for (let i = 0; i < records.length; i++) {
+  for (let i = 0; i < count; i++) {
     const end = bytes.indexOf(0x0a, start); // a newline byte never occurs inside a UTF-8 sequence
     leafHashInto(bytes.subarray(start, end), hashes, HASH_SIZE * i);
     start = end + 1;
   }
-  return new ParsedSnapshot(records, rootOfFlatLeafHashes(hashes, records.length));
+  return rootOfFlatLeafHashes(hashes, count);
 }
 
 /** SPEC(DESIGN §4): snapshot root = RFC 9162 root over the canonical JSON of each record, sorted by id. */
