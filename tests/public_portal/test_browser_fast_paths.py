@@ -47,8 +47,17 @@ def test_sync_sha256_equals_webcrypto_in_chromium(browser: Any, site: Any) -> No
 
 
 def test_worker_lines_root_helper_matches_python_snapshot_root(browser: Any, site: Any) -> None:
-    records = [{"id": f"U{i:05d}", "name": f"单位{i}", "status": "active", "n": i - 50,
-                "tags": ["a"] if i % 3 else [], "key_unit": i % 2 == 0} for i in range(333)]
+    records = [
+        {
+            "id": f"U{i:05d}",
+            "name": f"单位{i}",
+            "status": "active",
+            "n": i - 50,
+            "tags": ["a"] if i % 3 else [],
+            "key_unit": i % 2 == 0,
+        }
+        for i in range(333)
+    ]
     snapshot = make_snapshot("units-fast", "units", records)
     data = list(format_records(snapshot))
     page = browser.new_context().new_page()
