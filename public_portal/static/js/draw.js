@@ -5,7 +5,7 @@
  * computeDraw(announce, units, randomness, {inspectors, experts}) returns the
  * computed part of a draw.result entry (§5 step 8) as a plain object whose
  * JCS bytes must equal Python's byte for byte (tests/vectors/draw/*.json are
- * authoritative). Pure and synchronous (noble SHA-256): no clock, no I/O;
+ * authoritative). Pure and synchronous (hashing.js sha256Sync): no clock, no I/O;
  * an optional onProgress(doneFraction) callback lets a Web Worker report.
  * Left out: checking the records against the snapshot roots (verify-draw.js
  * does that) and anything about the beacon except its randomness bytes.
