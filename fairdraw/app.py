@@ -41,7 +41,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fairdraw.auth import AuditMiddleware, Auth, AuthError, TokenGate
+from fairdraw.auth import WRITE_METHODS, AuditMiddleware, Auth, AuthError, TokenGate
 from fairdraw.db import create_engine
 from fairdraw.settings import Settings
 from transparency.api import create_router as create_log_router
@@ -126,6 +126,15 @@ async def _too_large(send: Send, status: int, message: str) -> None:
 # -- read cache ---------------------------------------------------------------------
 
 
+@dataclass
+class Freshness:
+    """Bumped after every write request: the checkpoint caches drop what they hold, so a
+    checkpoint published by a request is served from the next request on. (This process
+    is the log's only writer: it holds the sequencer lock.)"""
+
+    version: int = 0
+
+
 class _ReadCache:
     """Answers repeated public log reads from memory, before routing.
 
@@ -135,22 +144,33 @@ class _ReadCache:
     LRU bounded by `max_bytes`. `/log/checkpoint` is kept for `checkpoint_ttl` seconds
     (its Cache-Control already allows 5 s of staleness)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int = 64 << 20,
+    def __init__(self, app: ASGIApp, *, freshness: Freshness, max_bytes: int = 64 << 20,
                  checkpoint_ttl: float = 1.0, prefix: str = "/log/") -> None:
         from collections import OrderedDict
 
         self.app = app
+        self.freshness = freshness
         self.max_bytes = max_bytes
         self.checkpoint_ttl = checkpoint_ttl
         self.prefix = prefix
         self.entries: OrderedDict[bytes, tuple[float, int, list[Message]]] = OrderedDict()
         self.size = 0
+        self.seen_version = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in WRITE_METHODS:
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.freshness.version += 1
+            return
         if (scope["type"] != "http" or scope["method"] != "GET"
                 or not scope["path"].startswith(self.prefix)):
             await self.app(scope, receive, send)
             return
+        if self.seen_version != self.freshness.version:
+            self.seen_version = self.freshness.version
+            self._drop(self.prefix.encode() + b"checkpoint?")
         key = scope["path"].encode() + b"?" + scope.get("query_string", b"")
         checkpoint = scope["path"] == self.prefix + "checkpoint"
         hit = self.entries.get(key)
@@ -177,6 +197,11 @@ class _ReadCache:
                 self._store(key, now + self.checkpoint_ttl if checkpoint else float("inf"),
                             size, messages)
 
+    def _drop(self, key: bytes) -> None:
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.size -= old[1]
+
     def _store(self, key: bytes, expires: float, size: int, messages: list[Message]) -> None:
         old = self.entries.pop(key, None)
         if old is not None:
@@ -192,19 +217,21 @@ class _RecentCheckpoint:
     """The read router's view of the log: `latest_checkpoint` remembered for `ttl` seconds
     (one database round trip saved per request); every other method is the storage's."""
 
-    def __init__(self, storage: SqlStorage, ttl: float = 1.0) -> None:
+    def __init__(self, storage: SqlStorage, freshness: Freshness, ttl: float = 1.0) -> None:
         self._storage = storage
+        self._freshness = freshness
         self._ttl = ttl
-        self._cached: dict[bool, tuple[float, Any]] = {}
+        self._cached: dict[bool, tuple[float, int, Any]] = {}
 
     def latest_checkpoint(self, *, cosigned_only: bool = False) -> Any:
         now = time.monotonic()
+        version = self._freshness.version
         hit = self._cached.get(cosigned_only)
-        if hit is not None and now < hit[0]:
-            return hit[1]
+        if hit is not None and now < hit[0] and hit[1] == version:
+            return hit[2]
         cp = self._storage.latest_checkpoint(cosigned_only=cosigned_only)
         if cp is not None:  # "no checkpoint yet" is never remembered
-            self._cached[cosigned_only] = (now + self._ttl, cp)
+            self._cached[cosigned_only] = (now + self._ttl, version, cp)
         return cp
 
     def __getattr__(self, name: str) -> Any:
@@ -369,7 +396,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
     _install_error_mapping(app)
 
     cosigned_only = bool(settings.witnesses)
-    reads: Any = _RecentCheckpoint(rt.storage)
+    freshness = Freshness()
+    reads: Any = _RecentCheckpoint(rt.storage, freshness)
     app.include_router(create_log_router(reads, cosigned_only=cosigned_only),
                        prefix="/log", tags=["log"])
     if operator_routers is None:
@@ -401,7 +429,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
     app.add_middleware(AuditMiddleware, auth=rt.auth)
     app.add_middleware(_BodyLimit, limit=settings.max_body_bytes,
                        upload_limit=settings.max_upload_bytes)
-    app.add_middleware(_ReadCache)
+    app.add_middleware(_ReadCache, freshness=freshness)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
     return app
 
