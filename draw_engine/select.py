@@ -32,6 +32,8 @@ Record = Mapping[str, Any]
 
 # Strings JCS writes as-is between quotes: printable ASCII except '"' and '\\'.
 _PLAIN = re.compile(r'[ !#-\[\]-~]*')
+# Identifiers joined by newlines (DESIGN §4: [A-Za-z0-9._:-]{1,64} each).
+_IDENTIFIER_LINES = re.compile(r"[A-Za-z0-9._:-]{1,64}(?:\n[A-Za-z0-9._:-]{1,64})*", re.ASCII)
 
 
 def spec_hash(announce: Mapping[str, Any]) -> bytes:
@@ -102,6 +104,24 @@ def _matches(record: Record, match: tuple[tuple[str, frozenset[object]], ...]) -
 
 
 def _index_records(records: Iterable[Record], kind: str) -> dict[str, Record]:
+    listed = records if isinstance(records, list) else list(records)
+    try:
+        # Fast path (speed only): plain dicts with valid, unique ids, checked in bulk.
+        by_id: dict[str, Record] = {r["id"]: r for r in listed if type(r) is dict}
+        ids = list(by_id)
+        if (
+            len(by_id) == len(listed)
+            and all(type(i) is str for i in ids)
+            and (not ids or _IDENTIFIER_LINES.fullmatch("\n".join(ids)) is not None)
+        ):
+            return by_id
+    except (KeyError, TypeError):
+        pass
+    return _index_records_checked(listed, kind)
+
+
+def _index_records_checked(records: Iterable[Record], kind: str) -> dict[str, Record]:
+    """The record-by-record check, naming the first bad record."""
     by_id: dict[str, Record] = {}
     for i, record in enumerate(records):
         if not isinstance(record, Mapping):
