@@ -421,10 +421,18 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
                                  media_type="text/plain; version=0.0.4; charset=utf-8")
 
     portal = settings.portal_dir
+    refresher = None
     if portal is not None:
         portal_path = settings.path(portal)
         _mount_portal(app, portal_path)
+        if rt.service is not None and settings.witnesses:
+            from fairdraw.service import PortalRefresher
 
+            refresher = PortalRefresher(rt, portal_path)
+            app.state.portal_refresher = refresher
+
+    if refresher is not None:
+        app.add_middleware(_RebuildAfterPublish, refresher=refresher)
     app.add_middleware(TokenGate, auth=rt.auth)
     app.add_middleware(AuditMiddleware, auth=rt.auth)
     app.add_middleware(_BodyLimit, limit=settings.max_body_bytes,
@@ -432,6 +440,32 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
     app.add_middleware(_ReadCache, freshness=freshness)
     app.add_middleware(_MetricsMiddleware, metrics=metrics)
     return app
+
+
+class _RebuildAfterPublish:
+    """After a successful POST …/checkpoints/publish, ask for a portal rebuild: the portal
+    shows the latest co-signed checkpoint, and only a publish changes it."""
+
+    def __init__(self, app: ASGIApp, refresher: Any) -> None:
+        self.app = app
+        self.refresher = refresher
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not (scope["type"] == "http" and scope["method"] == "POST"
+                and scope["path"].endswith("/checkpoints/publish")):
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, watch)
+        if 200 <= status < 300:
+            self.refresher.request()
 
 
 def _mount_portal(app: FastAPI, directory: Path) -> None:

@@ -15,6 +15,7 @@ SequencerBusyError and should serve reads only).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from draw_engine.beacon import PINNED_CHAINS, ChainInfo, parse_chain_info_json
@@ -99,6 +100,55 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None) -> Any:
     service.sync()
     runtime.service = service
     return service
+
+
+def portal_trust(settings: Settings) -> dict[str, Any]:
+    """trust.json from the settings: log key, witness policy, pinned beacon, margin."""
+    from public_portal.builder import trust_document
+
+    signer = read_signer_key_file(settings.log_key_path)
+    policy = witness_policy(settings, signer.verifier_key)
+    if policy is None:
+        raise SettingsError("no witnesses are configured: a portal needs a witness policy")
+    return trust_document(origin=settings.log_origin, log_vkeys=[signer.verifier_key],
+                          policy=policy, chains=[beacon_chain(settings)],
+                          margin_seconds=settings.margin_seconds)
+
+
+class PortalRefresher:
+    """Rebuilds the portal directory after each published checkpoint, one build at a time,
+    off the request path (a single background thread). Build failures are logged, never
+    raised into a request: the previous portal stays in place (its files are replaced
+    atomically, tiles are write-once)."""
+
+    def __init__(self, runtime: Any, directory: Path) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.runtime = runtime
+        self.directory = directory
+        self.trust = portal_trust(runtime.settings)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal")
+        self.builds = 0
+        self.last_error: str | None = None
+        runtime.closers.append(lambda: self._pool.shutdown(wait=True))
+
+    def request(self) -> Any:
+        return self._pool.submit(self._build)
+
+    def _build(self) -> None:
+        import logging
+
+        from draw_engine.store import SqlDrawStore
+        from public_portal.builder import build_portal, inputs_from_store
+
+        try:
+            build_portal(self.directory, inputs_from_store(
+                self.runtime.storage, SqlDrawStore(self.runtime.engine), self.trust))
+            self.builds += 1
+            self.last_error = None
+        except Exception as e:  # keep serving the previous portal
+            self.last_error = f"{type(e).__name__}: {e}"
+            logging.getLogger("fairdraw.portal").exception("portal rebuild failed")
 
 
 def operator_routers(runtime: Any) -> list[tuple[str, Any]]:

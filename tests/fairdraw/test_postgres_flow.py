@@ -59,7 +59,7 @@ def test_whole_flow_on_postgres(postgres_schema_url: str, tmp_path: Path) -> Non
                           for w in cluster.witnesses],
             "beacon_chain": "local", "beacon_relay_url": cluster.beacon_url,
             "beacon_chain_info_file": str(tmp_path / "services/beacon/chain-info.json"),
-            "lead_time_seconds": 6, "margin_seconds": 2,
+            "lead_time_seconds": 6, "margin_seconds": 2, "portal_dir": "live-portal",
         }
         (tmp_path / "fairdraw.json").write_text(json.dumps(config))
         env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRDRAW_")}
@@ -162,6 +162,14 @@ def _flow(base: str, token: str, tmp_path: Path, env: dict[str, str]) -> None:
                json={"unit_id": unit, "date": first.isoformat(), "result": "compliant"})
     assert r.status_code == 201, r.text
     assert s.post(f"{base}/api/checkpoints/publish", headers=auth).status_code == 200
+    # the service rebuilds its portal after each publish: the outcome appears there
+    live = tmp_path / "live-portal" / "data" / "draws" / "PG-zone-3.json"
+    for _ in range(100):
+        if live.exists() and json.loads(live.read_text())["outcome_indices"]:
+            break
+        time.sleep(0.1)
+    assert len(json.loads(live.read_text())["outcome_indices"]) == 1
+    assert s.get(f"{base}/portal/data/draws/PG-zone-3.json").json()["outcome_indices"]
     proof = s.get(f"{base}/log/proof/inclusion", params={"index": result_index,
                                                          "size": cp_size + 1})
     assert proof.status_code == 200, proof.text
