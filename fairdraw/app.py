@@ -410,7 +410,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
         with rt.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         return {"status": "ok", "log_size": rt.storage.tree_size(),
-                "database": rt.engine.dialect.name}
+                "database": rt.engine.dialect.name,
+                "writer": bool(rt.service is not None and rt.service.sequencer is not None)}
 
     @app.get("/metrics", tags=["service"], response_class=PlainTextResponse)
     def get_metrics() -> PlainTextResponse:
@@ -425,7 +426,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
     if portal is not None:
         portal_path = settings.path(portal)
         _mount_portal(app, portal_path)
-        if rt.service is not None and settings.witnesses:
+        if rt.service is not None and rt.service.sequencer is not None and settings.witnesses:
             from fairdraw.service import PortalRefresher
 
             refresher = PortalRefresher(rt, portal_path)

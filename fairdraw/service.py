@@ -8,13 +8,16 @@ by default every configured witness must co-sign), and the beacon source
 beacon's chain-info file). `operator_routers(runtime)` returns the operator
 API routers of `draw_engine.api`, guarded by `Auth.require_role`.
 
-Left out: running more than one sequencer (a second process gets
-SequencerBusyError and should serve reads only).
+A second process on the same database cannot take the sequencer lock: its
+service is read-only (lifecycle writes answer 409), so several `fairdraw
+serve` processes can share the read load with one writer.
+Left out: electing a new writer when the writer dies (restart it).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +69,7 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None) -> Any:
     from draw_engine.drand_http import DrandHttpSource
     from draw_engine.lifecycle import DrawService, LifecycleSettings
     from draw_engine.store import SqlDrawStore
+    from transparency.errors import SequencerBusyError
     from transparency.sequencer import Sequencer
     from witnesses.collector import Collector, WitnessEndpoint
 
@@ -82,8 +86,15 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None) -> Any:
         runtime.closers.append(collector.close)
     beacon = DrandHttpSource(settings.beacon_relay_url, beacon_chain(settings))
     runtime.closers.append(beacon.close)
-    sequencer = Sequencer(runtime.storage, [signer], settings.log_origin)
-    runtime.closers.append(sequencer.close)
+    try:
+        sequencer: Sequencer | None = Sequencer(runtime.storage, [signer], settings.log_origin)
+    except SequencerBusyError:
+        # Another process is the log's writer: serve reads (writes answer 409 "read-only").
+        logging.getLogger("fairdraw.service").warning(
+            "another process holds the log's sequencer lock: this one serves reads only")
+        sequencer = None
+    if sequencer is not None:
+        runtime.closers.append(sequencer.close)
     service = DrawService(
         store=SqlDrawStore(runtime.engine),
         storage=runtime.storage,

@@ -117,7 +117,7 @@ def test_db_upgrade_on_postgres(postgres_schema_url: str) -> None:
 
 def test_health_metrics_portal_and_log(runtime: Any, client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "log_size": 0,
-                                             "database": "sqlite"}
+                                             "database": "sqlite", "writer": True}
     assert client.get("/log/checkpoint").status_code == 404
     seq = runtime.service.sequencer  # the app's one sequencer
     seq.append([b'{"type":"x","v":1}'] * 3)
@@ -225,3 +225,22 @@ def test_cli_db_token_and_notices(tmp_path: Path) -> None:
     assert (tmp_path / "n.csv").read_text().startswith("notice_date,planned_date,draw_id")
     config.write_text('{"databse_url": 1}')
     assert run("db", "upgrade").returncode == 2
+
+
+def test_second_process_on_the_same_database_serves_reads_only(runtime: Any,
+                                                               client: TestClient) -> None:
+    seq = runtime.service.sequencer
+    seq.append([b"x"])
+    seq.checkpoint()
+    other = open_runtime(runtime.settings)  # as a second `fairdraw serve` would
+    try:
+        reader = TestClient(create_app(other.settings, runtime=other),
+                            raise_server_exceptions=False)
+        assert reader.get("/healthz").json()["writer"] is False
+        assert reader.get("/log/checkpoint").text.startswith(f"{ORIGIN}\n1\n")
+        r = reader.post("/api/checkpoints/publish", headers=_token(other))
+        assert r.status_code == 409
+        assert "sequencer" in r.text  # this process is not the log's writer
+        assert client.get("/healthz").json()["writer"] is True
+    finally:
+        other.close()
