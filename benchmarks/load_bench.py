@@ -14,8 +14,12 @@ errors (non-200 answers, timeouts, connection failures). Target: 0 errors,
 p99 < 100 ms. The client shares the 2-core machine with the server, so the
 figures are a floor, not a ceiling.
 
+With `--servers N`, N `fairdraw serve` processes share the database (the
+first is the writer, the others serve reads only) and the readers are spread
+over them.
+
 Usage: python benchmarks/load_bench.py [--seconds 60] [--readers 200]
-       [--entries 100000] [--pg URL] [--no-sqlite]
+       [--entries 100000] [--pg URL] [--no-sqlite] [--servers N]
 Not run by the tests.
 """
 
@@ -139,14 +143,14 @@ async def _reader(port: int, mix: RequestMix, seed: int, stop: float, lat: list[
         writer.close()
 
 
-async def _load(port: int, mix: RequestMix, readers: int, seconds: float, seed: int = 0
-                ) -> tuple[list[float], list[str], float]:
+async def _load(ports: list[int], mix: RequestMix, readers: int, seconds: float,
+                seed: int = 0) -> tuple[list[float], list[str], float]:
     lat: list[float] = []
     errors: list[str] = []
     start = time.perf_counter()
     stop = start + seconds
-    await asyncio.gather(*[_reader(port, mix, seed * 100_000 + k, stop, lat, errors)
-                           for k in range(readers)])
+    await asyncio.gather(*[_reader(ports[k % len(ports)], mix, seed * 100_000 + k, stop, lat,
+                                   errors) for k in range(readers)])
     return lat, errors, time.perf_counter() - start
 
 
@@ -162,37 +166,44 @@ def run_one(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
                                   "log_origin": ORIGIN}))
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRDRAW_")}
     env["FAIRDRAW_CONFIG"] = str(config)
-    port = free_port()
-    server = subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ports = [free_port() for _ in range(args.servers)]
+    servers = []
     try:
-        for _ in range(300):
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        for port in ports:  # the first is the writer, the others serve reads only
+            servers.append(subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env,
+                                            stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL))
+            for _ in range(300):
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                        break
+                except requests.ConnectionError:
+                    time.sleep(0.1)
         mix = RequestMix(size)
-        asyncio.run(_load(port, mix, 20, 2, seed=1))  # warm-up (connections, imports)
-        lat, errors, elapsed = asyncio.run(_load(port, mix, args.readers, args.seconds, seed=2))
+        asyncio.run(_load(ports, mix, 20, 2, seed=1))  # warm-up (connections, imports)
+        lat, errors, elapsed = asyncio.run(_load(ports, mix, args.readers, args.seconds,
+                                                 seed=2))
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for server in servers:
+            server.send_signal(signal.SIGINT)
+        for server in servers:
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
     lat.sort()
     n = len(lat)
 
     def pct(p: float) -> float:
         return round(lat[min(n - 1, int(p * n))] * 1000, 2) if n else float("nan")
 
-    result = {"database": label, "entries": size, "readers": args.readers,
+    result = {"database": label, "servers": args.servers, "entries": size,
+              "readers": args.readers,
               "seconds": round(elapsed, 1), "requests": n,
               "throughput_rps": round(n / elapsed, 1), "p50_ms": pct(0.50),
               "p99_ms": pct(0.99), "max_ms": round(lat[-1] * 1000, 2) if n else None,
               "errors": len(errors), "error_examples": sorted(set(errors))[:5]}
-    print(f"[{label}] {result['requests']} requests in {result['seconds']} s: "
+    print(f"[{label} x{args.servers}] {result['requests']} requests in {result['seconds']} s: "
           f"{result['throughput_rps']} req/s, p50 {result['p50_ms']} ms, "
           f"p99 {result['p99_ms']} ms, max {result['max_ms']} ms, errors {result['errors']}",
           flush=True)
@@ -206,6 +217,8 @@ def main() -> None:
     ap.add_argument("--entries", type=int, default=100_000)
     ap.add_argument("--pg", default=os.environ.get("FAIRDRAW_TEST_DATABASE_URL"))
     ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument("--servers", type=int, default=1,
+                    help="serve processes (one writer, the others read-only)")
     args = ap.parse_args()
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(),
                                            "python": platform.python_version()},
