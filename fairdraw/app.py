@@ -13,13 +13,16 @@
   format: request counts by method and status class, latency sum, log size).
 
 Cross-cutting, in one place each:
-- `_BodyLimit`: a request body larger than `max_body_bytes` (or
-  `max_upload_bytes` under an upload prefix) is refused with 413 before the
-  route reads it, whether it has a Content-Length or is chunked;
-- `_install_error_mapping`: the package exception trees → HTTP status (400
-  for bad input, 404 unknown, 409 conflicts, 422 verification failures, 503
-  when a dependency such as a beacon or witness is unavailable);
-- `AuditMiddleware` (fairdraw.auth): one audit row per write request.
+- `_status_for` / `_install_error_mapping`: the package exception trees → HTTP
+  status (400 bad input, 404 unknown, 409 conflicts, 422 verification failures,
+  503 when a dependency such as a beacon or witness is unavailable);
+- fairdraw.middleware: body size limit (413), the read cache, metrics, the
+  portal rebuild after a publish;
+- fairdraw.auth: the token gate (401 before any body is read) and the audit
+  trail (one row per write request).
+
+Middleware order, outermost first: metrics, read cache, body limit, audit,
+token gate, portal rebuild, then FastAPI (role checks in the routes).
 
 Left out: TLS (run behind a reverse proxy), CORS (the portal is same-origin).
 """
@@ -27,9 +30,6 @@ Left out: TLS (run behind a reverse proxy), CORS (the portal is same-origin).
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,258 +39,23 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fairdraw.auth import WRITE_METHODS, AuditMiddleware, Auth, AuthError, TokenGate
+from fairdraw.auth import AuditMiddleware, Auth, AuthError, TokenGate
 from fairdraw.db import create_engine
+from fairdraw.middleware import (
+    BodyLimit,
+    Freshness,
+    Metrics,
+    MetricsMiddleware,
+    ReadCache,
+    RebuildAfterPublish,
+    RecentCheckpoint,
+)
 from fairdraw.settings import Settings
 from transparency.api import create_router as create_log_router
 from transparency.sql import SqlStorage
 
 log = logging.getLogger("fairdraw.app")
-UPLOAD_PREFIXES = ("/api/registries", "/api/registry")
-
-
-# -- body size limit ----------------------------------------------------------------
-
-
-class _BodyLimit:
-    """Refuse request bodies above the limit with 413, before the route parses them."""
-
-    def __init__(self, app: ASGIApp, *, limit: int, upload_limit: int,
-                 upload_prefixes: tuple[str, ...] = UPLOAD_PREFIXES) -> None:
-        self.app = app
-        self.limit = limit
-        self.upload_limit = upload_limit
-        self.upload_prefixes = upload_prefixes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        limit = self.upload_limit if path.startswith(self.upload_prefixes) else self.limit
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    await _too_large(send, 400, "Content-Length is not a number")
-                    return
-                if declared > limit:
-                    await _too_large(send, 413, f"request body of {declared} bytes is larger "
-                                                f"than the limit of {limit} bytes")
-                    return
-        seen = 0
-        started = False
-        refused = False
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            if refused:
-                return  # we answered 413 already; the app's own answer is dropped
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        async def counted() -> Message:
-            nonlocal seen, refused
-            if refused:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit and not started:
-                    # Answer now: routes may swallow exceptions raised while they read.
-                    refused = True
-                    await _too_large(send, 413, f"request body is larger than the limit "
-                                                f"of {limit} bytes")
-                    return {"type": "http.disconnect"}
-            return message
-
-        try:
-            await self.app(scope, counted, tracked)
-        except Exception:
-            if not refused:
-                raise
-
-
-async def _too_large(send: Send, status: int, message: str) -> None:
-    body = JSONResponse({"detail": message}, status_code=status).body
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
-
-
-# -- read cache ---------------------------------------------------------------------
-
-
-@dataclass
-class Freshness:
-    """Bumped after every write request: the checkpoint caches drop what they hold, so a
-    checkpoint published by a request is served from the next request on. (This process
-    is the log's only writer: it holds the sequencer lock.)"""
-
-    version: int = 0
-
-
-class _ReadCache:
-    """Answers repeated public log reads from memory, before routing.
-
-    Every 200 answer under `/log/` other than the checkpoint is fixed by its URL for
-    ever: a tile, bundle, entry or proof is served only once a checkpoint implies it,
-    checkpoints only grow, and the log is append-only. Those answers are kept in an
-    LRU bounded by `max_bytes`. `/log/checkpoint` is kept for `checkpoint_ttl` seconds
-    (its Cache-Control already allows 5 s of staleness)."""
-
-    def __init__(self, app: ASGIApp, *, freshness: Freshness, max_bytes: int = 64 << 20,
-                 checkpoint_ttl: float = 1.0, prefix: str = "/log/") -> None:
-        from collections import OrderedDict
-
-        self.app = app
-        self.freshness = freshness
-        self.max_bytes = max_bytes
-        self.checkpoint_ttl = checkpoint_ttl
-        self.prefix = prefix
-        self.entries: OrderedDict[bytes, tuple[float, int, list[Message]]] = OrderedDict()
-        self.size = 0
-        self.seen_version = 0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in WRITE_METHODS:
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                self.freshness.version += 1
-            return
-        if (scope["type"] != "http" or scope["method"] != "GET"
-                or not scope["path"].startswith(self.prefix)):
-            await self.app(scope, receive, send)
-            return
-        if self.seen_version != self.freshness.version:
-            self.seen_version = self.freshness.version
-            self._drop(self.prefix.encode() + b"checkpoint?")
-        key = scope["path"].encode() + b"?" + scope.get("query_string", b"")
-        checkpoint = scope["path"] == self.prefix + "checkpoint"
-        hit = self.entries.get(key)
-        now = time.monotonic()
-        if hit is not None and (not checkpoint or now < hit[0]):
-            self.entries.move_to_end(key)
-            for message in hit[2]:
-                await send(message)
-            return
-        messages: list[Message] = []
-        status = 0
-
-        async def keep(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            messages.append(message)
-            await send(message)
-
-        await self.app(scope, receive, keep)
-        if status == 200 and all(not m.get("more_body") for m in messages[1:]):
-            size = sum(len(m.get("body", b"")) for m in messages)
-            if size <= self.max_bytes // 16:
-                self._store(key, now + self.checkpoint_ttl if checkpoint else float("inf"),
-                            size, messages)
-
-    def _drop(self, key: bytes) -> None:
-        old = self.entries.pop(key, None)
-        if old is not None:
-            self.size -= old[1]
-
-    def _store(self, key: bytes, expires: float, size: int, messages: list[Message]) -> None:
-        old = self.entries.pop(key, None)
-        if old is not None:
-            self.size -= old[1]
-        self.entries[key] = (expires, size, messages)
-        self.size += size
-        while self.size > self.max_bytes and self.entries:
-            _, (_, dropped, _) = self.entries.popitem(last=False)
-            self.size -= dropped
-
-
-class _RecentCheckpoint:
-    """The read router's view of the log: `latest_checkpoint` remembered for `ttl` seconds
-    (one database round trip saved per request); every other method is the storage's."""
-
-    def __init__(self, storage: SqlStorage, freshness: Freshness, ttl: float = 1.0) -> None:
-        self._storage = storage
-        self._freshness = freshness
-        self._ttl = ttl
-        self._cached: dict[bool, tuple[float, int, Any]] = {}
-
-    def latest_checkpoint(self, *, cosigned_only: bool = False) -> Any:
-        now = time.monotonic()
-        version = self._freshness.version
-        hit = self._cached.get(cosigned_only)
-        if hit is not None and now < hit[0] and hit[1] == version:
-            return hit[2]
-        cp = self._storage.latest_checkpoint(cosigned_only=cosigned_only)
-        if cp is not None:  # "no checkpoint yet" is never remembered
-            self._cached[cosigned_only] = (now + self._ttl, version, cp)
-        return cp
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._storage, name)
-
-
-# -- metrics ------------------------------------------------------------------------
-
-
-@dataclass
-class Metrics:
-    """Request counters, updated by `_MetricsMiddleware`; rendered as Prometheus text."""
-
-    requests: Counter[tuple[str, str]] = field(default_factory=Counter)
-    seconds: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def observe(self, method: str, status: int, elapsed: float) -> None:
-        with self.lock:
-            self.requests[(method, f"{status // 100}xx")] += 1
-            self.seconds += elapsed
-
-    def render(self, gauges: dict[str, int]) -> str:
-        lines = ["# HELP fairdraw_http_requests_total HTTP requests by method and status class.",
-                 "# TYPE fairdraw_http_requests_total counter"]
-        with self.lock:
-            for (method, status), n in sorted(self.requests.items()):
-                lines.append(
-                    f'fairdraw_http_requests_total{{method="{method}",status="{status}"}} {n}')
-            lines += ["# HELP fairdraw_http_request_seconds_sum Time spent answering requests.",
-                      "# TYPE fairdraw_http_request_seconds_sum counter",
-                      f"fairdraw_http_request_seconds_sum {self.seconds:.6f}"]
-        for name, value in gauges.items():
-            lines += [f"# TYPE fairdraw_{name} gauge", f"fairdraw_{name} {value}"]
-        return "\n".join(lines) + "\n"
-
-
-class _MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        finally:
-            self.metrics.observe(scope["method"], status, time.perf_counter() - start)
 
 
 # -- error mapping ------------------------------------------------------------------
@@ -397,7 +162,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
 
     cosigned_only = bool(settings.witnesses)
     freshness = Freshness()
-    reads: Any = _RecentCheckpoint(rt.storage, freshness)
+    reads: Any = RecentCheckpoint(rt.storage, freshness)
     app.include_router(create_log_router(reads, cosigned_only=cosigned_only),
                        prefix="/log", tags=["log"])
     if operator_routers is None:
@@ -433,40 +198,14 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
             app.state.portal_refresher = refresher
 
     if refresher is not None:
-        app.add_middleware(_RebuildAfterPublish, refresher=refresher)
+        app.add_middleware(RebuildAfterPublish, refresher=refresher)
     app.add_middleware(TokenGate, auth=rt.auth)
     app.add_middleware(AuditMiddleware, auth=rt.auth)
-    app.add_middleware(_BodyLimit, limit=settings.max_body_bytes,
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
                        upload_limit=settings.max_upload_bytes)
-    app.add_middleware(_ReadCache, freshness=freshness)
-    app.add_middleware(_MetricsMiddleware, metrics=metrics)
+    app.add_middleware(ReadCache, freshness=freshness)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
-
-
-class _RebuildAfterPublish:
-    """After a successful POST …/checkpoints/publish, ask for a portal rebuild: the portal
-    shows the latest co-signed checkpoint, and only a publish changes it."""
-
-    def __init__(self, app: ASGIApp, refresher: Any) -> None:
-        self.app = app
-        self.refresher = refresher
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not (scope["type"] == "http" and scope["method"] == "POST"
-                and scope["path"].endswith("/checkpoints/publish")):
-            await self.app(scope, receive, send)
-            return
-        status = 0
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        await self.app(scope, receive, watch)
-        if 200 <= status < 300:
-            self.refresher.request()
 
 
 def _mount_portal(app: FastAPI, directory: Path) -> None:
