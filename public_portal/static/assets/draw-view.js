@@ -96,9 +96,10 @@ function teamText(team, people) {
   if (!team) return '';
   const parts = team.members.map((m) => {
     const p = people[m.person_id];
-    return `${m.role}: ${p && p.name ? `${p.name} ` : ''}${m.person_id}${m.scope ? ` [${m.scope}]` : ''}`;
+    const scope = m.scope ? ` [${t(`scope.${m.scope}`)}]` : '';
+    return `${t(`role.${m.role}`)}: ${p && p.name ? `${p.name} ` : ''}${m.person_id}${scope}`;
   });
-  for (const r of team.unfilled || []) parts.push(`${r}: ${t('result.unfilled')}`);
+  for (const r of team.unfilled || []) parts.push(`${t(`role.${r}`)}: ${t('result.unfilled')}`);
   return parts.join('; ');
 }
 

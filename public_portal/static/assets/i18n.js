@@ -43,6 +43,10 @@ export const TEXTS = {
   'result.bundle': ['下载离线验证包', 'Download offline bundle'],
   'result.stratum': ['分层', 'Stratum'], 'result.reserve': ['备选单位（按顺序递补）', 'Reserve units (in order)'],
   'result.none': ['无', 'none'], 'result.unfilled': ['空缺', 'unfilled'],
+  // Team roles and the scope a member was found in (DOMAIN.md glossary).
+  'role.lead': ['主办', 'lead'], 'role.assist': ['协办', 'assist'], 'role.expert': ['专家', 'expert'],
+  'scope.brigade': ['本大队', 'own brigade'], 'scope.zone': ['协作区', 'zone'],
+  'scope.detachment': ['全支队', 'detachment'],
   'result.nk': ['池中 {n} 家，抽取 {k} 家', '{n} in the pool, {k} drawn'],
   'lookup.title': ['我的单位在抽取池中吗？', 'Was my unit in the pool?'], 'lookup.go': ['查询', 'Look up'],
   'lookup.not-found': ['快照中没有这个单位编号。', 'This unit id is not in the snapshot.'],
