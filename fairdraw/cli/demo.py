@@ -348,6 +348,9 @@ def _serve(done: dict[str, Any], port: int) -> None:
     print(f"portal: {url}", flush=True)
     for draw, _ in done["results"]:
         print(f"draw page: {url}draw/{draw.draw_id}.html", flush=True)
+    config = done["settings"].data_dir / "fairdraw.json"
+    console.print(f"operator API at http://127.0.0.1:{port}/docs; a token: "
+                  f"fairdraw token create --role operator --config {config}")
     console.print("serving; Ctrl-C stops the service, the beacon and the witnesses")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 

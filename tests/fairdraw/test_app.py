@@ -193,6 +193,7 @@ def test_error_mapping_gives_clear_4xx(runtime: Any, client: TestClient) -> None
 # -- CLI as processes ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_db_token_and_notices(tmp_path: Path) -> None:
     config = tmp_path / "c.json"
     config.write_text(json.dumps({"database_url": f"sqlite:///{tmp_path / 'c.db'}",
