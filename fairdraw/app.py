@@ -40,7 +40,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
-from fairdraw.auth import AuditMiddleware, Auth, AuthError, TokenGate
+from fairdraw.auth import AuditMiddleware, Auth, AuthError, TokenGate, create_admin_router
 from fairdraw.db import create_engine
 from fairdraw.middleware import (
     BodyLimit,
@@ -169,6 +169,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
         operator_routers = _default_operator_routers(rt)
     for prefix, router in operator_routers:
         app.include_router(router, prefix=prefix)
+    app.include_router(create_admin_router(rt.auth), prefix="/api")
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, Any]:

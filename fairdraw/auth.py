@@ -9,10 +9,13 @@
 - `Auth.require_role(role)` is the FastAPI dependency factory handed to every
   operator router: a missing or malformed header is 401, an unknown or revoked
   token 401, a token of too weak a role 403. Public reads use none.
+- `TokenGate` authenticates every write request under `/api/` before routing,
+  so a missing or unknown token is 401 before any body is parsed;
 - `AuditMiddleware` writes one `fairdraw_audit` row for every request with a
-  write method (POST, PUT, PATCH, DELETE) to an operator path, whatever its
-  outcome: who (token id, name, role, or nothing when refused), what (method,
-  path, status), when.
+  write method (POST, PUT, PATCH, DELETE), whatever its outcome: who (token
+  id, name, role, or nothing when refused), what (method, path, status), when;
+- `create_admin_router(auth)`: token management and the audit trail over HTTP,
+  admin only.
 
 Tables are created by `fairdraw.migrations` (version table
 `alembic_version_fairdraw`). Left out: token expiry, per-draw scopes.
@@ -200,6 +203,48 @@ class Auth:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(a).order_by(a.c.id.desc()).limit(limit)).all()
         return [dict(r._mapping) for r in rows]
+
+
+def create_admin_router(auth: Auth) -> Any:
+    """Token management and the audit trail over HTTP, for `admin` tokens only:
+    `POST /admin/tokens` {"role", "name"} (the token is in the answer, once),
+    `GET /admin/tokens`, `POST /admin/tokens/{id}/revoke`, `GET /admin/audit?limit=N`."""
+    from fastapi import APIRouter, Body, Depends, Query
+
+    admin = auth.require_role("admin")
+    router = APIRouter(tags=["admin"], dependencies=[Depends(admin)])
+
+    def refuse(e: AuthError, status: int = 400) -> HTTPException:
+        return HTTPException(status, detail=str(e))
+
+    @router.post("/admin/tokens", status_code=201)
+    def create_token(role: str = Body(embed=True), name: str = Body(embed=True)
+                     ) -> dict[str, Any]:
+        try:
+            token_id, token = auth.create_token(role, name)
+        except AuthError as e:
+            raise refuse(e) from e
+        return {"id": token_id, "role": role, "name": name, "token": token}
+
+    @router.get("/admin/tokens")
+    def list_tokens() -> list[dict[str, Any]]:
+        return [{**t, "created_at": t["created_at"].isoformat(),
+                 "revoked_at": t["revoked_at"].isoformat() if t["revoked_at"] else None}
+                for t in auth.list_tokens()]
+
+    @router.post("/admin/tokens/{token_id}/revoke")
+    def revoke_token(token_id: int) -> dict[str, Any]:
+        try:
+            auth.revoke_token(token_id)
+        except AuthError as e:
+            raise refuse(e, 404) from e
+        return {"id": token_id, "revoked": True}
+
+    @router.get("/admin/audit")
+    def audit(limit: int = Query(100, ge=1, le=10_000)) -> list[dict[str, Any]]:
+        return [{**a, "at": a["at"].isoformat()} for a in auth.audit_trail(limit)]
+
+    return router
 
 
 class TokenGate:

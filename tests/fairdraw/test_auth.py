@@ -191,3 +191,33 @@ def test_operator_token_reaches_the_route(runtime: Any) -> None:
     last = runtime.auth.audit_trail(limit=1)[0]
     assert (last["actor"], last["role"], last["path"], last["status"]) == (
         "olga", "operator", "/api/snapshots", 400)
+
+
+def test_admin_api_manages_tokens_and_shows_the_audit(runtime: Any) -> None:
+    client = TestClient(create_app(runtime.settings, runtime=runtime),
+                        raise_server_exceptions=False)
+    _, admin = runtime.auth.create_token("admin", "ada")
+    _, operator = runtime.auth.create_token("operator", "otto")
+    as_admin = {"Authorization": f"Bearer {admin}"}
+    as_operator = {"Authorization": f"Bearer {operator}"}
+    assert client.get("/api/admin/audit").status_code == 401
+    assert client.get("/api/admin/audit", headers=as_operator).status_code == 403
+    made = client.post("/api/admin/tokens", json={"role": "operator", "name": "new.one"},
+                       headers=as_admin)
+    assert made.status_code == 201
+    token, token_id = made.json()["token"], made.json()["id"]
+    assert runtime.auth.authenticate(f"Bearer {token}").name == "new.one"
+    listed = client.get("/api/admin/tokens", headers=as_admin).json()
+    assert [t["name"] for t in listed] == ["ada", "otto", "new.one"]
+    assert token not in repr(listed)
+    bad = client.post("/api/admin/tokens", json={"role": "root", "name": "x"}, headers=as_admin)
+    assert bad.status_code == 400
+    assert "role must be one of" in bad.text
+    r = client.post(f"/api/admin/tokens/{token_id}/revoke", headers=as_admin)
+    assert r.status_code == 200
+    assert client.post(f"/api/admin/tokens/{token_id}/revoke", headers=as_admin).status_code \
+        == 404
+    trail = client.get("/api/admin/audit?limit=5", headers=as_admin).json()
+    assert trail[0]["path"] == f"/api/admin/tokens/{token_id}/revoke"
+    assert trail[0]["status"] == 404
+    assert ("ada", 201) in [(a["actor"], a["status"]) for a in trail]
