@@ -4,8 +4,9 @@ A real `fairdraw serve` process (SQLite, a small registry already imported and
 snapshotted, one signed checkpoint) is fuzzed over loopback HTTP from its
 `/openapi.json`, every operation twice: anonymously (writes must be refused,
 reads must answer) and with an admin token (every route is reachable: writes
-reach the lifecycle and the token API, which must refuse bad input with a 4xx). The only check is schemathesis'
-`not_a_server_error`; bounded to MAX_EXAMPLES per operation and mode.
+reach the lifecycle and the token API, which must refuse bad input with a
+4xx). The only check is schemathesis' `not_a_server_error`; bounded to
+MAX_EXAMPLES per operation and mode.
 """
 
 from __future__ import annotations
