@@ -60,8 +60,12 @@ def witness_policy(settings: Settings, log_vkey: str) -> Policy | None:
     return parse_policy("\n".join(lines) + "\n")
 
 
-def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None) -> Any:
-    """The DrawService of this runtime (created once; its closers are registered)."""
+def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None,
+                 allow_read_only: bool = False) -> Any:
+    """The DrawService of this runtime (created once; its closers are registered).
+
+    If another process holds the log's sequencer lock: SequencerBusyError, or, with
+    `allow_read_only` (the server), a read-only service whose writes answer 409."""
     if runtime.service is not None:
         return runtime.service
     import time
@@ -89,6 +93,8 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None) -> Any:
     try:
         sequencer: Sequencer | None = Sequencer(runtime.storage, [signer], settings.log_origin)
     except SequencerBusyError:
+        if not allow_read_only:
+            raise
         # Another process is the log's writer: serve reads (writes answer 409 "read-only").
         logging.getLogger("fairdraw.service").warning(
             "another process holds the log's sequencer lock: this one serves reads only")
@@ -171,7 +177,7 @@ def operator_routers(runtime: Any) -> list[tuple[str, Any]]:
         return []
     if not runtime.settings.log_key_path.exists():
         return []
-    service = open_service(runtime)
+    service = open_service(runtime, allow_read_only=True)
     routers = draw_api.create_routers(service, runtime.auth.require_role,
                                       max_upload=runtime.settings.max_upload_bytes)
     return [("/api", r) for r in routers]
