@@ -209,7 +209,9 @@ def run_demo(out: Path, *, steps: _Steps | None = None, now: float | None = None
         cluster.start()
         s.finish(f"beacon {cluster.beacon_url}, witnesses "
                  f"{', '.join(w.url for w in cluster.witnesses)}")
-        settings = load_settings(write_settings(out, cluster))
+        config = write_settings(out, cluster)
+        # The demo's own values beat any FAIRDRAW_* variables of the caller's shell.
+        settings = load_settings(config, **json.loads(config.read_text(encoding="utf-8")))
         runtime = open_runtime(settings)
         service = open_service(runtime)
 
