@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
@@ -170,6 +170,23 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
     for prefix, router in operator_routers:
         app.include_router(router, prefix=prefix)
     app.include_router(create_admin_router(rt.auth), prefix="/api")
+
+    @app.get("/api/witnesses/status", tags=["operator"])
+    def witness_status(
+        _principal: Any = Depends(rt.auth.require_role("operator")),  # noqa: B008
+    ) -> dict[str, Any]:
+        """Each witness's last outcome, and how far co-signing lags signing (operators)."""
+        signed = rt.storage.latest_checkpoint()
+        cosigned = rt.storage.latest_checkpoint(cosigned_only=True)
+        cosigning = rt.service.cosigning if rt.service is not None else None
+        status = getattr(cosigning, "status", None)
+        return {
+            "witnesses": status() if callable(status) else {},
+            "latest_signed_size": signed.tree_size if signed else None,
+            "latest_cosigned_size": cosigned.tree_size if cosigned else None,
+            "cosigning_lags": bool(signed and (cosigned is None
+                                               or cosigned.tree_size < signed.tree_size)),
+        }
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, Any]:
