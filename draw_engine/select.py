@@ -15,12 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import itertools
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from draw_engine.announce import DrawSpec, parse_announce
-from draw_engine.canonical import canonical_json, gc_paused, is_identifier
+from draw_engine.canonical import (
+    canonical_json,
+    gc_paused,
+    is_identifier,
+    str_ids_are_identifiers,
+)
 from draw_engine.errors import DrawInputError
 
 SEED_CONTEXT = b"fairdraw/draw-v1/seed"
@@ -32,8 +39,6 @@ Record = Mapping[str, Any]
 
 # Strings JCS writes as-is between quotes: printable ASCII except '"' and '\\'.
 _PLAIN = re.compile(r'[ !#-\[\]-~]*')
-# Identifiers joined by newlines (DESIGN §4: [A-Za-z0-9._:-]{1,64} each).
-_IDENTIFIER_LINES = re.compile(r"[A-Za-z0-9._:-]{1,64}(?:\n[A-Za-z0-9._:-]{1,64})*", re.ASCII)
 
 
 def spec_hash(announce: Mapping[str, Any]) -> bytes:
@@ -103,18 +108,84 @@ def _matches(record: Record, match: tuple[tuple[str, frozenset[object]], ...]) -
     return True
 
 
+_MISSING = object()
+
+
+def _split_by_match(
+    units: list[tuple[str, Record]], match: Sequence[tuple[str, Sequence[object]]]
+) -> tuple[list[str], list[tuple[str, Record]]]:
+    """Ids of the units `match` holds for, and the units it does not hold for, in order."""
+    if not match:
+        return [unit_id for unit_id, _unit in units], []  # {} matches everything
+    match_set = tuple((attr, frozenset(_value_key(v) for v in allowed)) for attr, allowed in match)
+    chosen: list[str] = []
+    rest: list[tuple[str, Record]] = []
+    if len(match_set) == 1:
+        # Speed only: one attribute, and most values are a few repeated strings or
+        # booleans, so the verdict of `_matches` is remembered per (type, value).
+        attribute = match_set[0][0]
+        memo: dict[tuple[type, object], bool] = {}
+        for item in units:
+            value = item[1].get(attribute, _MISSING)
+            kind = type(value)
+            if kind is str or kind is bool or kind is int or value is None:
+                key = (kind, value)
+                holds = memo.get(key)
+                if holds is None:
+                    holds = memo[key] = _matches(item[1], match_set)
+            else:
+                holds = _matches(item[1], match_set)
+            if holds:
+                chosen.append(item[0])
+            else:
+                rest.append(item)
+        return chosen, rest
+    for item in units:
+        if _matches(item[1], match_set):
+            chosen.append(item[0])
+        else:
+            rest.append(item)
+    return chosen, rest
+
+
+def _ranked(base: Any, ids: list[str], count: int) -> list[tuple[bytes, bytes, str]]:
+    """The first `count` of (target ticket, id bytes, id) over `ids`, in ascending order.
+
+    `base` is `_ticket_hasher(seed, "target")`. Same list as sorting all members
+    and keeping `count` (speed only): when `count` is small, the `count`-th
+    smallest ticket is found among the bare tickets, and only members with a
+    ticket up to it (at least `count`, more only on equal tickets) are built
+    into tuples and sorted, instead of a million tuples.
+    """
+    if not ids or count <= 0:
+        return []
+    # Identifiers are ASCII without newlines: one encode and split for all of them.
+    id_bytes = "\n".join(ids).encode("ascii").split(b"\n")
+    tickets = []
+    for raw in id_bytes:
+        hasher = base.copy()
+        hasher.update(raw + b'"]')
+        tickets.append(hasher.digest())
+    if count * 8 >= len(ids):
+        return _first(list(zip(tickets, id_bytes, ids, strict=True)), count)
+    threshold = heapq.nsmallest(count, tickets)[-1]
+    members = list(itertools.compress(zip(tickets, id_bytes, ids, strict=True),
+                                      map(threshold.__ge__, tickets)))
+    members.sort()
+    return members[:count]
+
+
 def _index_records(records: Iterable[Record], kind: str) -> dict[str, Record]:
     listed = records if isinstance(records, list) else list(records)
     try:
-        # Fast path (speed only): plain dicts with valid, unique ids, checked in bulk.
-        by_id: dict[str, Record] = {r["id"]: r for r in listed if type(r) is dict}
-        ids = list(by_id)
-        if (
-            len(by_id) == len(listed)
-            and all(type(i) is str for i in ids)
-            and (not ids or _IDENTIFIER_LINES.fullmatch("\n".join(ids)) is not None)
-        ):
-            return by_id
+        # Fast path (speed only): plain dicts with valid, unique ids, checked in bulk with
+        # C-level map/zip (each record is touched as few times as possible: a million
+        # records scattered in memory make every touch a cache miss).
+        if not set(map(type, listed)) - {dict}:
+            ids = list(map(operator.itemgetter("id"), listed))
+            by_id: dict[str, Record] = dict(zip(ids, listed, strict=True))
+            if len(by_id) == len(listed) and str_ids_are_identifiers(ids):
+                return by_id
     except (KeyError, TypeError):
         pass
     return _index_records_checked(listed, kind)
@@ -290,35 +361,26 @@ def _compute_draw(
     seed = derive_seed(spec_hash(announce), randomness)
 
     # SPEC(draw-v1 §5.3): pool = active units not excluded.
-    match_sets = [
-        tuple((attr, frozenset(_value_key(v) for v in allowed)) for attr, allowed in s.match)
-        for s in spec.strata
-    ]
-    members: list[list[tuple[bytes, bytes, str]]] = [[] for _ in spec.strata]
-    unmatched = 0
+    exclusions = spec.exclusions
+    remaining = [(unit_id, unit) for unit_id, unit in unit_by_id.items()
+                 if unit.get("status") == "active" and unit_id not in exclusions]
+    # SPEC(draw-v1 §5.4): a unit joins the FIRST stratum whose match holds. Taking the
+    # strata in order, each keeps the units it matches out of those still unplaced:
+    # the same assignment as testing each unit against the strata in order.
+    stratum_ids: list[list[str]] = []
+    for stratum in spec.strata:
+        chosen, remaining = _split_by_match(remaining, stratum.match)
+        stratum_ids.append(chosen)
+    unmatched = len(remaining)  # SPEC(draw-v1 §5.4): counted, not drawn.
     base = _ticket_hasher(seed, "target")
-    for unit_id, unit in unit_by_id.items():
-        if unit.get("status") != "active" or unit_id in spec.exclusions:
-            continue
-        for index, match in enumerate(match_sets):
-            # SPEC(draw-v1 §5.4): a unit joins the FIRST stratum whose match holds
-            # (an empty match holds for every unit).
-            if not match or _matches(unit, match):
-                id_bytes = unit_id.encode("ascii")
-                hasher = base.copy()
-                hasher.update(id_bytes + b'"]')
-                members[index].append((hasher.digest(), id_bytes, unit_id))
-                break
-        else:
-            unmatched += 1  # SPEC(draw-v1 §5.4): counted, not drawn.
 
     strata_out: list[dict[str, Any]] = []
     selected: list[dict[str, Any]] = []
-    for stratum, stratum_members in zip(spec.strata, members, strict=True):
-        n = len(stratum_members)
+    for stratum, ids in zip(spec.strata, stratum_ids, strict=True):
+        n = len(ids)
         k = stratum.quota.size(n)
         # SPEC(draw-v1 §5.6): ascending ticket, ties by id byte order; k selected, then r reserve.
-        ranked = _first(stratum_members, k + stratum.quota.reserve)
+        ranked = _ranked(base, ids, k + stratum.quota.reserve)
         reserve = [uid for _t, _b, uid in ranked[k:]]
         strata_out.append({"name": stratum.name, "n": n, "k": k, "reserve": reserve})
         selected.extend(
