@@ -32,16 +32,15 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from draw_engine.errors import AnnounceError, ValidationError
-from draw_engine.lifecycle import (
+from draw_engine.lifecycle import DrawService, draw_view
+from draw_engine.lifecycle_errors import (
     BeaconWaitError,
     CheckpointNotCosignedError,
     CommitmentError,
-    DrawService,
     DrawStateError,
     LifecycleError,
     PlanError,
     UnknownDrawError,
-    draw_view,
 )
 from draw_engine.registry import FORMATS, MAX_FILE_SIZE
 from draw_engine.snapshot import KINDS

@@ -28,14 +28,37 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from draw_engine import plan as plans
 from draw_engine.announce import parse_announce
 from draw_engine.beacon import Beacon, BeaconSource
 from draw_engine.beacon_errors import BeaconUnavailableError
 from draw_engine.canonical import canonical_json, parse_json
-from draw_engine.errors import AnnounceError, DrawEngineError
+from draw_engine.commitment import (
+    CommitmentReport,
+    Cosigning,
+    PublishedCheckpoint,
+    check_commitment,
+    cosign_checkpoint,
+    mark_committed,
+)
+from draw_engine.lifecycle_errors import (
+    BeaconWaitError,
+    DrawStateError,
+    LifecycleError,
+    PlanError,
+    SecondResultError,
+    UnknownDrawError,
+)
+from draw_engine.log_index import index_log
+from draw_engine.plan_checks import (
+    REF_KINDS,
+    beacon_fields,
+    check_result_size,
+    check_supersedable,
+    resolve_refs,
+)
 from draw_engine.registry import RegistryVersion, import_registry, next_version
 from draw_engine.select import compute_draw, spec_hash
 from draw_engine.snapshot import (
@@ -56,18 +79,10 @@ from draw_engine.store import (
     StoredSnapshot,
     StoredVersion,
 )
-from transparency.checkpoint import open_checkpoint, parse_checkpoint
-from transparency.merkle import prove_consistency, tree_root
-from transparency.note import parse_note
 from transparency.sequencer import Sequencer
 from transparency.storage import LogStorage
 from transparency.tiles import MAX_ENTRY_SIZE
-from witnesses.errors import CollectionError, PolicyNotMetError, WitnessError
 from witnesses.policy import Policy
-
-REF_KINDS = ("units", "inspectors", "experts")
-SYNC_CHUNK = 1000
-RESULT_HEADROOM = 1.1  # the estimated result entry size must fit with 10 % to spare
 
 
 @dataclass(frozen=True)
@@ -80,98 +95,6 @@ class LifecycleSettings:
     beacon_timeout: float = 300.0
     """How long `execute` keeps asking for the round after its round time."""
     poll_interval: float = 1.0
-
-
-class Cosigning(Protocol):
-    """The witness side as the lifecycle needs it (`witnesses.collector.Collector` fits)."""
-
-    policy: Policy
-
-    def collect(
-        self, checkpoint_note: bytes, consistency_proof: Callable[[int, int], Sequence[bytes]]
-    ) -> bytes: ...
-
-
-# -- errors ------------------------------------------------------------------------
-
-
-class LifecycleError(DrawEngineError):
-    """A lifecycle step refused; nothing was changed."""
-
-
-class PlanError(LifecycleError, ValueError):
-    """A plan, outcome or import request that cannot be accepted as given; `field` names it."""
-
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.args[0]}"
-
-
-class TooLateError(PlanError):
-    """The beacon round is not far enough in the future (lead time)."""
-
-    def __init__(self, *, round: int, round_time: int, now: float, lead_time: int) -> None:
-        super().__init__(
-            f"round {round} is published at {plans.format_time(round_time)}, "
-            f"{round_time - now:.0f} s from now; an announce needs at least {lead_time} s",
-            field="beacon.round")
-        self.round, self.round_time, self.now, self.lead_time = round, round_time, now, lead_time
-
-
-class UnknownDrawError(LifecycleError, LookupError):
-    """No draw with this id."""
-
-
-class DrawStateError(LifecycleError):
-    """The draw is not in a state that allows this step (e.g. cancel after the result)."""
-
-
-class SecondResultError(DrawStateError):
-    """SPEC(DESIGN §2): a draw has at most one result."""
-
-
-class CommitmentError(LifecycleError):
-    """SPEC(DESIGN §2): the announce is not committed by a quorum timestamped before
-    round time minus the margin; `reasons` maps witnesses to why they did not count."""
-
-    def __init__(self, message: str, *, reasons: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.reasons = dict(reasons or {})
-
-    def __str__(self) -> str:
-        why = "; ".join(f"{k}: {v}" for k, v in sorted(self.reasons.items()))
-        return f"{self.args[0]}" + (f" ({why})" if why else "")
-
-
-class CheckpointNotCosignedError(CommitmentError):
-    """The witnesses did not meet the policy for a new checkpoint (fail closed)."""
-
-
-class BeaconWaitError(LifecycleError):
-    """The beacon round could not be had before the timeout; the draw is unchanged."""
-
-
-# -- reports -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PublishedCheckpoint:
-    tree_size: int
-    note: bytes
-    committed: tuple[str, ...]
-    """Draws whose announce this checkpoint is the first co-signed one to cover."""
-
-
-@dataclass(frozen=True)
-class CommitmentReport:
-    draw_id: str
-    tree_size: int
-    not_after: int
-    cosignatures: tuple[tuple[str, int], ...]
-    """(witness, timestamp) of each cosignature counted toward the policy."""
 
 
 WaitCallback = Callable[[str, float, float], None]
@@ -212,16 +135,7 @@ class DrawService:
     def sync(self) -> int:
         """Index the log entries appended since the last sync; return the new watermark."""
         with self._lock:
-            size = self.storage.tree_size()
-            while True:
-                with self.store.transaction() as tx:
-                    start = tx.watermark()
-                    if start >= size:
-                        return start
-                    end = min(size, start + SYNC_CHUNK)
-                    for offset, data in enumerate(self.storage.read_entries(start, end)):
-                        _apply(tx, start + offset, data)
-                    tx.set_watermark(end)
+            return index_log(self.storage, self.store)
 
     def _append(self, entry: Mapping[str, Any]) -> int:
         if self.sequencer is None:
@@ -320,15 +234,16 @@ class DrawService:
         self.sync()
         checked = plans.check_plan(plan)
         with self.store.transaction() as tx:
-            refs, records = self._resolve_refs(tx, checked)
-            beacon = self._beacon_fields(checked.get("beacon", {}))
+            refs, records = resolve_refs(tx, checked)
+            beacon = beacon_fields(self.beacon, checked.get("beacon", {}), now=self.clock(),
+                                   lead_time=self.settings.lead_time)
             announce = plans.build_announce(checked, refs, beacon)
             spec = parse_announce(announce)  # SPEC(DESIGN §4): ids ASCII, ratios well-formed…
             if tx.get_draw(spec.draw_id) is not None:
                 raise PlanError(f"draw {spec.draw_id!r} exists already", field="draw_id")
             if spec.supersedes is not None:
-                _check_supersedable(tx, spec.supersedes, spec.draw_id)
-        _check_result_size(announce, records)
+                check_supersedable(tx, spec.supersedes, spec.draw_id)
+        check_result_size(announce, records)
         return announce
 
     def announce(self, plan: object) -> DrawRecord:
@@ -343,63 +258,6 @@ class DrawService:
                 tx.update_draw(draw)
             return draw
 
-    def _resolve_refs(self, tx: DrawTx, plan: Mapping[str, Any]
-                      ) -> tuple[dict[str, tuple[str, str, int]], dict[str, list[dict[str, Any]]]]:
-        refs: dict[str, tuple[str, str, int]] = {}
-        records: dict[str, list[dict[str, Any]]] = {}
-        if "units" not in plan:
-            raise PlanError("is missing", field="units")
-        for kind in REF_KINDS:
-            if kind not in plan:
-                continue
-            name, root, count = plans.plan_snapshot_ref(plan[kind], kind)
-            snap = tx.get_snapshot(name)
-            # SPEC(issue 4.5): referenced snapshots exist, are logged, and match their roots.
-            if snap is None or snap.log_index is None:
-                raise PlanError(f"no logged snapshot {name!r}", field=f"{kind}.snapshot")
-            if snap.kind != kind:
-                raise PlanError(f"snapshot {name!r} is of kind {snap.kind}, not {kind}",
-                                field=f"{kind}.snapshot")
-            if root is not None and root != snap.root:
-                raise PlanError(f"plan says root {root}, snapshot {name} has {snap.root}",
-                                field=f"{kind}.root")
-            if count is not None and count != snap.count:
-                raise PlanError(f"plan says count {count}, snapshot {name} has {snap.count}",
-                                field=f"{kind}.count")
-            refs[kind] = (name, snap.root, snap.count)
-            records[kind] = parse_records(snap.records).records
-        return refs, records
-
-    def _beacon_fields(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        chain = self.beacon.chain
-        now = self.clock()
-        lead = self.settings.lead_time
-        if "round" in given:
-            rnd = given["round"]
-            if isinstance(rnd, bool) or not isinstance(rnd, int) or rnd < 1:
-                raise PlanError(f"must be an integer >= 1, got {rnd!r}", field="beacon.round")
-        else:
-            earliest = now + lead
-            if "not_before" in given:
-                earliest = max(earliest, plans.parse_time(given["not_before"],
-                                                          "beacon.not_before"))
-            rnd = max(1, -(-(int(earliest) - chain.genesis_time) // chain.period) + 1)
-            while self.beacon.round_time(rnd) < earliest:
-                rnd += 1
-        when = self.beacon.round_time(rnd)
-        # SPEC(issue 4.5): the beacon round lies in the future by at least the lead time.
-        if when - now < lead:
-            raise TooLateError(round=rnd, round_time=when, now=now, lead_time=lead)
-        beacon = {"scheme": chain.scheme, "chain_hash": chain.chain_hash.hex(), "round": rnd,
-                  "round_time": plans.format_time(when)}
-        if chain.local:
-            beacon["local"] = True  # SPEC(DESIGN §6): everything from the local beacon is marked
-        for key in ("scheme", "chain_hash", "round_time", "local"):
-            if key in given and given[key] != beacon.get(key, False):
-                raise PlanError(f"plan says {given[key]!r}, the configured beacon gives "
-                                f"{beacon.get(key, False)!r}", field=f"beacon.{key}")
-        return beacon
-
     # -- checkpoints and the commitment rule -----------------------------------------
 
     def publish_checkpoint(self) -> PublishedCheckpoint:
@@ -408,24 +266,10 @@ class DrawService:
         if self.sequencer is None or self.cosigning is None:
             raise LifecycleError("publishing needs a sequencer and a witness collector")
         with self._lock:
-            note = self.sequencer.checkpoint()
-            cp = parse_checkpoint(parse_note(note).text)
-            try:
-                cosigned = self.cosigning.collect(
-                    note, lambda old, new: prove_consistency(old, new, self.storage))
-            except (CollectionError, PolicyNotMetError) as e:
-                raise CheckpointNotCosignedError(
-                    f"checkpoint of size {cp.tree_size} is not co-signed by the witness quorum; "
-                    "nothing was published", reasons=e.reasons) from e
+            cp, cosigned = cosign_checkpoint(self.sequencer, self.cosigning, self.storage)
             self.sync()
-            committed = []
             with self.store.transaction() as tx:
-                for draw in tx.list_draws():
-                    if (draw.status == "announced" and draw.commitment_note is None
-                            and draw.announce_index < cp.tree_size):
-                        tx.update_draw(replace(draw, commitment_note=cosigned,
-                                               commitment_size=cp.tree_size))
-                        committed.append(draw.draw_id)
+                committed = mark_committed(tx, cp.tree_size, cosigned)
             self.storage.store_checkpoint(cp.tree_size, cp.root_hash, cosigned, cosigned=True,
                                           created_at=self._now())
             return PublishedCheckpoint(cp.tree_size, cosigned, tuple(committed))
@@ -433,39 +277,9 @@ class DrawService:
     def check_commitment(self, draw_id: str) -> CommitmentReport:
         """SPEC(DESIGN §2): the announce is covered by a checkpoint whose cosignatures counted
         toward the policy are all timestamped at least the margin before round time."""
-        draw = self.draw(draw_id)
-        not_after = draw.round_time - self.settings.commitment_margin
-        if draw.commitment_note is None or draw.commitment_size is None:
-            raise CommitmentError(
-                f"draw {draw_id}: no co-signed checkpoint covers its announce (index "
-                f"{draw.announce_index}) yet; one must be co-signed by "
-                f"{plans.format_time(not_after)} (round time minus "
-                f"{self.settings.commitment_margin} s)")
-        if self.policy is None:
-            raise CommitmentError("no witness policy is configured")
-        note = draw.commitment_note
-        try:
-            if self.log_verifier_key is not None:
-                open_checkpoint(note, [self.log_verifier_key])
-            cp = parse_checkpoint(parse_note(note).text)
-            if cp.tree_size <= draw.announce_index:
-                raise CommitmentError(f"checkpoint size {cp.tree_size} does not cover index "
-                                      f"{draw.announce_index}")
-            if tree_root(cp.tree_size, self.storage) != cp.root_hash:
-                raise CommitmentError(f"checkpoint of size {cp.tree_size} is not of this log")
-            result = self.policy.check(note, not_after=not_after)
-        except PolicyNotMetError as e:
-            raise CommitmentError(
-                f"draw {draw_id} cannot proceed: the cosignatures of the checkpoint of size "
-                f"{draw.commitment_size} that covers its announce do not meet the witness "
-                f"policy by {plans.format_time(not_after)} (round time minus "
-                f"{self.settings.commitment_margin} s)", reasons=e.reasons) from e
-        except (WitnessError, DrawEngineError) as e:
-            if isinstance(e, CommitmentError):
-                raise
-            raise CommitmentError(f"draw {draw_id}: commitment checkpoint refused: {e}") from e
-        return CommitmentReport(draw_id, cp.tree_size, not_after,
-                                tuple((c.witness, c.timestamp) for c in result.counted))
+        return check_commitment(self.draw(draw_id), storage=self.storage, policy=self.policy,
+                                log_verifier_key=self.log_verifier_key,
+                                margin=self.settings.commitment_margin)
 
     # -- execute, cancel -------------------------------------------------------------
 
@@ -670,90 +484,11 @@ def _latest_registry_snapshot(tx: DrawTx, kind: str) -> StoredSnapshot | None:
     return max(found, key=lambda s: s.log_index or 0, default=None)
 
 
-def _check_supersedable(tx: DrawTx, old_id: str, new_id: str) -> None:
-    old = tx.get_draw(old_id)
-    if old is None:
-        raise PlanError(f"no draw {old_id!r} to supersede", field="supersedes")
-    if old.status == "superseded":
-        raise PlanError(f"draw {old_id} is already superseded by {old.superseded_by}",
-                        field="supersedes")
-    if old.status == "announced":
-        # SPEC(DESIGN §2): draw.cancel explains any draw that will never get a result.
-        raise PlanError(f"draw {old_id} is still announced: cancel it (with a reason) before "
-                        f"{new_id} supersedes it", field="supersedes")
-
-
-def _check_result_size(announce: Mapping[str, Any], records: Mapping[str, Any]) -> None:
-    """Refuse, before the randomness exists, a draw whose result could not be logged."""
-    probe = compute_draw(announce, records["units"], b"\x00" * 32,
-                         inspectors=records.get("inspectors", ()),
-                         experts=records.get("experts", ()))
-    size = len(canonical_json(probe)) + 600  # + the result's header fields
-    if size * RESULT_HEADROOM > MAX_ENTRY_SIZE:
-        raise PlanError(
-            f"the result would be about {size} bytes, too close to the {MAX_ENTRY_SIZE}-byte "
-            "limit of one log entry; split the draw into batches (e.g. per zone)",
-            field="strata")
-
-
-def _apply(tx: DrawTx, index: int, data: bytes) -> None:
-    """Index one log entry (idempotent for entries the index already holds)."""
-    try:
-        entry = json.loads(data)
-    except ValueError:
-        return
-    if not isinstance(entry, dict):
-        return
-    kind = entry.get("type")
-    if kind == "registry.snapshot":
-        snap = tx.get_snapshot(str(entry.get("snapshot")))
-        if snap is not None and snap.log_index is None and snap.root == entry.get("root"):
-            tx.set_snapshot_index(snap.name, index)
-    elif kind == "draw.announce":
-        if tx.get_draw(entry["draw_id"]) is not None:
-            return
-        tx.add_draw(DrawRecord(
-            draw_id=entry["draw_id"], kind=entry["kind"], status="announced",
-            announce_index=index, announce=bytes(data), beacon_round=entry["beacon"]["round"],
-            round_time=plans.parse_time(entry["beacon"]["round_time"], "beacon.round_time"),
-            supersedes=entry.get("supersedes")))
-        old = tx.get_draw(entry["supersedes"]) if entry.get("supersedes") else None
-        if old is not None and old.superseded_by is None:
-            tx.update_draw(replace(old, status="superseded", superseded_by=entry["draw_id"]))
-    elif kind in ("draw.result", "draw.cancel"):
-        draw = tx.get_draw(str(entry.get("draw_id")))
-        if draw is None or draw.result_index is not None or draw.cancel_index is not None:
-            return
-        status = draw.status if draw.status == "superseded" else (
-            "drawn" if kind == "draw.result" else "cancelled")
-        if kind == "draw.result":
-            tx.update_draw(replace(draw, status=status, result_index=index))
-        else:
-            tx.update_draw(replace(draw, status=status, cancel_index=index))
-    elif kind == "inspection.outcome":
-        if any(o.unit_id == entry["unit_id"] for o in tx.list_outcomes(entry["draw_id"])):
-            return
-        tx.add_outcome(OutcomeRecord(index, entry["draw_id"], entry["unit_id"], entry["date"],
-                                     entry["result"]))
-
-
 __all__ = [
-    "AnnounceError",
-    "BeaconWaitError",
-    "CheckpointNotCosignedError",
-    "CommitmentError",
-    "CommitmentReport",
-    "Cosigning",
     "DrawService",
-    "DrawStateError",
-    "LifecycleError",
     "LifecycleSettings",
     "PipelineResult",
-    "PlanError",
-    "PublishedCheckpoint",
-    "SecondResultError",
-    "TooLateError",
-    "UnknownDrawError",
+    "WaitCallback",
     "draw_view",
     "run_draw_pipeline",
 ]

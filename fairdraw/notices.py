@@ -30,7 +30,7 @@ from typing import Any
 
 from draw_engine.calendar import CalendarError, WorkCalendar, load_default_calendar
 from draw_engine.snapshot import parse_records
-from draw_engine.store import SqlDrawStore
+from draw_engine.sql_store import SqlDrawStore
 
 COLUMNS = ("notice_date", "planned_date", "draw_id", "unit_id", "unit_name", "address",
            "brigade", "phone", "lead", "assistants", "experts", "stratum", "rank")

@@ -72,7 +72,7 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None,
 
     from draw_engine.drand_http import DrandHttpSource
     from draw_engine.lifecycle import DrawService, LifecycleSettings
-    from draw_engine.store import SqlDrawStore
+    from draw_engine.sql_store import SqlDrawStore
     from transparency.errors import SequencerBusyError
     from transparency.sequencer import Sequencer
     from witnesses.collector import Collector, WitnessEndpoint
@@ -155,7 +155,7 @@ class PortalRefresher:
     def _build(self) -> None:
         import logging
 
-        from draw_engine.store import SqlDrawStore
+        from draw_engine.sql_store import SqlDrawStore
         from public_portal.builder import build_portal, inputs_from_store
 
         try:

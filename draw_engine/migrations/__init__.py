@@ -1,4 +1,4 @@
-"""Alembic migrations of the draw lifecycle tables (see draw_engine.store).
+"""Alembic migrations of the draw lifecycle tables (see draw_engine.sql_store).
 
 `upgrade(url)` / `upgrade_engine(engine)` bring a database up to date. The
 version table is `alembic_version_draw_engine`, distinct from the log's

@@ -84,7 +84,7 @@ def _service(config: Path | None) -> Iterator[Any]:
 
 def _refused(e: Exception) -> typer.Exit:
     from draw_engine.errors import DrawEngineError, ValidationError
-    from draw_engine.lifecycle import CommitmentError
+    from draw_engine.lifecycle_errors import CommitmentError
 
     if isinstance(e, ValidationError):
         for p in e.problems:

@@ -48,7 +48,7 @@ def build(
     trust: Annotated[Path | None, typer.Option("--trust", help="Use this trust.json.")] = None,
 ) -> None:
     """Write or update the static portal (incremental)."""
-    from draw_engine.store import SqlDrawStore
+    from draw_engine.sql_store import SqlDrawStore
     from fairdraw.settings import load_settings
     from public_portal.builder import PortalBuildError, build_portal, inputs_from_store
     from transparency.errors import TransparencyError

@@ -12,19 +12,16 @@ from typing import Any
 import pytest
 
 from draw_engine.errors import AnnounceError
-from draw_engine.lifecycle import (
+from draw_engine.lifecycle import DrawService, LifecycleSettings, draw_view, run_draw_pipeline
+from draw_engine.lifecycle_errors import (
     BeaconWaitError,
     CheckpointNotCosignedError,
     CommitmentError,
-    DrawService,
     DrawStateError,
-    LifecycleSettings,
     PlanError,
     SecondResultError,
     TooLateError,
     UnknownDrawError,
-    draw_view,
-    run_draw_pipeline,
 )
 from draw_engine.local_beacon import LocalBeaconSource, generate_local_key
 from draw_engine.plan import quarter_range, return_visit_plan

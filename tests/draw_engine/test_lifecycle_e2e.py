@@ -28,18 +28,17 @@ import requests
 
 from draw_engine.beacon import parse_chain_info_json
 from draw_engine.drand_http import DrandHttpSource
-from draw_engine.lifecycle import (
+from draw_engine.lifecycle import DrawService, LifecycleSettings
+from draw_engine.lifecycle_errors import (
     BeaconWaitError,
     CommitmentError,
-    DrawService,
     DrawStateError,
-    LifecycleSettings,
     SecondResultError,
     TooLateError,
 )
 from draw_engine.select import compute_draw
 from draw_engine.snapshot import parse_records
-from draw_engine.store import SqlDrawStore
+from draw_engine.sql_store import SqlDrawStore
 from tests.draw_engine.beacon_helpers import CLI, free_port, wait_until_up
 from tests.witnesses.support import WitnessProcess, start_witness
 from transparency.keyfile import write_signer_key_file

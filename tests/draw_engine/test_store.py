@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from draw_engine.migrations import VERSION_TABLE, upgrade
+from draw_engine.sql_store import SqlDrawStore
 from draw_engine.store import (
     DrawRecord,
     MemoryDrawStore,
     OutcomeRecord,
-    SqlDrawStore,
     StoredSnapshot,
     StoredVersion,
     StoreError,

@@ -49,7 +49,7 @@ def _jsonl(records: list[dict[str, Any]]) -> bytes:
 def make_demo_log(directory: Path, *, units: int = 400) -> DemoLog:
     from draw_engine.drand_http import DrandHttpSource
     from draw_engine.lifecycle import DrawService, LifecycleSettings
-    from draw_engine.store import SqlDrawStore
+    from draw_engine.sql_store import SqlDrawStore
     from fairdraw.cluster import LocalCluster
     from fairdraw.demo_registry import (
         ZONES,
@@ -130,7 +130,7 @@ def make_demo_log(directory: Path, *, units: int = 400) -> DemoLog:
 
 
 def build(demo: DemoLog, out: Path) -> Any:
-    from draw_engine.store import SqlDrawStore
+    from draw_engine.sql_store import SqlDrawStore
     from public_portal.builder import build_portal, inputs_from_store
     from transparency.sql import SqlStorage
 

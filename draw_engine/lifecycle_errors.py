@@ -1,0 +1,77 @@
+"""The errors of the draw lifecycle (docs/spec/lifecycle.md): a branch of `DrawEngineError`.
+
+Every refusal of a lifecycle step is a `LifecycleError` and leaves the log and
+the store unchanged. A request that cannot be accepted as given is a
+`PlanError` naming the field; the commitment rule of DESIGN §2 fails with a
+`CommitmentError` whose `reasons` say, per witness, why a cosignature did not
+count. The HTTP status of each is decided in one place, `draw_engine.api.status_for`.
+
+Kept apart from `draw_engine.errors` because `TooLateError` formats times the
+way `draw_engine.plan` does, and `plan` itself raises errors from that module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from draw_engine.errors import DrawEngineError
+from draw_engine.plan import format_time
+
+
+class LifecycleError(DrawEngineError):
+    """A lifecycle step refused; nothing was changed."""
+
+
+class PlanError(LifecycleError, ValueError):
+    """A plan, outcome or import request that cannot be accepted as given; `field` names it."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.args[0]}"
+
+
+class TooLateError(PlanError):
+    """The beacon round is not far enough in the future (lead time)."""
+
+    def __init__(self, *, round: int, round_time: int, now: float, lead_time: int) -> None:
+        super().__init__(
+            f"round {round} is published at {format_time(round_time)}, "
+            f"{round_time - now:.0f} s from now; an announce needs at least {lead_time} s",
+            field="beacon.round")
+        self.round, self.round_time, self.now, self.lead_time = round, round_time, now, lead_time
+
+
+class UnknownDrawError(LifecycleError, LookupError):
+    """No draw with this id."""
+
+
+class DrawStateError(LifecycleError):
+    """The draw is not in a state that allows this step (e.g. cancel after the result)."""
+
+
+class SecondResultError(DrawStateError):
+    """SPEC(DESIGN §2): a draw has at most one result."""
+
+
+class CommitmentError(LifecycleError):
+    """SPEC(DESIGN §2): the announce is not committed by a quorum timestamped before
+    round time minus the margin; `reasons` maps witnesses to why they did not count."""
+
+    def __init__(self, message: str, *, reasons: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = dict(reasons or {})
+
+    def __str__(self) -> str:
+        why = "; ".join(f"{k}: {v}" for k, v in sorted(self.reasons.items()))
+        return f"{self.args[0]}" + (f" ({why})" if why else "")
+
+
+class CheckpointNotCosignedError(CommitmentError):
+    """The witnesses did not meet the policy for a new checkpoint (fail closed)."""
+
+
+class BeaconWaitError(LifecycleError):
+    """The beacon round could not be had before the timeout; the draw is unchanged."""
