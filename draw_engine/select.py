@@ -57,7 +57,11 @@ def derive_seed(spec_hash_bytes: bytes, randomness: bytes) -> bytes:
 
 def ticket(seed: bytes, *parts: str) -> bytes:
     """SPEC(draw-v1 §5.2): ticket(parts…) = SHA-256(seed || JCS([parts…]))."""
-    if all(type(part) is str and _PLAIN.fullmatch(part) for part in parts):
+    try:
+        plain = _PLAIN.fullmatch("".join(parts)) is not None  # every part, checked at once
+    except TypeError:  # a part that is not a str
+        plain = False
+    if plain:
         # JCS of printable ASCII without '"' or '\\' is the text in quotes (speed only).
         return hashlib.sha256(seed + b'["' + '","'.join(parts).encode("ascii") + b'"]').digest()
     return hashlib.sha256(seed + canonical_json(list(parts))).digest()
@@ -242,6 +246,8 @@ class _Teams:
             ROLE_ASSIST: self._eligible_inspectors(inspectors, ROLE_ASSIST),
             ROLE_EXPERT: {pid: e for pid, e in experts.items() if e.get("status") == "active"},
         }
+        self.id_bytes = {pid: pid.encode("ascii") for people in self.people.values()
+                         for pid in people}
 
     def _eligible_inspectors(
         self, inspectors: Mapping[str, Record], role: str
@@ -294,6 +300,8 @@ class _Teams:
         in_team: set[str] = set()
         own = unit.get("brigade")
         tickets: dict[tuple[str, str], bytes] = {}  # (role, person_id) → ticket, for this unit
+        duties = self.duties
+        id_bytes = self.id_bytes
         for role in slots:
             scopes: Sequence[str | None] = [None] if role == ROLE_EXPERT else rules.scopes
 
@@ -302,7 +310,7 @@ class _Teams:
                 ticket_bytes = tickets.get((role, pid))
                 if ticket_bytes is None:
                     ticket_bytes = tickets[(role, pid)] = ticket(self.seed, role, unit_id, pid)
-                return (self.duties.get(pid, 0), ticket_bytes, pid.encode("ascii"))
+                return (duties.get(pid, 0), ticket_bytes, id_bytes[pid])
 
             chosen: tuple[str, str | None] | None = None
             for scope in scopes:
