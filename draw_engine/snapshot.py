@@ -25,6 +25,8 @@ from typing import Any
 from draw_engine.canonical import (
     DEFAULT_MAX_SIZE,
     canonical_json,
+    check_value,
+    encode_ascii_keys,
     encode_many,
     gc_paused,
     is_identifier,
@@ -159,9 +161,34 @@ def make_snapshot(name: str, kind: str, records: Iterable[Mapping[str, Any]]) ->
         raise SnapshotFormatError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
     with gc_paused():
         public = [public_record(r) for r in records]
-        sorted_records, lines = canonical_records(public)
+        bulk = _canonical_fresh_records(public)
+        sorted_records, lines = bulk if bulk is not None else canonical_records(public)
     return Snapshot(name=name, kind=kind, records=tuple(sorted_records), lines=tuple(lines),
                     root=records_root(lines))
+
+
+def _canonical_fresh_records(
+    public: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[bytes]] | None:
+    """`canonical_records(public)` for fresh dicts in the common case, else None.
+
+    Speed only: one `check_value` over the whole list and one id check for all
+    records instead of a few calls per record, and no copy (the public records
+    are new dicts already). None (then `canonical_records` runs and names the
+    first bad record exactly) when any record is not a plain dict with an
+    identifier id, or any value is outside the subset or has a non-ASCII key.
+    """
+    try:
+        if set(map(type, public)) - {dict} or not check_value(public):
+            return None
+    except CanonicalError:
+        return None
+    ids = [record.get("id") for record in public]
+    if not str_ids_are_identifiers(ids):
+        return None
+    lines = [encode_ascii_keys(record) for record in public]
+    keyed = list(zip([i.encode("ascii") for i in ids], public, lines, strict=True))
+    return _sorted_unique(keyed)
 
 
 def format_records(snapshot: Snapshot) -> bytes:
@@ -331,6 +358,25 @@ def diff_records(
     )
 
 
+def _diff_snapshots(previous: Snapshot | None, current: Snapshot) -> SnapshotDiff:
+    """`diff_records` of two snapshots, from the canonical lines they already hold.
+
+    Speed only: a snapshot's `lines[i]` is the canonical JSON of `records[i]`
+    (`make_snapshot` builds both together), so nothing is encoded again.
+    """
+    def by_id(snapshot: Snapshot | None) -> dict[str, bytes]:
+        if snapshot is None:
+            return {}
+        return dict(zip([r["id"] for r in snapshot.records], snapshot.lines, strict=True))
+
+    before, after = by_id(previous), by_id(current)
+    return SnapshotDiff(
+        added=sum(1 for i in after if i not in before),
+        removed=sum(1 for i in before if i not in after),
+        changed=sum(1 for i in after if i in before and before[i] != after[i]),
+    )
+
+
 def snapshot_entry(
     snapshot: Snapshot, *, previous: Snapshot | None, publish: str = "at_announce"
 ) -> dict[str, Any]:
@@ -341,7 +387,7 @@ def snapshot_entry(
         raise SnapshotFormatError(
             f"previous snapshot {previous.name} is of kind {previous.kind}, not {snapshot.kind}"
         )
-    diff = diff_records(previous.records if previous else (), snapshot.records)
+    diff = _diff_snapshots(previous, snapshot)
     return {
         "type": "registry.snapshot",
         "v": 1,
