@@ -30,7 +30,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from draw_engine.calendar import CalendarError, WorkCalendar
-from fairdraw.verify import PASS, ClientError, DrawReport
+from fairdraw.report import PASS, DrawReport
+from fairdraw.source import ClientError
 
 FORMATS = ("table", "csv", "xlsx")
 ROLE_LABELS = {"lead": "主办", "assist": "协办", "expert": "专家"}

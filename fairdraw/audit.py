@@ -35,6 +35,7 @@ from typing import Any
 
 from draw_engine.canonical import canonical_json
 from draw_engine.snapshot import check_root
+from fairdraw.report import CHECK_ERRORS, FAIL, PASS, PENDING, CheckFailedError, evidence_of
 from fairdraw.source import (
     MAX_CHECKPOINT_SIZE,
     MAX_SNAPSHOT_SIZE,
@@ -45,16 +46,10 @@ from fairdraw.source import (
     read_json,
     read_required,
 )
+from fairdraw.trust import Trust
 from fairdraw.verify import (
-    CHECK_ERRORS,
-    FAIL,
-    PASS,
-    PENDING,
-    CheckFailedError,
     DrawInputs,
-    Trust,
     check_consistent,
-    evidence_of,
     parse_entry,
     parse_snapshot_file,
     parse_utc_seconds,

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from draw_engine.canonical import canonical_json, parse_json
+from fairdraw.portal_inputs import verify_portal_draw
+from fairdraw.report import DrawReport
 from fairdraw.source import (
     MemorySource,
     PortalSource,
@@ -29,7 +31,7 @@ from fairdraw.source import (
     SourceError,
     check_portal_path,
 )
-from fairdraw.verify import DrawReport, Trust, verify_portal_draw
+from fairdraw.trust import Trust
 from transparency.errors import FormatError
 from transparency.note import decode_base64, encode_base64
 

@@ -14,7 +14,9 @@ published only after the inspections is not available, or the draw has no
 result yet). Verdict: "fail" if any check failed, else "pending" if any was
 skipped, else "pass". A failed check records the error's message and its
 evidence (expected vs computed values, as hex); `DrawVerificationError` turns
-a failing report into an exception for callers that must refuse.
+a failing report into an exception for callers that must refuse. The report
+types live in `fairdraw.report`, trust.json in `fairdraw.trust`, and reading
+one draw's inputs from a portal in `fairdraw.portal_inputs`.
 
 Beyond the JS (same names, stricter on inputs the browser gets from the page):
 the announce must carry the draw id asked for, and a draw whose index names no
@@ -30,34 +32,27 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from draw_engine.beacon import (
-    ChainInfo,
-    parse_beacon_json,
-    parse_chain_info_json,
-    parse_hex,
-    round_time,
-)
-from draw_engine.beacon_errors import BeaconError
+from draw_engine.beacon import parse_beacon_json, round_time
 from draw_engine.canonical import canonical_json, parse_json
 from draw_engine.drand import verify_beacon
-from draw_engine.errors import DrawEngineError
 from draw_engine.select import compute_draw, spec_hash
 from draw_engine.snapshot import check_root, parse_records
-from fairdraw.source import (
-    MAX_CHECKPOINT_SIZE,
-    MAX_SNAPSHOT_SIZE,
-    ClientError,
-    PortalSource,
-    SourceError,
-    TileReader,
-    read_json,
-    read_required,
+from fairdraw.report import (
+    CHECK_ERRORS,
+    FAIL,
+    PASS,
+    PENDING,
+    SKIPPED,
+    Check,
+    CheckFailedError,
+    DrawReport,
+    evidence_of,
 )
+from fairdraw.source import MAX_SNAPSHOT_SIZE, TileReader
+from fairdraw.trust import Trust
 from transparency.checkpoint import Checkpoint, open_checkpoint
-from transparency.errors import TransparencyError
 from transparency.merkle import verify_consistency
-from witnesses.errors import WitnessError
-from witnesses.policy import Policy, check, policy_from_trust_json
+from witnesses.policy import check
 
 CHECKS = (
     "checkpoint-signature",
@@ -70,204 +65,7 @@ CHECKS = (
     "commitment-timing",
     "recompute",
 )
-DEFAULT_MARGIN_SECONDS = 60
 SNAPSHOT_KINDS = ("units", "inspectors", "experts")
-PASS, FAIL, SKIPPED, PENDING = "pass", "fail", "skipped", "pending"
-CHECK_ERRORS = (
-    ClientError,
-    TransparencyError,
-    WitnessError,
-    DrawEngineError,
-    BeaconError,
-    ValueError,
-    KeyError,
-    TypeError,
-)
-"""What a check turns into "fail" (typed errors; KeyError/TypeError = malformed entry)."""
-
-
-class TrustError(ClientError):
-    """trust.json is malformed: nothing can be verified against it."""
-
-
-class CheckFailedError(ClientError):
-    """Raised inside a check; becomes that check's "fail" with `evidence`."""
-
-    def __init__(self, message: str, **evidence: Any) -> None:
-        super().__init__(message)
-        self.evidence = evidence
-
-
-class DrawVerificationError(ClientError):
-    """A draw did not verify; `report` holds every check, `failed` the failing ones."""
-
-    def __init__(self, report: DrawReport) -> None:
-        self.report = report
-        self.failed = [c for c in report.checks if c.status == FAIL]
-        names = ", ".join(f"{c.name} ({c.reason})" for c in self.failed) or report.verdict
-        super().__init__(f"draw {report.draw_id} does not verify: {names}")
-
-
-# -- trust.json -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Trust:
-    origin: str
-    log_vkeys: tuple[str, ...]
-    policy: Policy
-    beacons: Mapping[str, tuple[ChainInfo, bool]]  # chain hash hex -> (chain, local flag)
-    margin_seconds: int
-    raw: Mapping[str, Any]
-
-
-def _chain_from_trust(key: str, info: Any) -> tuple[ChainInfo, bool]:
-    if not isinstance(info, Mapping):
-        raise TrustError(f"beacons[{key}] must be an object")
-    local = info.get("local", False)
-    if not isinstance(local, bool):
-        raise TrustError(f"beacons[{key}].local must be a boolean")
-    try:
-        if "schemeID" in info:  # a drand /info object pinned as is
-            return parse_chain_info_json(info), local
-        return ChainInfo(
-            scheme=info.get("scheme"),
-            public_key=parse_hex(info.get("public_key"), field="public_key"),
-            genesis_time=info.get("genesis_time"),
-            period=info.get("period"),
-            chain_hash=parse_hex(info.get("chain_hash", key), field="chain_hash", size=32),
-            local=local,
-        ), local
-    except ValueError as e:
-        raise TrustError(f"beacons[{key}]: {e}") from e
-
-
-def parse_trust(obj: Any) -> Trust:
-    """The portal's trust.json (docs/spec/portal-js.md "trust.json shapes")."""
-    if not isinstance(obj, Mapping):
-        raise TrustError("trust.json must be a JSON object")
-    log = obj.get("log")
-    if not isinstance(log, Mapping) or not isinstance(log.get("origin"), str) or not log["origin"]:
-        raise TrustError("trust.json needs log.origin")
-    vkeys = log.get("vkeys", [log.get("vkey")])
-    if not isinstance(vkeys, list) or not vkeys or not all(isinstance(v, str) for v in vkeys):
-        raise TrustError("trust.json needs log.vkey or a log.vkeys list")
-    try:
-        policy = policy_from_trust_json(obj)
-    except ValueError as e:
-        raise TrustError(f"trust.json witness_policy: {e}") from e
-    beacons = obj.get("beacons", {})
-    if not isinstance(beacons, Mapping):
-        raise TrustError("trust.json beacons must be an object")
-    margin = obj.get("margin_seconds", DEFAULT_MARGIN_SECONDS)
-    if isinstance(margin, bool) or not isinstance(margin, int) or margin < 0:
-        raise TrustError("trust.json margin_seconds must be a non-negative integer")
-    return Trust(
-        log["origin"],
-        tuple(vkeys),
-        policy,
-        {k: _chain_from_trust(k, v) for k, v in beacons.items()},
-        margin,
-        obj,
-    )
-
-
-def load_trust(data: bytes) -> Trust:
-    try:
-        return parse_trust(parse_json(data, max_size=1 << 20))
-    except ValueError as e:
-        raise TrustError(f"trust.json is not valid JSON: {e}") from e
-
-
-# -- report -----------------------------------------------------------------------------
-
-
-@dataclass
-class Check:
-    name: str
-    status: str
-    reason: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "status": self.status, "reason": self.reason}
-        if self.evidence:
-            out["evidence"] = self.evidence
-        return out
-
-
-@dataclass
-class DrawReport:
-    draw_id: str | None
-    checks: list[Check]
-    verdict: str = FAIL
-    announce: dict[str, Any] | None = None
-    result: dict[str, Any] | None = None
-    computed: dict[str, Any] | None = None
-    local: bool = False
-    checkpoint: Checkpoint | None = None
-    announce_index: int | None = None
-    result_index: int | None = None
-
-    def check(self, name: str) -> Check:
-        return next(c for c in self.checks if c.name == name)
-
-    @property
-    def failed(self) -> list[Check]:
-        return [c for c in self.checks if c.status == FAIL]
-
-    def raise_for_verdict(self) -> None:
-        if self.verdict != PASS:
-            raise DrawVerificationError(self)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "draw_id": self.draw_id,
-            "verdict": self.verdict,
-            "local": self.local,
-            "tree_size": self.checkpoint.tree_size if self.checkpoint else None,
-            "announce_index": self.announce_index,
-            "result_index": self.result_index,
-            "checks": [c.to_json() for c in self.checks],
-        }
-
-
-def _hexify(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray):
-        return bytes(value).hex()
-    if isinstance(value, tuple | list):
-        return [_hexify(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _hexify(v) for k, v in value.items()}
-    return value
-
-
-_EVIDENCE = (
-    "expected",
-    "computed",
-    "claimed",
-    "index",
-    "tree_size",
-    "size1",
-    "size2",
-    "kind",
-    "counted",
-    "reasons",
-    "round",
-    "got",
-    "field",
-)
-
-
-def evidence_of(error: BaseException) -> dict[str, Any]:
-    """Expected vs computed values carried by a typed error, JSON-ready (bytes as hex)."""
-    if isinstance(error, CheckFailedError):
-        return {k: _hexify(v) for k, v in error.evidence.items()}
-    return {
-        k: _hexify(getattr(error, k))
-        for k in _EVIDENCE
-        if isinstance(getattr(error, k, None), bytes | int | str | tuple | list | dict)
-    }
 
 
 # -- helpers shared with the audit ------------------------------------------------------
@@ -658,84 +456,3 @@ def verify_draw(trust: Trust, inputs: DrawInputs) -> DrawReport:
 
 class _SkipCheckError(Exception):
     pass
-
-
-# -- reading one draw from a portal -----------------------------------------------------
-
-
-def _index(value: Any, what: str, *, optional: bool = False) -> int | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise SourceError(f"{what} is not a leaf index: {value!r}")
-    return value
-
-
-def portal_draw_inputs(
-    source: PortalSource,
-    draw_id: str,
-    *,
-    checkpoint: bytes | None = None,
-    readers: dict[int, TileReader] | None = None,
-) -> DrawInputs:
-    """DrawInputs for `draw_id` from a portal laid out per docs/spec/portal-data.md."""
-    nav = read_json(source, f"data/draws/{draw_id}.json")
-    if not isinstance(nav, Mapping):
-        raise SourceError(f"data/draws/{draw_id}.json is not an object")
-    note = (
-        checkpoint
-        if checkpoint is not None
-        else read_required(source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
-    )
-    result_indices = nav.get("result_indices")
-    if result_indices is not None and (
-        not isinstance(result_indices, list)
-        or not all(_index(i, "result_indices[]") is not None for i in result_indices)
-    ):
-        raise SourceError("result_indices must be a list of leaf indices")
-    commitments = []
-    for path in nav.get("commitment_checkpoints") or []:
-        if not isinstance(path, str):
-            raise SourceError("commitment_checkpoints must list portal paths")
-        data = source.read(path, MAX_CHECKPOINT_SIZE)
-        if data is not None:
-            commitments.append(data)
-    snapshots: dict[str, bytes | None] = {}
-    for kind, ref in (nav.get("snapshots") or {}).items():
-        path = ref.get("path") if isinstance(ref, Mapping) else None
-        snapshots[kind] = source.read(path, MAX_SNAPSHOT_SIZE) if isinstance(path, str) else None
-    cache = readers if readers is not None else {}
-
-    def reader_for(size: int) -> TileReader:
-        if size not in cache:
-            cache[size] = TileReader(source, size)
-        return cache[size]
-
-    return DrawInputs(
-        checkpoint=note,
-        reader_for=reader_for,
-        announce_index=_index(nav.get("announce_index"), "announce_index") or 0,
-        result_index=_index(nav.get("result_index"), "result_index", optional=True),
-        result_indices=result_indices,
-        commitment_checkpoints=commitments,
-        snapshots=snapshots,
-        draw_id=draw_id,
-    )
-
-
-def verify_portal_draw(source: PortalSource, trust: Trust, draw_id: str, **kw: Any) -> DrawReport:
-    return verify_draw(trust, portal_draw_inputs(source, draw_id, **kw))
-
-
-def draw_ids(source: PortalSource) -> list[str]:
-    """Draw ids listed in data/draws.json (navigation only: the log is what is verified)."""
-    index = read_json(source, "data/draws.json")
-    draws = index.get("draws") if isinstance(index, Mapping) else None
-    if not isinstance(draws, list):
-        raise SourceError("data/draws.json has no 'draws' list")
-    out = []
-    for d in draws:
-        if not isinstance(d, Mapping) or not isinstance(d.get("draw_id"), str):
-            raise SourceError("data/draws.json: every draw needs a draw_id")
-        out.append(d["draw_id"])
-    return out

@@ -37,6 +37,8 @@ from fairdraw.assignments import (
 from fairdraw.audit import audit_portal
 from fairdraw.bundle import format_bundle_file, make_bundle, read_bundle
 from fairdraw.clientstate import ClientState, RollbackOrForkError, default_state_path
+from fairdraw.portal_inputs import draw_ids, portal_draw_inputs
+from fairdraw.report import FAIL, PASS, DrawReport
 from fairdraw.source import (
     MAX_CHECKPOINT_SIZE,
     ClientError,
@@ -45,17 +47,8 @@ from fairdraw.source import (
     open_source,
     read_required,
 )
-from fairdraw.verify import (
-    FAIL,
-    PASS,
-    DrawReport,
-    Trust,
-    draw_ids,
-    load_trust,
-    parse_snapshot_file,
-    portal_draw_inputs,
-    verify_draw,
-)
+from fairdraw.trust import Trust, load_trust
+from fairdraw.verify import parse_snapshot_file, verify_draw
 from transparency.checkpoint import open_checkpoint
 from transparency.errors import TransparencyError
 

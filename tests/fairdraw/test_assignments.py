@@ -14,8 +14,10 @@ import pytest
 
 from draw_engine.calendar import load_default_calendar
 from fairdraw.assignments import brigade_assignments
+from fairdraw.portal_inputs import portal_draw_inputs
 from fairdraw.source import DirectorySource
-from fairdraw.verify import load_trust, parse_snapshot_file, portal_draw_inputs, verify_draw
+from fairdraw.trust import load_trust
+from fairdraw.verify import parse_snapshot_file, verify_draw
 from tests.fairdraw.clienthelp import fairdraw
 from tests.fairdraw.portal_fixture import PortalLog, honest_portal
 from tests.fairdraw.test_verify import (

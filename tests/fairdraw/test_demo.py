@@ -23,8 +23,9 @@ import pytest
 import requests
 
 from fairdraw.cluster import free_port
+from fairdraw.portal_inputs import draw_ids, verify_portal_draw
 from fairdraw.source import DirectorySource, HttpSource
-from fairdraw.verify import draw_ids, load_trust, verify_portal_draw
+from fairdraw.trust import load_trust
 
 CLI = [sys.executable, "-c", "from fairdraw.cli import main; main()"]
 

@@ -30,8 +30,9 @@ import sqlalchemy as sa
 from fairdraw import demo_registry as reg
 from fairdraw.cli.demo import _jsonl, _next_month, demo_plan
 from fairdraw.cluster import LocalCluster, free_port
+from fairdraw.portal_inputs import verify_portal_draw
 from fairdraw.source import DirectorySource
-from fairdraw.verify import load_trust, verify_portal_draw
+from fairdraw.trust import load_trust
 from transparency.keyfile import write_signer_key_file
 from transparency.note import generate_signer
 

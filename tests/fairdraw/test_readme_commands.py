@@ -28,8 +28,9 @@ from pathlib import Path
 
 import pytest
 
+from fairdraw.portal_inputs import draw_ids, verify_portal_draw
 from fairdraw.source import DirectorySource
-from fairdraw.verify import draw_ids, load_trust, verify_portal_draw
+from fairdraw.trust import load_trust
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL_SELECTION = "tests/transparency/test_checkpoint.py tests/fairdraw/test_auth.py"

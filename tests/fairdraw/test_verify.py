@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from fairdraw.clientstate import ClientState, RollbackOrForkError
+from fairdraw.portal_inputs import verify_portal_draw
 from fairdraw.source import DirectorySource, HttpSource, SourceError, TileReader
-from fairdraw.verify import CHECKS, load_trust, verify_portal_draw
+from fairdraw.trust import load_trust
+from fairdraw.verify import CHECKS
 from tests.fairdraw.portal_fixture import ORIGIN, PortalLog, honest_portal
 from transparency.checkpoint import open_checkpoint
 from witnesses.cosignature import Cosigner
