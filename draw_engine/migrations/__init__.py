@@ -10,34 +10,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine
+
+from transparency.migrations import run_upgrade
 
 VERSION_TABLE = "alembic_version_draw_engine"
 _HERE = Path(__file__).resolve().parent
 
 
-def _config(engine: Engine) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_HERE))
-    cfg.set_main_option("path_separator", "os")
-    cfg.set_main_option("version_locations", str(_HERE / "versions"))
-    cfg.attributes["engine"] = engine
-    return cfg
-
-
 def upgrade_engine(engine: Engine, revision: str = "head") -> None:
     """Bring the draw tables behind `engine` up to `revision`."""
-    command.upgrade(_config(engine), revision)
+    run_upgrade(_HERE, VERSION_TABLE, engine, revision)
 
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the draw tables at database `url` up to `revision`."""
-    from transparency.sql import create_log_engine
-
-    engine = create_log_engine(url)
-    try:
-        upgrade_engine(engine, revision)
-    finally:
-        engine.dispose()
+    run_upgrade(_HERE, VERSION_TABLE, url, revision)

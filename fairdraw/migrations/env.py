@@ -1,14 +1,5 @@
-"""Alembic environment: runs online against the engine handed over in config.attributes."""
+"""Alembic environment: online, on the engine and version table handed over in the config."""
 
-from __future__ import annotations
+from transparency.migrations import run_env
 
-from alembic import context
-
-from fairdraw.migrations import VERSION_TABLE
-
-engine = context.config.attributes["engine"]
-with engine.connect() as connection:
-    context.configure(connection=connection, version_table=VERSION_TABLE)
-    with context.begin_transaction():
-        context.run_migrations()
-    connection.commit()
+run_env()

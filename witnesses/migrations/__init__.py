@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine
+
+from transparency.migrations import run_upgrade
 
 VERSION_TABLE = "alembic_version_witnesses"
 _HERE = Path(__file__).resolve().parent
@@ -19,9 +19,4 @@ _HERE = Path(__file__).resolve().parent
 
 def upgrade_engine(engine: Engine, revision: str = "head") -> None:
     """Bring the witness schema behind `engine` up to `revision`."""
-    cfg = Config()
-    cfg.set_main_option("script_location", str(_HERE))
-    cfg.set_main_option("path_separator", "os")
-    cfg.set_main_option("version_locations", str(_HERE / "versions"))
-    cfg.attributes["engine"] = engine
-    command.upgrade(cfg, revision)
+    run_upgrade(_HERE, VERSION_TABLE, engine, revision)
