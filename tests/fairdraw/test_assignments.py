@@ -77,7 +77,8 @@ def test_rows_are_the_brigades_units_with_names_and_notice_date(portal: PortalLo
     assert selected, "the fixture draw must select some xingbin units"
     names = {i["id"]: i["name"] for i in portal.inspector_records}
     for r, s in zip(rows, selected, strict=False):
-        assert r.unit_name == units[r.unit_id]["name"] and r.address == units[r.unit_id]["address"]
+        assert r.unit_name == units[r.unit_id]["name"]
+        assert r.address == units[r.unit_id]["address"]
         for m in s["team"]["members"]:
             assert f"{m['person_id']} {names[m['person_id']]}" in r.team
     # 2026-12-01 is a Tuesday: the notice goes out on Monday 2026-11-30
@@ -129,7 +130,8 @@ def test_cli_refuses_tampered_portal(portal: PortalLog, tamper, check) -> None:
     tamper(portal)
     r = fairdraw(*_args(portal, str(portal.out)))
     assert r.returncode == 1
-    assert check in r.stderr + r.stdout and "REFUSED" in r.stderr
+    assert check in r.stderr + r.stdout
+    assert "REFUSED" in r.stderr
     assert "单位编号" not in r.stdout  # no assignment table printed
 
 
@@ -144,5 +146,6 @@ def test_cli_catches_rollback_to_an_older_portal(portal: PortalLog, tmp_path: Pa
     assert fairdraw(*_args(portal, str(portal.out))).returncode == 0
     r = fairdraw(*_args(portal, str(older)))
     assert r.returncode == 4
-    assert "rolled back" in r.stderr and "checkpoint seen before" in r.stderr
+    assert "rolled back" in r.stderr
+    assert "checkpoint seen before" in r.stderr
     assert "单位编号" not in r.stdout

@@ -54,7 +54,8 @@ def test_announce_never_drawn_after_its_round_is_flagged(tmp_path: Path) -> None
     assert "draw-status" in failed(rep)
     (tmp_path / "trust.json").write_text(json.dumps(p.trust()))
     r = fairdraw("audit", str(p.out), "--trust", str(tmp_path / "trust.json"))
-    assert r.returncode == 1 and "✗ draw-status" in r.stdout
+    assert r.returncode == 1
+    assert "✗ draw-status" in r.stdout
 
 
 def test_cancelled_draw_is_not_flagged(tmp_path: Path) -> None:

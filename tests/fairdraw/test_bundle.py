@@ -48,7 +48,8 @@ def _verify(p: PortalLog, target: Path, *extra: str):
 def test_bundle_verifies_offline_after_the_portal_is_gone(bundle) -> None:
     p, out = bundle
     manifest, src = read_bundle(out.read_bytes())
-    assert manifest["draw_id"] == DRAW and manifest["format"] == "fairdraw-bundle/v1"
+    assert manifest["draw_id"] == DRAW
+    assert manifest["format"] == "fairdraw-bundle/v1"
     assert {"log/checkpoint", f"data/draws/{DRAW}.json", "log/checkpoints/3"} <= set(src.files)
     import shutil
 
@@ -56,7 +57,8 @@ def test_bundle_verifies_offline_after_the_portal_is_gone(bundle) -> None:
     r = _verify(p, out, "--json")
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout)[0]
-    assert rep["verdict"] == "pass" and len(rep["checks"]) == 9
+    assert rep["verdict"] == "pass"
+    assert len(rep["checks"]) == 9
     r = _verify(p, out)
     assert r.stdout.count("✓") == 9
 
@@ -88,4 +90,5 @@ def test_malformed_bundles_are_refused(bundle, tmp_path: Path) -> None:
     f = tmp_path / "bad.json"
     f.write_text(json.dumps({**obj, "format": "other"}))
     r = _verify(p, f)
-    assert r.returncode == 2 and "fairdraw-bundle/v1" in r.stderr
+    assert r.returncode == 2
+    assert "fairdraw-bundle/v1" in r.stderr

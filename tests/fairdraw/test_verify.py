@@ -44,8 +44,10 @@ def test_honest_draw_passes_every_check(portal: PortalLog) -> None:
     r = run(portal)
     assert [c.name for c in r.checks] == list(CHECKS)
     assert all(c.status == "pass" for c in r.checks), r.to_json()
-    assert r.verdict == "pass" and r.local
-    assert r.computed is not None and r.computed["selected"]
+    assert r.verdict == "pass"
+    assert r.local
+    assert r.computed is not None
+    assert r.computed["selected"]
 
 
 def _flip_checkpoint_sig(p: PortalLog) -> None:
@@ -144,7 +146,8 @@ def test_trust_with_other_witness_keys_fails_cosignatures(portal: PortalLog) -> 
     t["witness_policy"]["witnesses"][1]["vkey"] = Cosigner("w2.test", b"\x09" * 32).verifier_key
     t["witness_policy"]["witnesses"][2]["vkey"] = Cosigner("w3.test", b"\x0a" * 32).verifier_key
     r = run(portal, t)
-    assert r.verdict == "fail" and statuses(r)["witness-cosignatures"] == "fail"
+    assert r.verdict == "fail"
+    assert statuses(r)["witness-cosignatures"] == "fail"
 
 
 def test_snapshot_after_inspection_leaves_verdict_pending(portal: PortalLog) -> None:
@@ -154,7 +157,8 @@ def test_snapshot_after_inspection_leaves_verdict_pending(portal: PortalLog) -> 
     nav.write_text(json.dumps(d))
     r = run(portal)
     assert r.verdict == "pending"
-    assert statuses(r)["snapshot-roots"] == "skipped" and statuses(r)["recompute"] == "skipped"
+    assert statuses(r)["snapshot-roots"] == "skipped"
+    assert statuses(r)["recompute"] == "skipped"
 
 
 def test_partial_tile_falls_back_to_full_tile(tmp_path: Path) -> None:
@@ -229,7 +233,8 @@ def test_rollback_and_fork_are_caught_with_both_checkpoints(tmp_path: Path) -> N
     old_view.out = saved
     with pytest.raises(RollbackOrForkError, match="rolled back") as e:
         _state_check(old_view, ClientState.load(tmp_path / "state.json"))
-    assert b"\n5\n" in e.value.previous_note and b"\n4\n" in e.value.current_note
+    assert b"\n5\n" in e.value.previous_note
+    assert b"\n4\n" in e.value.current_note
     # fork: a different log of the same origin and key, larger
     fork = PortalLog(tmp_path / "fork", NOW)
     fork.add_snapshots(suffix="other")
