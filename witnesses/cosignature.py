@@ -153,18 +153,23 @@ class CosignerKey:
         self.check(message, cosignature)
 
 
-def parse_cosigner_key(vkey: str) -> CosignerKey:
-    """Parse `name+hex8+base64(0x04 || key)`; anything else raises CosignatureFormatError."""
-    if not isinstance(vkey, str) or len(vkey) > _MAX_LINE:
-        raise CosignatureFormatError("cosigner key must be a string of at most 1024 characters")
+def _split_vkey(vkey: str, what: str) -> tuple[str, str, bytes]:
+    """`name+hex8+base64` -> (name, hex8, decoded key); `what` names the key in errors."""
     parts = vkey.split("+", 2)
     if len(parts) != 3:
-        raise CosignatureFormatError(f"cosigner key must be name+id+key: {vkey!r}")
+        raise CosignatureFormatError(f"{what} must be name+id+key: {vkey!r}")
     name, hex_id, b64 = parts
     _check_name(name)
     if not _HEX8.fullmatch(hex_id):
         raise CosignatureFormatError(f"key id must be 8 lowercase hex digits: {hex_id!r}")
-    raw = _b64decode(b64, "cosigner key")
+    return name, hex_id, _b64decode(b64, what)
+
+
+def parse_cosigner_key(vkey: str) -> CosignerKey:
+    """Parse `name+hex8+base64(0x04 || key)`; anything else raises CosignatureFormatError."""
+    if not isinstance(vkey, str) or len(vkey) > _MAX_LINE:
+        raise CosignatureFormatError("cosigner key must be a string of at most 1024 characters")
+    name, hex_id, raw = _split_vkey(vkey, "cosigner key")
     if not raw or raw[0] != COSIGNATURE_V1_TYPE:
         kind = f"0x{raw[0]:02x}" if raw else "nothing"
         raise CosignatureFormatError(f"cosigner key must have type 0x04, got {kind}")
@@ -179,14 +184,7 @@ def format_cosigner_key(key: CosignerKey) -> str:
 def cosigner_key_from_ed25519_vkey(vkey: str) -> CosignerKey:
     """Convert a witness key published as a type-0x01 vkey (Armored Witness style) to its
     cosignature/v1 key: same name and Ed25519 key, key id recomputed over type 0x04."""
-    parts = vkey.split("+", 2)
-    if len(parts) != 3:
-        raise CosignatureFormatError(f"verifier key must be name+id+key: {vkey!r}")
-    name, hex_id, b64 = parts
-    _check_name(name)
-    if not _HEX8.fullmatch(hex_id):
-        raise CosignatureFormatError(f"key id must be 8 lowercase hex digits: {hex_id!r}")
-    raw = _b64decode(b64, "verifier key")
+    name, hex_id, raw = _split_vkey(vkey, "verifier key")
     if len(raw) != 33 or raw[0] != ED25519_TYPE:
         raise CosignatureFormatError("expected a type 0x01 Ed25519 verifier key")
     digest = hashlib.sha256(name.encode("utf-8") + b"\n" + raw).digest()
