@@ -40,9 +40,10 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 
-from fairdraw.auth import AuditMiddleware, Auth, AuthError, TokenGate, create_admin_router
+from fairdraw.auth import Auth, AuthError, TokenGate, create_admin_router
 from fairdraw.db import create_engine
 from fairdraw.middleware import (
+    AuditMiddleware,
     BodyLimit,
     Freshness,
     Metrics,

@@ -11,9 +11,10 @@
   token 401, a token of too weak a role 403. Public reads use none.
 - `TokenGate` authenticates every write request under `/api/` before routing,
   so a missing or unknown token is 401 before any body is parsed;
-- `AuditMiddleware` writes one `fairdraw_audit` row for every request with a
-  write method (POST, PUT, PATCH, DELETE), whatever its outcome: who (token
-  id, name, role, or nothing when refused), what (method, path, status), when;
+- `Auth.record` writes one `fairdraw_audit` row (fairdraw.middleware's
+  `AuditMiddleware` calls it for every request with a write method, POST, PUT,
+  PATCH or DELETE, whatever its outcome): who (token id, name, role, or nothing
+  when refused), what (method, path, status), when;
 - `create_admin_router(auth)`: token management and the audit trail over HTTP,
   admin only.
 
@@ -35,7 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import HTTPException, Request
 from sqlalchemy.engine import Engine
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 ROLES = ("operator", "admin")
 """Weakest first: a role may do what any role before it may."""
@@ -276,40 +277,3 @@ class TokenGate:
                 return
             scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
-
-
-class AuditMiddleware:
-    """Records every write request (method in WRITE_METHODS) with its final status."""
-
-    def __init__(self, app: ASGIApp, auth: Auth) -> None:
-        self.app = app
-        self.auth = auth
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
-            await self.app(scope, receive, send)
-            return
-        status = 500
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        finally:
-            state = scope.get("state") or {}
-            principal = state.get("principal") if isinstance(state, dict) else None
-            query = scope.get("query_string", b"").decode("latin-1")
-            path = scope["path"] + (f"?{query}" if query else "")
-            from starlette.concurrency import run_in_threadpool
-
-            await run_in_threadpool(
-                self.auth.record,
-                principal=principal if isinstance(principal, Principal) else None,
-                method=scope["method"],
-                path=path,
-                status=status,
-            )

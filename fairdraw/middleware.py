@@ -8,8 +8,10 @@
 - `Metrics` + `MetricsMiddleware`: request counters rendered as Prometheus text;
 - `RebuildAfterPublish`: asks the portal refresher for a rebuild after each publish.
 
+- `AuditMiddleware`: one audit row (`fairdraw.auth.Auth.record`) per write request.
+
 `fairdraw.app.create_app` stacks them; `fairdraw.auth` has the token gate and the audit
-trail. Left out: gzip, CORS, rate limiting (put a reverse proxy in front).
+table. Left out: gzip, CORS, rate limiting (put a reverse proxy in front).
 """
 
 from __future__ import annotations
@@ -23,10 +25,24 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from fairdraw.auth import WRITE_METHODS
+from fairdraw.auth import WRITE_METHODS, Auth, Principal
 from transparency.sql import SqlStorage
 
 UPLOAD_PREFIXES = ("/api/registries", "/api/registry")
+
+
+class StatusWatch:
+    """A `send` that passes every message on and remembers the response status
+    (`status` until a response starts: 500 by default, as for an app that raised)."""
+
+    def __init__(self, send: Send, *, status: int = 500) -> None:
+        self.send = send
+        self.status = status
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+        await self.send(message)
 
 
 # -- body size limit ----------------------------------------------------------------
@@ -257,18 +273,11 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 500
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
+        watch = StatusWatch(send)
         try:
             await self.app(scope, receive, watch)
         finally:
-            self.metrics.observe(scope["method"], status, time.perf_counter() - start)
+            self.metrics.observe(scope["method"], watch.status, time.perf_counter() - start)
 
 
 class RebuildAfterPublish:
@@ -284,14 +293,40 @@ class RebuildAfterPublish:
                 and scope["path"].endswith("/checkpoints/publish")):
             await self.app(scope, receive, send)
             return
-        status = 0
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
+        watch = StatusWatch(send, status=0)
         await self.app(scope, receive, watch)
-        if 200 <= status < 300:
+        if 200 <= watch.status < 300:
             self.refresher.request()
+
+
+# -- audit trail -------------------------------------------------------------------
+
+
+class AuditMiddleware:
+    """Records every write request (method in WRITE_METHODS) with its final status."""
+
+    def __init__(self, app: ASGIApp, auth: Auth) -> None:
+        self.app = app
+        self.auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        watch = StatusWatch(send)
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            state = scope.get("state") or {}
+            principal = state.get("principal") if isinstance(state, dict) else None
+            query = scope.get("query_string", b"").decode("latin-1")
+            path = scope["path"] + (f"?{query}" if query else "")
+            from starlette.concurrency import run_in_threadpool
+
+            await run_in_threadpool(
+                self.auth.record,
+                principal=principal if isinstance(principal, Principal) else None,
+                method=scope["method"],
+                path=path,
+                status=watch.status,
+            )
