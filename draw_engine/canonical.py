@@ -48,8 +48,9 @@ def is_identifier(value: object) -> bool:
 def str_ids_are_identifiers(values: list[Any]) -> bool:
     """`all(is_identifier(v) for v in values)` with one regex over the joined list (speed only).
 
-    Exact: identifiers contain no newline, so the joined text matches the
-    pattern only when every item does; an empty list is all identifiers.
+    Exact: when the joined text has exactly one newline per separator (no
+    item has its own), it matches the pattern only when every item does; an
+    empty list is all identifiers.
     """
     if not values:
         return True
@@ -57,7 +58,8 @@ def str_ids_are_identifiers(values: list[Any]) -> bool:
         joined = "\n".join(values)
     except TypeError:  # not all str
         return all(is_identifier(value) for value in values)
-    return _IDENTIFIER_LINES.fullmatch(joined) is not None
+    return (joined.count("\n") == len(values) - 1
+            and _IDENTIFIER_LINES.fullmatch(joined) is not None)
 
 
 def check_identifier(value: object, *, path: str = "$") -> str:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -183,7 +185,7 @@ def _canonical_fresh_records(
             return None
     except CanonicalError:
         return None
-    ids = [record.get("id") for record in public]
+    ids: list[Any] = [record.get("id") for record in public]
     if not str_ids_are_identifiers(ids):
         return None
     lines = [encode_ascii_keys(record) for record in public]
@@ -308,6 +310,81 @@ def _parse_canonical_file(data: bytes) -> ParsedRecords | None:
     lines = data.split(b"\n")
     lines.pop()  # after the final "\n"
     return ParsedRecords(records=values, lines=lines, canonical=True)
+
+
+# Below this many lines a second process costs more than it saves.
+PARALLEL_MIN_LINES = 50_000
+
+
+def records_file_root(
+    data: bytes, *, max_size: int = DEFAULT_MAX_SIZE, processes: int = 1
+) -> tuple[bytes, int, bool]:
+    """(root, record count, canonical) of a records file: what `parse_records` gives.
+
+    With `processes=2` (the CLI passes it) a canonical file of at least
+    `PARALLEL_MIN_LINES` lines is checked and hashed in two processes (speed
+    only): RFC 9162 splits n leaves at k, the largest power of two below n, so
+    a forked child checks lines [0, k) and computes their subtree root while
+    this process does lines [k, n); then root = SHA-256(0x01 || left || right),
+    once the child's last id sorts before this half's first id. Anything else
+    (a half that is not certainly canonical, no fork, other threads running,
+    the child failing) falls back to `parse_records` in this process, which
+    gives the same answer or the same error. Deterministic: the root does not
+    depend on how the work was split.
+    """
+    if len(data) > max_size:
+        raise SnapshotFormatError(f"file is {len(data)} bytes, more than the limit {max_size}")
+    if processes > 1:
+        found = _two_process_root(data)
+        if found is not None:
+            return found
+    parsed = parse_records(data, max_size=max_size)
+    return parsed.root(), parsed.count, parsed.canonical
+
+
+def _two_process_root(data: bytes) -> tuple[bytes, int, bool] | None:
+    count = data.count(b"\n")
+    # fork is only safe with one thread (another could hold a lock the child needs).
+    if (count < PARALLEL_MIN_LINES or not data.endswith(b"\n") or not hasattr(os, "fork")
+            or threading.active_count() != 1):
+        return None
+    left_count = 1 << ((count - 1).bit_length() - 1)
+    split_at = len(data) - len(data.split(b"\n", left_count)[-1])  # just after line left_count
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: check and hash the left half, send 32-byte root + ids
+        try:
+            os.close(read_end)
+            summary = _half_summary(data[:split_at])
+            if summary is not None:
+                root, first, last = summary
+                message = root + f"{first}\n{last}".encode("ascii")
+                with os.fdopen(write_end, "wb") as pipe:
+                    pipe.write(message)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        mine = _half_summary(data[split_at:])
+    finally:
+        with os.fdopen(read_end, "rb") as pipe:
+            message = pipe.read()
+        os.waitpid(pid, 0)
+    if mine is None or len(message) < 32:
+        return None
+    left_root, (_first, left_last) = message[:32], message[32:].decode("ascii").split("\n")
+    right_root, right_first, _last = mine
+    if not left_last < right_first:  # SPEC(DESIGN §4): sorted by id, no duplicates
+        return None
+    return hashlib.sha256(b"\x01" + left_root + right_root).digest(), count, True
+
+
+def _half_summary(chunk: bytes) -> tuple[bytes, str, str] | None:
+    """(subtree root, first id, last id) of a run of whole lines that is certainly canonical."""
+    parsed = _parse_canonical_file(chunk)
+    if parsed is None:
+        return None
+    return records_root(parsed.lines), parsed.records[0]["id"], parsed.records[-1]["id"]
 
 
 def _parse_all(data: bytes, count: int) -> list[Any] | None:

@@ -27,7 +27,7 @@ from draw_engine.announce import parse_announce
 from draw_engine.canonical import canonical_json, gc_paused, parse_json
 from draw_engine.errors import DrawEngineError
 from draw_engine.select import compute_draw, parse_randomness
-from draw_engine.snapshot import ParsedRecords, check_root, parse_records
+from draw_engine.snapshot import ParsedRecords, check_root, parse_records, records_file_root
 
 MAX_ANNOUNCE_SIZE = 16 * 1024 * 1024
 MAX_RECORDS_SIZE = 2 * 1024 * 1024 * 1024
@@ -123,12 +123,12 @@ def snapshot_root(
     """Print the RFC 9162 root and the record count of a snapshot records file."""
     with gc_paused():  # speed only, as in `recompute`
         try:
-            parsed = parse_records(_read(file, "records", MAX_RECORDS_SIZE),
-                                   max_size=MAX_RECORDS_SIZE)
+            # Two processes for big canonical files (same root; see records_file_root).
+            root, count, canonical = records_file_root(
+                _read(file, "records", MAX_RECORDS_SIZE), max_size=MAX_RECORDS_SIZE,
+                processes=2)
         except DrawEngineError as exc:
             raise _fail(f"{file}: {exc}") from exc
-        root, count, canonical = parsed.root(), parsed.count, parsed.canonical
-        del parsed  # freed while the collector is paused
     if not canonical:
         sys.stderr.write("note: file is not canonical sorted JSON Lines; root computed over "
                          "the canonical records\n")
