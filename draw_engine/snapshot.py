@@ -20,9 +20,9 @@ import itertools
 import os
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from draw_engine.canonical import (
     DEFAULT_MAX_SIZE,
@@ -39,6 +39,8 @@ from draw_engine.canonical import (
 )
 from draw_engine.errors import CanonicalError, SnapshotFormatError, SnapshotMismatchError
 from transparency.merkle import root_hash
+
+_T = TypeVar("_T")
 
 KINDS = ("units", "inspectors", "experts")
 PUBLISH_MODES = ("at_announce", "after_inspection")
@@ -206,25 +208,36 @@ class ParsedRecords:
     """Canonical JSON of each record, in the same order: the Merkle leaves."""
     canonical: bool
     """True when the file is exactly `format_records` of its records (sorted, canonical)."""
+    known_root: bytes | None = field(default=None, compare=False, repr=False)
+    """`records_root(lines)` when already computed (by the two-process reading)."""
 
     @property
     def count(self) -> int:
         return len(self.records)
 
     def root(self) -> bytes:
-        return records_root(self.lines)
+        return self.known_root if self.known_root is not None else records_root(self.lines)
 
 
-def parse_records(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> ParsedRecords:
+def parse_records(
+    data: bytes, *, max_size: int = DEFAULT_MAX_SIZE, processes: int = 1
+) -> ParsedRecords:
     """Read a JSON Lines records file. Each non-empty line is one JSON object.
 
     Order and per-line formatting are not required to be canonical (the root
     is computed over canonical records anyway); `ParsedRecords.canonical` says
     whether they were. Duplicate ids are refused.
+
+    `processes=2` (speed only, what the CLI passes): a big canonical file is
+    checked in two processes, see `_two_process_parse`; same result.
     """
     if len(data) > max_size:
         raise SnapshotFormatError(f"file is {len(data)} bytes, more than the limit {max_size}")
     with gc_paused():
+        if processes > 1:
+            parsed = _two_process_parse(data)
+            if parsed is not None:
+                return parsed
         return _parse_records(data, max_size)
 
 
@@ -342,41 +355,106 @@ def records_file_root(
     return parsed.root(), parsed.count, parsed.canonical
 
 
-def _two_process_root(data: bytes) -> tuple[bytes, int, bool] | None:
+def _split_point(data: bytes) -> tuple[int, int, int] | None:
+    """(lines, k, byte offset after line k) for a file worth two processes, else None.
+
+    k is where RFC 9162 splits the tree: the largest power of two below the count.
+    """
     count = data.count(b"\n")
     # fork is only safe with one thread (another could hold a lock the child needs).
     if (count < PARALLEL_MIN_LINES or not data.endswith(b"\n") or not hasattr(os, "fork")
             or threading.active_count() != 1):
         return None
     left_count = 1 << ((count - 1).bit_length() - 1)
-    split_at = len(data) - len(data.split(b"\n", left_count)[-1])  # just after line left_count
+    return count, left_count, len(data) - len(data.split(b"\n", left_count)[-1])
+
+
+def _in_child(child_work: Callable[[], bytes], own_work: Callable[[], _T]) -> tuple[bytes, _T]:
+    """Run `child_work` in a forked child and `own_work` here; (child's bytes, own result).
+
+    The child's bytes are empty if it failed in any way: callers then fall back.
+    """
     read_end, write_end = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: check and hash the left half, send 32-byte root + ids
+    if pid == 0:  # the child: never returns, never runs the parent's cleanup
         try:
             os.close(read_end)
-            summary = _half_summary(data[:split_at])
-            if summary is not None:
-                root, first, last = summary
-                message = root + f"{first}\n{last}".encode("ascii")
-                with os.fdopen(write_end, "wb") as pipe:
-                    pipe.write(message)
+            message = child_work()
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(message)
         finally:
             os._exit(0)
     os.close(write_end)
     try:
-        mine = _half_summary(data[split_at:])
+        own = own_work()
     finally:
         with os.fdopen(read_end, "rb") as pipe:
             message = pipe.read()
         os.waitpid(pid, 0)
+    return message, own
+
+
+def _summary_message(summary: tuple[bytes, str, str] | None, extra: bytes = b"") -> bytes:
+    """32-byte root, then "first\nlast" ids, then `extra` after a newline; empty for None."""
+    if summary is None:
+        return b""
+    root, first, last = summary
+    return root + f"{first}\n{last}\n".encode("ascii") + extra
+
+
+def _two_process_root(data: bytes) -> tuple[bytes, int, bool] | None:
+    split = _split_point(data)
+    if split is None:
+        return None
+    count, _left_count, split_at = split
+    message, mine = _in_child(lambda: _summary_message(_half_summary(data[:split_at])),
+                              lambda: _half_summary(data[split_at:]))
     if mine is None or len(message) < 32:
         return None
-    left_root, (_first, left_last) = message[:32], message[32:].decode("ascii").split("\n")
+    left_root, left_last = message[:32], message[32:].decode("ascii").split("\n")[1]
     right_root, right_first, _last = mine
     if not left_last < right_first:  # SPEC(DESIGN §4): sorted by id, no duplicates
         return None
     return hashlib.sha256(b"\x01" + left_root + right_root).digest(), count, True
+
+
+def _two_process_parse(data: bytes) -> ParsedRecords | None:
+    """`parse_records` of a big canonical file, checked in two processes, else None.
+
+    This process needs every record, the child only a verdict: the child checks
+    lines [0, k) (see `records_file_root`) and hashes both subtrees; this process
+    parses lines [0, k) without checks (the child checks those very bytes) and
+    parses and checks lines [k, n). Balanced, so both finish at about the same time.
+    """
+    split = _split_point(data)
+    if split is None:
+        return None
+    _count, _left_count, split_at = split
+
+    def child() -> bytes:
+        right_lines = data[split_at:].split(b"\n")
+        right_lines.pop()
+        return _summary_message(_half_summary(data[:split_at]), records_root(right_lines))
+
+    def own() -> tuple[list[Any] | None, ParsedRecords | None]:
+        left = parse_trusted_array(
+            (b"[" + data[:split_at - 1].replace(b"\n", b",") + b"]").decode("utf-8", "replace"))
+        return left, _parse_canonical_file(data[split_at:])
+
+    message, (left_values, right) = _in_child(child, own)
+    if left_values is None or right is None or len(message) < 32 + 32:
+        return None
+    left_root, right_root = message[:32], message[-32:]
+    _first, left_last, _rest = message[32:-32].decode("ascii").split("\n", 2)
+    if not left_last < right.records[0]["id"]:  # SPEC(DESIGN §4): sorted, no duplicates
+        return None
+    left_lines = data[:split_at].split(b"\n")
+    left_lines.pop()
+    if len(left_values) != len(left_lines):  # (cannot differ once the child agreed)
+        return None
+    return ParsedRecords(records=left_values + right.records, lines=left_lines + right.lines,
+                         canonical=True,
+                         known_root=hashlib.sha256(b"\x01" + left_root + right_root).digest())
 
 
 def _half_summary(chunk: bytes) -> tuple[bytes, str, str] | None:
@@ -488,10 +566,16 @@ def check_snapshot(
 
 def check_root(kind: str, *, root: str, count: int, lines: list[bytes]) -> None:
     """Like `check_snapshot`, for records already in canonical, sorted form."""
-    if len(lines) != count:
+    check_parsed(kind, root=root, count=count,
+                 parsed=ParsedRecords(records=[], lines=lines, canonical=True))
+
+
+def check_parsed(kind: str, *, root: str, count: int, parsed: ParsedRecords) -> None:
+    """Like `check_root`, for a `parse_records` result (its root may be known already)."""
+    if len(parsed.lines) != count:
         raise SnapshotMismatchError("record count differs from the announce", kind=kind,
-                                    expected=count, computed=len(lines))
-    computed = records_root(lines).hex()
+                                    expected=count, computed=len(parsed.lines))
+    computed = parsed.root().hex()
     if computed != root:
         raise SnapshotMismatchError("snapshot root differs from the announce", kind=kind,
                                     expected=root, computed=computed)

@@ -27,7 +27,7 @@ from draw_engine.announce import parse_announce
 from draw_engine.canonical import canonical_json, gc_paused, parse_json
 from draw_engine.errors import DrawEngineError
 from draw_engine.select import compute_draw, parse_randomness
-from draw_engine.snapshot import ParsedRecords, check_root, parse_records, records_file_root
+from draw_engine.snapshot import ParsedRecords, check_parsed, parse_records, records_file_root
 
 MAX_ANNOUNCE_SIZE = 16 * 1024 * 1024
 MAX_RECORDS_SIZE = 2 * 1024 * 1024 * 1024
@@ -63,9 +63,11 @@ def _records(path: Path | None, kind: str, ref: Any) -> ParsedRecords | None:
     if path is None:
         raise _fail(f"the announce names {kind} snapshot {ref.snapshot}: give --{kind} FILE")
     try:
-        parsed = parse_records(_read(path, kind, MAX_RECORDS_SIZE), max_size=MAX_RECORDS_SIZE)
+        # Two processes for big canonical files (same records; see parse_records).
+        parsed = parse_records(_read(path, kind, MAX_RECORDS_SIZE), max_size=MAX_RECORDS_SIZE,
+                               processes=2)
         # SPEC(DESIGN §5): the records are those whose roots the announce names.
-        check_root(kind, root=ref.root, count=ref.count, lines=parsed.lines)
+        check_parsed(kind, root=ref.root, count=ref.count, parsed=parsed)
     except DrawEngineError as exc:
         raise _fail(f"{kind} file {path}: {exc}") from exc
     return parsed

@@ -243,3 +243,26 @@ def test_two_process_root_equals_parse_records(name: str, monkeypatch: pytest.Mo
 def test_records_file_root_size_bound() -> None:
     with pytest.raises(SnapshotFormatError, match="more than the limit 3"):
         snapshot.records_file_root(b'{"id":"A"}\n', max_size=3, processes=2)
+
+
+@pytest.mark.parametrize("name", sorted(_split_cases()))
+def test_two_process_parse_equals_parse_records(name: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot, "PARALLEL_MIN_LINES", 10)
+    data = _split_cases()[name]
+
+    def outcome(processes: int) -> object:
+        try:
+            parsed = parse_records(data, max_size=len(data) + 1, processes=processes)
+        except SnapshotFormatError as exc:
+            return ("error", str(exc), exc.line)
+        return parsed.records, parsed.lines, parsed.canonical, parsed.root()
+
+    assert outcome(2) == outcome(1)
+    two = snapshot._two_process_parse(data)
+    if name.startswith("canonical"):
+        assert two is not None  # the fork path really ran
+        assert two.known_root is not None
+        assert two.known_root == snapshot.records_root(two.lines)
+    else:
+        assert two is None
