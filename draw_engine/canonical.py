@@ -342,6 +342,16 @@ def encode_many(values: list[Any]) -> bytes | None:
         return None
 
 
+def parse_json_lines(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> list[Any]:
+    """`[parse_json(line, max_size=max_size) for line in data.splitlines()]`, same errors.
+
+    With the cyclic GC paused while the values are built (speed only, see
+    `gc_paused`): for a million records that is most of the time.
+    """
+    with gc_paused():
+        return [parse_json(line, max_size=max_size) for line in data.splitlines()]
+
+
 def parse_json_texts(texts: list[str]) -> list[Any] | None:
     """Parse many JSON texts in one decoder pass, for speed; values are NOT checked.
 

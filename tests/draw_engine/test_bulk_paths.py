@@ -14,6 +14,7 @@ encoder against `rfc8785` for non-ASCII BMP keys.
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 
 import pytest
@@ -115,7 +116,8 @@ def test_encoder_equals_rfc8785_without_astral_characters(value: dict[str, objec
 @given(st.lists(st.fixed_dictionaries(
     {"id": st.from_regex(r"[A-Za-z0-9]{1,4}", fullmatch=True)},
     optional={"name": st.text(max_size=4), "n": st.integers(-10, 10), "k": st.booleans(),
-              "phone": st.just("138"), "v": st.floats(allow_nan=False) | st.none()}),
+              "phone": st.just("138"), "private_note": st.just("x"),
+              "v": st.floats(allow_nan=False) | st.none()}),
     max_size=8))
 def test_make_snapshot_bulk_equals_record_by_record(records: list[dict[str, object]]) -> None:
     def plain() -> object:
@@ -266,3 +268,52 @@ def test_two_process_parse_equals_parse_records(name: str,
         assert two.known_root == snapshot.records_root(two.lines)
     else:
         assert two is None
+
+
+LINE_MANGLES = [
+    lambda line: line,
+    lambda line: b" " + line,
+    lambda line: line + b" ",
+    lambda line: b"",
+    lambda line: line + b"\r",
+    lambda line: line[:-1],
+    lambda line: b'{"a":1.5}',
+    lambda line: b'{"a":NaN}',
+    lambda line: b'{"a":1,"a":2}',
+    lambda line: b'{"a":9007199254740992}',
+    lambda line: b'{"a":"e\\u0301"}',
+    lambda line: b'{"a":"\\ud800"}',
+    lambda line: b"1 2",
+    lambda line: b"\xef\xbb\xbf" + line,
+    lambda line: b"\xff",
+    lambda line: b"[" * 5000 + b"]" * 5000,
+]
+
+
+@settings(max_examples=300)
+@given(st.lists(json_values(st.text(max_size=4).filter(canonical_ok)), max_size=6),
+       st.lists(st.tuples(st.integers(0, 5), st.integers(0, len(LINE_MANGLES) - 1)),
+                max_size=2),
+       st.booleans())
+def test_parse_json_lines_equals_parse_json_per_line(
+    values: list[object], changes: list[tuple[int, int]], final_newline: bool
+) -> None:
+    lines = [canonical_json(v) for v in values]
+    for index, how in changes:
+        if index < len(lines):
+            lines[index] = LINE_MANGLES[how](lines[index])
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+
+    def outcome(bulk: bool) -> object:
+        try:
+            if bulk:
+                got = canonical.parse_json_lines(data)
+            else:
+                got = [canonical.parse_json(line) for line in data.splitlines()]
+        except canonical.CanonicalError as exc:
+            return ("error", str(exc))
+        except RecursionError:  # parse_json lets it through; so must the bulk reading
+            return ("recursion",)
+        return [json.dumps(v) for v in got]  # same JSON types, not just == (True == 1)
+
+    assert outcome(bulk=True) == outcome(bulk=False)
