@@ -1,7 +1,7 @@
 """Whole-list fast paths of canonical.py, snapshot.py and select.py equal the plain ones.
 
 Each is checked against the plain reading it replaces, on inputs built to hit
-both the fast path and each reason it must give up: `tree_root` against
+both the fast path and each reason it must give up: `snapshot_fast.tree_root` against
 `merkle.root_hash`; `_parse_canonical_file` (via `parse_records`) against
 parsing every line on its own, for canonical files and files with a long
 digit run, a character outside the BMP, a non-NFC string, a duplicate key,
@@ -22,7 +22,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from draw_engine import canonical, select, snapshot
+from draw_engine import canonical, select, snapshot, snapshot_fast
 from draw_engine.canonical import canonical_json, encode_ascii_keys, str_ids_are_identifiers
 from draw_engine.errors import DrawInputError, SnapshotFormatError
 from draw_engine.snapshot import canonical_records, diff_records, make_snapshot, parse_records
@@ -34,7 +34,7 @@ from transparency.merkle import leaf_hash, root_hash
 @pytest.mark.parametrize("count", [*range(40), 63, 64, 65, 127, 128, 129, 1000])
 def test_tree_root_equals_root_hash(count: int) -> None:
     leaves = [leaf_hash(str(i).encode()) for i in range(count)]
-    assert snapshot.tree_root(leaves) == root_hash(leaves)
+    assert snapshot_fast.tree_root(leaves) == root_hash(leaves)
 
 
 def _file(records: list[dict[str, object]]) -> bytes:
@@ -222,7 +222,7 @@ def _split_cases() -> dict[str, bytes]:
 
 @pytest.mark.parametrize("name", sorted(_split_cases()))
 def test_two_process_root_equals_parse_records(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(snapshot, "PARALLEL_MIN_LINES", 10)
+    monkeypatch.setattr(snapshot_fast, "PARALLEL_MIN_LINES", 10)
     data = _split_cases()[name]
 
     def outcome(processes: int) -> object:
@@ -239,7 +239,7 @@ def test_two_process_root_equals_parse_records(name: str, monkeypatch: pytest.Mo
     assert outcome(2) == expected
     assert outcome(1) == expected
     if name.startswith("canonical"):
-        assert snapshot._two_process_root(data) == expected  # the fork path really ran
+        assert snapshot_fast.two_process_root(data) == expected  # the fork path really ran
 
 
 def test_records_file_root_size_bound() -> None:
@@ -250,7 +250,7 @@ def test_records_file_root_size_bound() -> None:
 @pytest.mark.parametrize("name", sorted(_split_cases()))
 def test_two_process_parse_equals_parse_records(name: str,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(snapshot, "PARALLEL_MIN_LINES", 10)
+    monkeypatch.setattr(snapshot_fast, "PARALLEL_MIN_LINES", 10)
     data = _split_cases()[name]
 
     def outcome(processes: int) -> object:
