@@ -310,7 +310,9 @@ def demo(
     serve: Annotated[bool, typer.Option("--serve/--no-serve",
                                         help="Serve the portal afterwards.")] = True,
 ) -> None:
-    """Run one draw end to end (local beacon, two witnesses), build the portal, serve it."""
+    """Run next month's plan (three zone batches) end to end, build the portal, serve it.
+
+    Local beacon and two witnesses run as separate processes."""
     # SIGTERM stops the demo like Ctrl-C, so the child processes are always stopped
     # (uvicorn re-raises the signal it captured once it has shut down).
     signal.signal(signal.SIGTERM, _interrupt)

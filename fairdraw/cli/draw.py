@@ -32,7 +32,9 @@ from draw_engine.snapshot import ParsedRecords, check_parsed, parse_records, rec
 MAX_ANNOUNCE_SIZE = 16 * 1024 * 1024
 MAX_RECORDS_SIZE = 2 * 1024 * 1024 * 1024
 
-snapshot_app = typer.Typer(help="Registry snapshots: recompute roots.", no_args_is_help=True)
+snapshot_app = typer.Typer(
+    help="Registry snapshots: create, recompute roots, return visits.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
