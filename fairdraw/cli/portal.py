@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -22,20 +22,6 @@ portal_app = typer.Typer(help="The public portal: build its static files.", no_a
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(1)
-
-
-def _trust_from_settings(settings: Any) -> dict[str, Any]:
-    from fairdraw.service import beacon_chain, witness_policy
-    from public_portal.builder import trust_document
-    from transparency.keyfile import read_signer_key_file
-
-    signer = read_signer_key_file(settings.log_key_path)
-    policy = witness_policy(settings, signer.verifier_key)
-    if policy is None:
-        raise ValueError("no witnesses are configured: a portal needs a witness policy")
-    return trust_document(origin=settings.log_origin, log_vkeys=[signer.verifier_key],
-                          policy=policy, chains=[beacon_chain(settings)],
-                          margin_seconds=settings.margin_seconds)
 
 
 @portal_app.command("build")
@@ -59,7 +45,9 @@ def build(
         if trust is not None:
             trust_doc = json.loads(trust.read_bytes()[: 1 << 20])
         else:
-            trust_doc = _trust_from_settings(settings)
+            from fairdraw.service import portal_trust
+
+            trust_doc = portal_trust(settings)
     except (OSError, ValueError) as e:
         raise _fail(str(e)) from e
     storage = SqlStorage.open(settings.database_url, migrate=False)
