@@ -6,9 +6,9 @@ interpreter's site-packages (`--system-site-packages`), so `pip install -e .`
 installs the CLONE, not the working tree, and never touches the outer
 environment; PATH puts the venv first, as an activated venv would.
 
-1. `pip install -e . && fairdraw demo`, run with `--no-serve` appended (the
+1. `pip install -c requirements/lock.txt -e . && fairdraw demo`, run with `--no-serve` appended (the
    issue asks for that: the served demo never exits).
-2. `pip install -e '.[test]' && python -m pytest -q -p no:cacheprovider`, run with
+2. `pip install -c requirements/lock.txt -e '.[test]' && python -m pytest -q -p no:cacheprovider`, run with
    the pytest part REDUCED to a tiny selection (two small test files of the clone)
    to avoid running the whole suite recursively inside itself. The install part
    runs as written.
@@ -43,8 +43,10 @@ def readme_commands() -> list[str]:
 
 def test_readme_has_the_two_commands() -> None:
     first, second = readme_commands()
-    assert first == "pip install -e . && fairdraw demo"
-    assert second == "pip install -e '.[test]' && python -m pytest -q -p no:cacheprovider"
+    assert first == "pip install -c requirements/lock.txt -e . && fairdraw demo"
+    assert second == (
+        "pip install -c requirements/lock.txt -e '.[test]' && python -m pytest -q -p no:cacheprovider"
+    )
 
 
 @pytest.mark.slow
