@@ -7,16 +7,24 @@ file). It pins the log (origin and verifier keys), the witness policy
 beacon) and the commitment margin in seconds (default 60, DESIGN §2).
 A malformed file is a `TrustError` naming the field: nothing can be verified
 against it. Left out: fetching it (the caller decides where trust comes from).
+
+A person checks the file by its fingerprint (docs/spec/verification.md "Trust
+root"): SHA-256 over the RFC 8785 canonical JSON of the parsed file, shown in
+full (64 hex) and short (the first 16 hex in 4 groups of 4, `3f2a-91bc-0d4e-77a1`).
+`public_portal/static/js/trustroot.js` computes the same value in the browser;
+both read `tests/vectors/trust/fingerprint.json`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from draw_engine.beacon import ChainInfo, parse_chain_info_json, parse_hex
-from draw_engine.canonical import parse_json
+from draw_engine.beacon import ChainInfo, check_chain_hash, parse_chain_info_json, parse_hex
+from draw_engine.beacon_errors import ChainIdentityError
+from draw_engine.canonical import canonical_json, parse_json
 from fairdraw.source import ClientError
 from witnesses.policy import Policy, policy_from_trust_json
 
@@ -37,6 +45,11 @@ class Trust:
     margin_seconds: int
     raw: Mapping[str, Any]
 
+    @property
+    def fingerprint(self) -> TrustFingerprint:
+        """The fingerprint a person compares with the published one (`trust_fingerprint`)."""
+        return trust_fingerprint(self.raw)
+
 
 def _chain_from_trust(key: str, info: Any) -> tuple[ChainInfo, bool]:
     if not isinstance(info, Mapping):
@@ -46,16 +59,34 @@ def _chain_from_trust(key: str, info: Any) -> tuple[ChainInfo, bool]:
         raise TrustError(f"beacons[{key}].local must be a boolean")
     try:
         if "schemeID" in info:  # a drand /info object pinned as is
-            return parse_chain_info_json(info), local
-        return ChainInfo(
-            scheme=info.get("scheme"),
-            public_key=parse_hex(info.get("public_key"), field="public_key"),
-            genesis_time=info.get("genesis_time"),
-            period=info.get("period"),
-            chain_hash=parse_hex(info.get("chain_hash", key), field="chain_hash", size=32),
-            local=local,
-        ), local
+            chain = parse_chain_info_json(info)  # recomputes `hash` from the info
+        else:  # our shape; `genesis_seed` and `beacon_id` (drand v2 names) are optional
+            beacon_id = info.get("beacon_id", "")
+            if not isinstance(beacon_id, str):
+                raise TrustError(f"beacons[{key}].beacon_id must be a string")
+            chain = ChainInfo(
+                scheme=info.get("scheme"),
+                public_key=parse_hex(info.get("public_key"), field="public_key"),
+                genesis_time=info.get("genesis_time"),
+                period=info.get("period"),
+                chain_hash=parse_hex(info.get("chain_hash", key), field="chain_hash", size=32),
+                local=local,
+                genesis_seed=parse_hex(info.get("genesis_seed", ""), field="genesis_seed"),
+                beacon_id=beacon_id,
+            )
+            # SPEC(beacons §2.1): a chain hash the info gives is recomputed from it
+            # (the local beacon's group hash when a local chain gives none).
+            if chain.genesis_seed or local:
+                check_chain_hash(chain, local=local)
+        if chain.chain_hash.hex() != key:
+            raise TrustError(
+                f"beacons[{key}] is filed under another chain hash than its own "
+                f"({chain.chain_hash.hex()})"
+            )
+        return chain, local
     except ValueError as e:
+        raise TrustError(f"beacons[{key}]: {e}") from e
+    except ChainIdentityError as e:
         raise TrustError(f"beacons[{key}]: {e}") from e
 
 
@@ -94,3 +125,36 @@ def load_trust(data: bytes) -> Trust:
         return parse_trust(parse_json(data, max_size=1 << 20))
     except ValueError as e:
         raise TrustError(f"trust.json is not valid JSON: {e}") from e
+
+
+# -- fingerprint (docs/spec/verification.md "Trust root") ------------------------------
+
+SHORT_GROUPS = 4
+"""The short form: this many groups of 4 hex digits (64 bits) of the full fingerprint."""
+
+
+@dataclass(frozen=True)
+class TrustFingerprint:
+    full: str
+    """SHA-256 of the canonical trust.json, 64 lowercase hex digits."""
+
+    @property
+    def short(self) -> str:
+        """`3f2a-91bc-0d4e-77a1`: the first 16 hex digits, for comparing by eye."""
+        return "-".join(self.full[4 * i : 4 * i + 4] for i in range(SHORT_GROUPS))
+
+    def __str__(self) -> str:
+        return self.short
+
+
+def trust_fingerprint(obj: Any) -> TrustFingerprint:
+    """SHA-256 over the RFC 8785 canonical JSON of a parsed trust.json.
+
+    Canonical, so whitespace and key order of the file do not change it; any change
+    of a key, a witness, the policy, a beacon chain or the margin does. A value outside
+    the canonical subset (a float, a non-NFC string) is a `TrustError`."""
+    try:
+        data = canonical_json(obj)
+    except ValueError as e:
+        raise TrustError(f"trust.json has no canonical form: {e}") from e
+    return TrustFingerprint(hashlib.sha256(data).hexdigest())
