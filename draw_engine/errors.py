@@ -121,3 +121,28 @@ class SnapshotMismatchError(VerificationError):
             f"{self.args[0]} ({self.kind}: announce says {self.expected}, "
             f"records give {self.computed})"
         )
+
+
+class EntryError(FormatError):
+    """A log entry that is not a canonical JSON object with "type" and "v": 1, or an entry
+    field (`field`, a JSON path such as `beacon.round_time`, when known) a reader needs."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class HistoryError(VerificationError):
+    """A draw's history in the log breaks a rule of docs/spec/verification.md.
+
+    `rule` is the stable rule name (`announce-twice`, `late-cancel`…); `str()` is
+    "<rule>: <message>"; `evidence` holds the leaf indices and times that show it."""
+
+    def __init__(self, rule: str, message: str, evidence: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.evidence: dict[str, object] = dict(evidence or {})
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}"

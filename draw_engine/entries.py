@@ -1,0 +1,195 @@
+"""The log's entries, one typed model for every reader (DESIGN §4 "Log", "Entries").
+
+Every leaf of the log is the canonical JSON (RFC 8785) of an object with
+`"type"` and `"v": 1`. `parse_entry` is the one parser (strict: our JSON
+subset, canonical bytes), `entry_type` the one classifier, and the small
+frozen views below (`AnnounceRef`, `ClosingRef`, `OutcomeRef`, `SnapshotRef`)
+are what the lifecycle's log index, the portal builder and the verifiers read
+from an entry. The browser twin of this module is
+`public_portal/static/js/entries.js` (same names, same messages).
+
+Deliberately left out: the full structural check of an announce (that is
+`draw_engine.announce.parse_announce`) and of a result (a verifier rebuilds the
+expected result entry and compares bytes). The views check only the fields
+they expose, each refusal an `EntryError` naming the field. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from draw_engine.canonical import canonical_json, parse_json
+from draw_engine.errors import EntryError
+
+SNAPSHOT = "registry.snapshot"
+ANNOUNCE = "draw.announce"
+RESULT = "draw.result"
+CANCEL = "draw.cancel"
+OUTCOME = "inspection.outcome"
+ENTRY_TYPES = (SNAPSHOT, ANNOUNCE, RESULT, CANCEL, OUTCOME)
+"""SPEC(DESIGN §4): the entry types of the log, in lifecycle order."""
+
+_RFC3339_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+def parse_entry(data: bytes) -> dict[str, Any]:
+    """SPEC(DESIGN §4): an entry is the canonical JSON of an object with "type" and "v": 1."""
+    try:
+        value = parse_json(data, max_size=len(data) + 1)
+    except ValueError as e:
+        raise EntryError(f"log entry is not JSON in our subset: {e}") from e
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str) or value.get("v") != 1:
+        raise EntryError('log entry is not an object with "type" and "v": 1')
+    if canonical_json(value) != data:
+        raise EntryError("log entry is not canonical JSON (RFC 8785)")
+    return value
+
+
+def entry_type(entry: bytes | Mapping[str, Any] | None) -> str | None:
+    """The type of an entry (one of ENTRY_TYPES), or None for anything else.
+
+    Bytes are parsed with `parse_entry` first: bytes it refuses, objects whose
+    type is not one of ENTRY_TYPES and objects without `"v": 1` are None.
+    """
+    if isinstance(entry, bytes | bytearray):
+        try:
+            entry = parse_entry(bytes(entry))
+        except EntryError:
+            return None
+    if not isinstance(entry, Mapping) or entry.get("v") != 1:
+        return None
+    kind = entry.get("type")
+    return kind if isinstance(kind, str) and kind in ENTRY_TYPES else None
+
+
+def quote(value: object) -> str:
+    """A value as JSON text, the way errors quote it (same as JSON.stringify in the JS)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_utc_seconds(text: object, *, field: str | None = None) -> int:
+    """RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" -> POSIX seconds (the only form our entries use).
+
+    Strict: exactly that form, a real calendar time (no leap second, no 02-30)."""
+    if isinstance(text, str) and _RFC3339_UTC.fullmatch(text):
+        try:
+            parsed = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        except ValueError:
+            pass
+        else:
+            if parsed.strftime("%Y-%m-%dT%H:%M:%SZ") == text:
+                return int(parsed.timestamp())
+    raise EntryError(f"{quote(text)} is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SSZ)", field=field)
+
+
+def is_index(value: object) -> bool:
+    """A leaf index: a non-negative int (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+# -- typed views ---------------------------------------------------------------------------
+
+
+def _field(entry: Mapping[str, Any], path: str) -> Any:
+    value: Any = entry
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            raise EntryError(f"{entry.get('type')} entry has no {path}", field=path)
+        value = value[part]
+    return value
+
+
+def _text(entry: Mapping[str, Any], path: str) -> str:
+    value = _field(entry, path)
+    if not isinstance(value, str):
+        raise EntryError(f"{entry.get('type')} entry: {path} must be a string", field=path)
+    return value
+
+
+def _count(entry: Mapping[str, Any], path: str) -> int:
+    value = _field(entry, path)
+    if not is_index(value):
+        raise EntryError(f"{entry.get('type')} entry: {path} must be an integer >= 0", field=path)
+    return int(value)
+
+
+def _expect(entry: Mapping[str, Any], *kinds: str) -> None:
+    if entry_type(entry) not in kinds:
+        raise EntryError(f"entry is a {quote(entry.get('type'))}, not a {' or '.join(kinds)}")
+
+
+def announce_round_time(entry: Mapping[str, Any]) -> int:
+    """The announce's `beacon.round_time` in POSIX seconds (strict RFC 3339 UTC)."""
+    return parse_utc_seconds(_field(entry, "beacon.round_time"), field="beacon.round_time")
+
+
+@dataclass(frozen=True)
+class AnnounceRef:
+    """What readers other than draw-v1 need from a `draw.announce`."""
+
+    draw_id: str
+    kind: str
+    beacon_round: int
+    round_time: int
+    supersedes: str | None
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> AnnounceRef:
+        _expect(entry, ANNOUNCE)
+        supersedes = entry.get("supersedes")
+        if supersedes is not None and not isinstance(supersedes, str):
+            raise EntryError("draw.announce entry: supersedes must be a draw id or null",
+                             field="supersedes")
+        return cls(_text(entry, "draw_id"), _text(entry, "kind"),
+                   _count(entry, "beacon.round"), announce_round_time(entry), supersedes)
+
+
+@dataclass(frozen=True)
+class ClosingRef:
+    """A `draw.result` or `draw.cancel`: the entry that closes one announce."""
+
+    type: str
+    draw_id: str
+    announce_index: int
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> ClosingRef:
+        _expect(entry, RESULT, CANCEL)
+        return cls(str(entry["type"]), _text(entry, "draw_id"), _count(entry, "announce_index"))
+
+
+@dataclass(frozen=True)
+class OutcomeRef:
+    """An `inspection.outcome`: one unit's inspection result for a draw."""
+
+    draw_id: str
+    unit_id: str
+    date: str
+    result: str
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> OutcomeRef:
+        _expect(entry, OUTCOME)
+        return cls(_text(entry, "draw_id"), _text(entry, "unit_id"), _text(entry, "date"),
+                   _text(entry, "result"))
+
+
+@dataclass(frozen=True)
+class SnapshotRef:
+    """A `registry.snapshot`: the name, kind, root and size of a logged snapshot."""
+
+    snapshot: str
+    kind: str
+    root: str
+    count: int
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> SnapshotRef:
+        _expect(entry, SNAPSHOT)
+        return cls(_text(entry, "snapshot"), _text(entry, "kind"), _text(entry, "root"),
+                   _count(entry, "count"))
