@@ -9,7 +9,9 @@ operator (each route depends on `require_role("operator")`):
 - `POST /snapshots` `{"kind", "name", "publish"?}`;
 - `POST /draws/plan` (dry run: the announce entry, nothing written),
   `POST /draws` (announce), `POST /draws/{id}/execute` `{"timeout"?}`,
-  `POST /draws/{id}/cancel` `{"reason"}`, `POST /draws/{id}/outcomes`
+  `POST /draws/{id}/cancel` `{"reason"}` (200, or 202 with `warning` when the
+  cancel of a committed draw is logged but no checkpoint co-signed by round
+  time − margin covers it yet), `POST /draws/{id}/outcomes`
   `{"unit_id", "date", "result", "note"?, "evidence_sha256"?}`;
 - `POST /checkpoints/publish`;
 - `POST /return-visits/snapshot` `{"quarter", "name"?}`.
@@ -19,7 +21,8 @@ public: `GET /draws`, `GET /draws/{id}`, `GET /draws/{id}/commitment`,
 builder according to each snapshot's publish mode).
 
 Lifecycle refusals become HTTP errors here (`status_for`): 400 bad input
-(with `field`), 404 unknown draw, 409 wrong state or unmet commitment, 503
+(with `field`; a refused supersede also names the verifier `rule`), 404
+unknown draw, 409 wrong state, unmet commitment or a cancel too late, 503
 witnesses or beacon unavailable. Authentication is the caller's dependency.
 """
 
@@ -28,20 +31,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from draw_engine.errors import AnnounceError, ValidationError
-from draw_engine.lifecycle import DrawService, draw_view
+from draw_engine.lifecycle import DrawService, cancel_view, draw_view
 from draw_engine.lifecycle_errors import (
     BeaconWaitError,
+    CancelTooLateError,
     CheckpointNotCosignedError,
     CommitmentError,
     DrawStateError,
     LifecycleError,
     PlanError,
+    SupersedeError,
     UnknownDrawError,
 )
+from draw_engine.plan import format_time
 from draw_engine.registry import FORMATS, MAX_FILE_SIZE
 from draw_engine.snapshot import KINDS
 
@@ -58,6 +64,8 @@ def status_for(exc: Exception) -> tuple[int, dict[str, Any]] | None:
         return 400, detail
     if isinstance(exc, PlanError | AnnounceError):
         detail["field"] = exc.field
+        if isinstance(exc, SupersedeError):
+            detail["rule"] = exc.rule
         return 400, detail
     if isinstance(exc, UnknownDrawError):
         return 404, detail
@@ -69,6 +77,10 @@ def status_for(exc: Exception) -> tuple[int, dict[str, Any]] | None:
         return 409, detail
     if isinstance(exc, BeaconWaitError):
         return 503, detail
+    if isinstance(exc, CancelTooLateError):
+        detail.update(round=exc.round, round_time=format_time(exc.round_time),
+                      margin=exc.margin, deadline=format_time(exc.deadline))
+        return 409, detail
     if isinstance(exc, DrawStateError | LifecycleError):
         return 409, detail
     return None
@@ -167,9 +179,12 @@ def create_routers(
         return draw_view(_call(service.execute, draw_id, timeout=timeout))
 
     @op.post("/draws/{draw_id}/cancel")
-    def cancel(draw_id: str, body: JsonBody) -> dict[str, Any]:
+    def cancel(draw_id: str, body: JsonBody, response: Response) -> dict[str, Any]:
         obj = _object(body, "reason")
-        return draw_view(_call(service.cancel, draw_id, obj["reason"]))
+        report = _call(service.cancel, draw_id, obj["reason"])
+        if report.needs_attention:
+            response.status_code = 202  # logged, but its proof of timing is still missing
+        return cancel_view(report)
 
     @op.post("/draws/{draw_id}/outcomes", status_code=201)
     def record_outcome(draw_id: str, body: JsonBody) -> dict[str, Any]:

@@ -11,7 +11,11 @@ module holds the steps of `DrawService.publish_checkpoint` and
 - `mark_committed`: record a co-signed checkpoint as the commitment of every
   announced draw it is the first to cover (inside the caller's transaction);
 - `check_commitment`: the commitment rule for one draw, raising
-  `CommitmentError` with each witness's reason when it does not hold.
+  `CommitmentError` with each witness's reason when it does not hold
+  (`CommitmentMissedError` when the draw simply has no commitment in time);
+- `check_in_time`: whether a co-signed checkpoint's quorum was met by a
+  deadline (the proof that a `draw.cancel` came before round time − margin,
+  docs/spec/verification.md rule `late-cancel`).
 
 Left out: when checkpoints are published (the composition root schedules it).
 """
@@ -23,7 +27,11 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from draw_engine.errors import DrawEngineError
-from draw_engine.lifecycle_errors import CheckpointNotCosignedError, CommitmentError
+from draw_engine.lifecycle_errors import (
+    CheckpointNotCosignedError,
+    CommitmentError,
+    CommitmentMissedError,
+)
 from draw_engine.plan import format_time
 from draw_engine.store import DrawRecord, DrawTx
 from transparency.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
@@ -104,7 +112,7 @@ def check_commitment(
     draw_id = draw.draw_id
     not_after = draw.round_time - margin
     if draw.commitment_note is None or draw.commitment_size is None:
-        raise CommitmentError(
+        raise CommitmentMissedError(
             f"draw {draw_id}: no co-signed checkpoint covers its announce (index "
             f"{draw.announce_index}) yet; one must be co-signed by "
             f"{format_time(not_after)} (round time minus "
@@ -123,7 +131,7 @@ def check_commitment(
             raise CommitmentError(f"checkpoint of size {cp.tree_size} is not of this log")
         result = policy.check(note, not_after=not_after)
     except PolicyNotMetError as e:
-        raise CommitmentError(
+        raise CommitmentMissedError(
             f"draw {draw_id} cannot proceed: the cosignatures of the checkpoint of size "
             f"{draw.commitment_size} that covers its announce do not meet the witness "
             f"policy by {format_time(not_after)} (round time minus "
@@ -134,3 +142,11 @@ def check_commitment(
         raise CommitmentError(f"draw {draw_id}: commitment checkpoint refused: {e}") from e
     return CommitmentReport(draw_id, cp.tree_size, not_after,
                             tuple((c.witness, c.timestamp) for c in result.counted))
+
+
+def check_in_time(note: bytes, policy: Policy, *, not_after: int) -> tuple[tuple[str, int], ...]:
+    """SPEC(verification.md `late-cancel`): the cosignatures counted toward `policy` and
+    timestamped at or before `not_after` meet its quorum; (witness, timestamp) of each.
+    Raises `PolicyNotMetError` (with each witness's reason) otherwise."""
+    result = policy.check(note, not_after=not_after)
+    return tuple((c.witness, c.timestamp) for c in result.counted)

@@ -34,6 +34,13 @@ from draw_engine import plan as plans
 from draw_engine.announce import parse_announce
 from draw_engine.beacon import Beacon, BeaconSource
 from draw_engine.beacon_errors import BeaconUnavailableError
+from draw_engine.cancel import (
+    CancelReport,
+    cancel_proof_view,
+    cancel_warning,
+    check_cancel_provable,
+    prove_cancel,
+)
 from draw_engine.canonical import canonical_json, parse_json
 from draw_engine.commitment import (
     CommitmentReport,
@@ -45,6 +52,9 @@ from draw_engine.commitment import (
 )
 from draw_engine.lifecycle_errors import (
     BeaconWaitError,
+    CancelTooLateError,
+    CommitmentError,
+    CommitmentMissedError,
     DrawStateError,
     LifecycleError,
     PlanError,
@@ -241,8 +251,14 @@ class DrawService:
             spec = parse_announce(announce)  # SPEC(DESIGN §4): ids ASCII, ratios well-formed…
             if tx.get_draw(spec.draw_id) is not None:
                 raise PlanError(f"draw {spec.draw_id!r} exists already", field="draw_id")
-            if spec.supersedes is not None:
-                check_supersedable(tx, spec.supersedes, spec.draw_id)
+            old = (check_supersedable(tx, spec.supersedes, spec.draw_id)
+                   if spec.supersedes is not None else None)
+        if old is not None:
+            latest = self.storage.latest_checkpoint(cosigned_only=True)
+            check_cancel_provable(
+                old, new_id=spec.draw_id, committed=self._committed(old), now=self.clock(),
+                deadline=old.round_time - self.settings.commitment_margin,
+                latest_cosigned_size=None if latest is None else latest.tree_size)
         check_result_size(announce, records)
         return announce
 
@@ -352,13 +368,54 @@ class DrawService:
                 on_wait(f"round {draw.beacon_round}: {last}", self.clock() - start, total)
             self.sleep(self.settings.poll_interval)
 
-    def cancel(self, draw_id: str, reason: str) -> DrawRecord:
-        """Append `draw.cancel`: the draw will never get a result (refused once drawn)."""
+    def cancel(self, draw_id: str, reason: str) -> CancelReport:
+        """Append `draw.cancel` (the draw will never get a result), then publish a co-signed
+        checkpoint covering it, the proof that it came before round time − margin.
+
+        Refused, changing nothing: a drawn, cancelled or superseded draw (`DrawStateError`)
+        and, once round time − margin has passed, a committed draw (`CancelTooLateError`):
+        its randomness may be known, so it must be executed. A draw whose commitment was
+        missed can always be cancelled: it could never be executed.
+
+        The cancel stays logged whatever the witnesses do (nothing is deleted). If they do
+        not co-sign, or co-sign only after the deadline, the report says so
+        (`CancelReport.needs_attention`): publish again before the deadline, or the verifiers
+        will fail the draw (rule `late-cancel`)."""
         with self._lock:
             self.sync()
+            drawn = self.draw(draw_id)
+            if drawn.result_index is not None:
+                raise DrawStateError(
+                    f"draw {draw_id} has its result at log index {drawn.result_index}; a drawn "
+                    "draw is never cancelled (that would be a re-roll): record outcomes instead")
             draw = self._executable(draw_id)
-            self._append(plans.cancel_entry(draw_id, draw.announce_index, reason))
-            return self.draw(draw_id)
+            entry = plans.cancel_entry(draw_id, draw.announce_index, reason)
+            margin = self.settings.commitment_margin
+            deadline = draw.round_time - margin
+            committed = self._committed(draw)
+            now = self.clock()
+            # SPEC(DESIGN §2; verification.md late-cancel): no cancel of a committed draw once
+            # its randomness may be known.
+            if committed and now >= deadline:
+                raise CancelTooLateError(draw_id=draw_id, round=draw.beacon_round,
+                                         round_time=draw.round_time, margin=margin, now=now,
+                                         commitment_size=draw.commitment_size)
+            self._append(entry)
+            return prove_cancel(self.draw(draw_id), committed=committed, deadline=deadline,
+                                publish=self.publish_checkpoint if self.cosigning else None,
+                                policy=self.policy)
+
+    def _committed(self, draw: DrawRecord) -> bool:
+        """Whether the draw's commitment holds (DESIGN §2). False when it was missed (or not
+        yet made); refuses when the stored commitment cannot be judged at all."""
+        try:
+            self.check_commitment(draw.draw_id)
+        except CommitmentMissedError:
+            return False
+        except CommitmentError as e:
+            raise LifecycleError(f"cannot tell whether draw {draw.draw_id} is committed "
+                                 f"(so whether it may still be cancelled): {e}") from e
+        return True
 
     # -- outcomes and return visits --------------------------------------------------
 
@@ -451,6 +508,16 @@ def run_draw_pipeline(service: DrawService, plan: Mapping[str, Any], *,
     return PipelineResult(drawn, first, last)
 
 
+def cancel_view(report: CancelReport) -> dict[str, Any]:
+    """The JSON answer to a cancel: the draw, `cancel_proof` and, when the cancel of a
+    committed draw is not proven in time, `warning`."""
+    view = {**draw_view(report.draw), "cancel_proof": cancel_proof_view(report)}
+    warning = cancel_warning(report)
+    if warning is not None:
+        view["warning"] = warning
+    return view
+
+
 def draw_view(draw: DrawRecord) -> dict[str, Any]:
     """The public JSON view of a draw (status endpoint, CLI)."""
     announce = json.loads(draw.announce)
@@ -485,10 +552,12 @@ def _latest_registry_snapshot(tx: DrawTx, kind: str) -> StoredSnapshot | None:
 
 
 __all__ = [
+    "CancelReport",
     "DrawService",
     "LifecycleSettings",
     "PipelineResult",
     "WaitCallback",
+    "cancel_view",
     "draw_view",
     "run_draw_pipeline",
 ]

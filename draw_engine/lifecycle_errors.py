@@ -56,6 +56,36 @@ class SecondResultError(DrawStateError):
     """SPEC(DESIGN §2): a draw has at most one result."""
 
 
+class CancelTooLateError(DrawStateError):
+    """SPEC(DESIGN §2; verification.md rule `late-cancel`): a committed draw cannot be
+    cancelled once round time minus the commitment margin has passed: its randomness may be
+    known, so a cancel followed by a redraw would be a re-roll. The draw must be executed."""
+
+    def __init__(self, *, draw_id: str, round: int, round_time: int, margin: int,
+                 now: float, commitment_size: int | None) -> None:
+        deadline = round_time - margin
+        super().__init__(
+            f"draw {draw_id} is committed (checkpoint of size {commitment_size} co-signed by "
+            f"the witness quorum in time) to beacon round {round} at {format_time(round_time)}; "
+            f"a committed draw can only be cancelled before {format_time(deadline)} (round "
+            f"time minus the {margin} s margin), and it is now {now - deadline:.0f} s past "
+            "that: the draw must be executed (`fairdraw draw execute "
+            f"{draw_id}`); units that cannot be inspected get the outcome not_inspected and "
+            "the published reserve replaces them")
+        self.draw_id, self.round, self.round_time = draw_id, round, round_time
+        self.margin, self.now, self.deadline = margin, now, deadline
+
+
+class SupersedeError(PlanError):
+    """SPEC(DESIGN §2; verification.md `supersede-*`, `self-supersede`, `superseded-twice`):
+    a redraw may only supersede another, cancelled (in time), not yet superseded draw.
+    `rule` is the verifier rule the announce would break."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(f"{rule}: {message}", field="supersedes")
+        self.rule = rule
+
+
 class CommitmentError(LifecycleError):
     """SPEC(DESIGN §2): the announce is not committed by a quorum timestamped before
     round time minus the margin; `reasons` maps witnesses to why they did not count."""
@@ -67,6 +97,12 @@ class CommitmentError(LifecycleError):
     def __str__(self) -> str:
         why = "; ".join(f"{k}: {v}" for k, v in sorted(self.reasons.items()))
         return f"{self.args[0]}" + (f" ({why})" if why else "")
+
+
+class CommitmentMissedError(CommitmentError):
+    """The draw has no commitment: no co-signed checkpoint covers its announce yet, or the
+    first one's counted cosignatures do not meet the quorum by round time minus the margin.
+    Once that time has passed such a draw can never be executed (and may be cancelled)."""
 
 
 class CheckpointNotCosignedError(CommitmentError):

@@ -7,7 +7,8 @@ form (docs/spec/lifecycle.md "Plans"):
 - `resolve_refs`: the snapshots the plan names exist, are logged, are of the
   right kind and match the root and count the plan states (issue 4.5);
 - `beacon_fields`: the announce's beacon round, at least the lead time ahead;
-- `check_supersedable`: a draw may only supersede a drawn or cancelled one;
+- `check_supersedable`: a draw may only supersede a cancelled, not yet superseded
+  one, never a drawn one, never itself (`SupersedeError`, naming the verifier rule);
 - `check_result_size`: the result will fit in one log entry, checked before
   the randomness exists so that a draw never fails after its round.
 
@@ -22,10 +23,10 @@ from typing import Any
 from draw_engine import plan as plans
 from draw_engine.beacon import BeaconSource
 from draw_engine.canonical import canonical_json
-from draw_engine.lifecycle_errors import PlanError, TooLateError
+from draw_engine.lifecycle_errors import PlanError, SupersedeError, TooLateError
 from draw_engine.select import compute_draw
 from draw_engine.snapshot import parse_records
-from draw_engine.store import DrawTx
+from draw_engine.store import DrawRecord, DrawTx
 from transparency.tiles import MAX_ENTRY_SIZE
 
 REF_KINDS = ("units", "inspectors", "experts")
@@ -93,18 +94,30 @@ def beacon_fields(source: BeaconSource, given: Mapping[str, Any], *, now: float,
     return beacon
 
 
-def check_supersedable(tx: DrawTx, old_id: str, new_id: str) -> None:
-    """`new_id` may supersede `old_id` only once `old_id` is drawn or cancelled."""
+def check_supersedable(tx: DrawTx, old_id: str, new_id: str) -> DrawRecord:
+    """SPEC(DESIGN §2; verification.md `self-supersede`, `supersede-*`, `superseded-twice`):
+    `new_id` may supersede only another draw that was cancelled and is not superseded yet.
+    A drawn draw is never superseded: its result stands (a redraw would be a re-roll).
+    Returns the cancelled draw (its cancel's timing is the caller's check)."""
+    if old_id == new_id:
+        raise SupersedeError("self-supersede", f"draw {new_id} cannot supersede itself")
     old = tx.get_draw(old_id)
     if old is None:
-        raise PlanError(f"no draw {old_id!r} to supersede", field="supersedes")
-    if old.status == "superseded":
-        raise PlanError(f"draw {old_id} is already superseded by {old.superseded_by}",
-                        field="supersedes")
-    if old.status == "announced":
+        raise SupersedeError("supersede-unknown", f"no draw {old_id!r} to supersede")
+    if old.superseded_by is not None or old.status == "superseded":
+        raise SupersedeError("superseded-twice", f"draw {old_id} is already superseded by "
+                             f"{old.superseded_by}; a draw is superseded once")
+    if old.result_index is not None or old.status == "drawn":
+        raise SupersedeError(
+            "supersede-drawn", f"draw {old_id} has its result (log index {old.result_index}); "
+            "a drawn draw is never redrawn: its result stands. To inspect more units, "
+            f"announce {new_id} without supersedes")
+    if old.status != "cancelled" or old.cancel_index is None:
         # SPEC(DESIGN §2): draw.cancel explains any draw that will never get a result.
-        raise PlanError(f"draw {old_id} is still announced: cancel it (with a reason) before "
-                        f"{new_id} supersedes it", field="supersedes")
+        raise SupersedeError(
+            "supersede-uncancelled", f"draw {old_id} is still {old.status}: cancel it (with a "
+            f"reason, before its round time minus the margin) before {new_id} supersedes it")
+    return old
 
 
 def check_result_size(announce: Mapping[str, Any], records: Mapping[str, Any]) -> None:

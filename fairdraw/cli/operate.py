@@ -6,14 +6,15 @@
 - `fairdraw draw announce PLAN.json [--dry-run]`
 - `fairdraw draw publish` (sign a checkpoint and have the witnesses co-sign it)
 - `fairdraw draw execute DRAW_ID [--timeout S]` (a progress bar while waiting for the round)
-- `fairdraw draw cancel DRAW_ID --reason TEXT`
+- `fairdraw draw cancel DRAW_ID --reason TEXT` (then publishes a co-signed checkpoint)
 - `fairdraw draw status [DRAW_ID]`
 - `fairdraw outcome record --draw D --unit U --date YYYY-MM-DD --result R
   [--note T] [--evidence-sha256 HEX]...`
 
 Settings come from `--config FILE` or the `FAIRDRAW_*` environment (fairdraw.settings).
 Refusals print one clear line (and the witnesses' reasons) on stderr and exit 1;
-bad settings exit 2. A draw on the local beacon is flagged on stderr every time.
+bad settings exit 2; a cancel logged but not proven to come before round time − margin
+exits 3. A draw on the local beacon is flagged on stderr every time.
 """
 
 from __future__ import annotations
@@ -227,10 +228,29 @@ def draw_cancel(
     reason: Annotated[str, typer.Option("--reason", help="Why it will never get a result.")],
     config: ConfigOpt = None,
 ) -> None:
-    """Append draw.cancel with a reason."""
+    """Append draw.cancel with a reason, then publish a co-signed checkpoint covering it.
+
+    Refused (exit 1) for a committed draw once its round time minus the margin has passed:
+    it must be executed. Exit 3 when the cancel is logged but no checkpoint co-signed by that
+    time covers it yet: run `fairdraw draw publish` before then."""
+    from draw_engine.cancel import cancel_warning
+
     with _service(config) as service:
-        d = service.cancel(draw_id, reason)
+        report = service.cancel(draw_id, reason)
+    d = report.draw
     typer.echo(f"{d.draw_id} cancelled at log index {d.cancel_index}")
+    cp = report.checkpoint
+    if cp is not None:
+        typer.echo(f"co-signed checkpoint of size {cp.tree_size} covers the cancel"
+                   + ("; in time" if report.in_time else ""))
+    warning = cancel_warning(report)
+    if warning is not None:
+        for name, why in sorted(report.reasons.items()):
+            err.print(f"  witness {name}: {why}", highlight=False, soft_wrap=True)
+        raise _fail(warning, 3)
+    if report.problem is not None:  # an uncommitted draw: its cancel needs no proof
+        err.print(f"note: {report.problem} (draw {d.draw_id} was never committed, so its "
+                  "cancel needs no proof of timing)", highlight=False, soft_wrap=True)
 
 
 @draw_app.command("status")
