@@ -5,8 +5,9 @@ The log is a `transparency.Sequencer` over `MemoryStorage`, exported with
 `witnesses.cosignature.Cosigner`s; the beacon is the local development beacon
 (`draw_engine.local_beacon`); snapshots and the draw come from
 `draw_engine.snapshot` / `draw_engine.select` over the demo registry. Only the
-portal layout files (trust.json, data/*.json) are written here, following
-docs/spec/portal-data.md, until the portal builder is used instead.
+portal layout files (trust.json, data/*.json, data/log.json) are written here,
+following docs/spec/portal-data.md, until the portal builder is used instead.
+`tests/fairdraw/attack_fixture.py` builds the tampered portals of issue 12 on it.
 """
 
 from __future__ import annotations
@@ -55,7 +56,9 @@ class PortalLog:
 
     def __post_init__(self) -> None:
         self.genesis = self.now - 30 * 86400
-        if self.beacon_key is None:
+        if self.beacon_key is not None:
+            self.genesis = self.beacon_key.genesis_time
+        else:
             self.beacon_key = LocalBeaconKey(
                 (123456789).to_bytes(32, "big"), genesis_time=self.genesis, period=PERIOD
             )
@@ -101,9 +104,17 @@ class PortalLog:
             self.publish_modes[snap.name] = publish
 
     def round_at(self, t: int) -> int:
-        return (t - self.genesis) // PERIOD + 1
+        return (t - self.genesis) // self.chain.period + 1
 
-    def announce(self, draw_id: str, round_: int, *, supersedes: str | None = None) -> int:
+    def announce(
+        self,
+        draw_id: str,
+        round_: int,
+        *,
+        supersedes: str | None = None,
+        beacon: dict[str, Any] | None = None,
+    ) -> int:
+        """Append a draw.announce; `beacon` overrides fields of its beacon object."""
         u, i = self.snapshots["units"], self.snapshots["inspectors"]
         rt = datetime.fromtimestamp(round_time(self.chain, round_), UTC).strftime(
             "%Y-%m-%dT%H:%M:%SZ"
@@ -133,6 +144,7 @@ class PortalLog:
             },
             "supersedes": supersedes,
         }
+        a["beacon"].update(beacon or {})
         return self.append(a)
 
     def result(self, announce_index: int, *, tamper: Any = None) -> int:
@@ -223,6 +235,11 @@ class PortalLog:
                 draws[e["draw_id"]]["result_indices"].append(idx)
             elif e["type"] == "draw.cancel" and e["draw_id"] in draws:
                 draws[e["draw_id"]]["cancel_index"] = idx
+        superseded_by = {
+            e["supersedes"]: e["draw_id"]
+            for e in entries
+            if e["type"] == "draw.announce" and e.get("supersedes") in draws
+        }
         index = []
         for d in draws.values():
             a = d.pop("announce")
@@ -250,7 +267,13 @@ class PortalLog:
             }
             (out / "data" / "draws" / f"{d['draw_id']}.json").write_text(json.dumps(nav))
             status = (
-                "drawn" if ri is not None else "cancelled" if d["cancel_index"] else "announced"
+                "superseded"
+                if d["draw_id"] in superseded_by
+                else "cancelled"
+                if d["cancel_index"] is not None
+                else "drawn"
+                if ri is not None
+                else "announced"
             )
             index.append(
                 {
@@ -261,7 +284,7 @@ class PortalLog:
                     "announce_index": d["announce_index"],
                     "result_index": ri,
                     "cancel_index": d["cancel_index"],
-                    "superseded_by": None,
+                    "superseded_by": superseded_by.get(d["draw_id"]),
                     "supersedes": a["supersedes"],
                     "round": a["beacon"]["round"],
                     "round_time": a["beacon"]["round_time"],
@@ -270,6 +293,10 @@ class PortalLog:
             )
         (out / "data" / "draws.json").write_text(
             json.dumps({"log_size": size, "draws": index}, ensure_ascii=False)
+        )
+        listed = [f"log/checkpoints/{s}" for s in sorted(self.checkpoints) if s <= size]
+        (out / "data" / "log.json").write_text(
+            json.dumps({"log_size": size, "checkpoints": listed})
         )
         return out
 
