@@ -162,9 +162,15 @@ def two_results_nav_second(out: Path, now: int) -> Attack:
     edit_nav(p.out, DRAW, result_index=second, result_indices=[second])
     edit_index_row(p.out, DRAW, result_index=second)
     return Attack(
-        "two-results-nav-second", 1,
+        "two-results-nav-second",
+        1,
         "two draw.result entries; the navigation lists only the second",
-        p, DRAW, "single-result", "second-result", "draw:single-result", assignments=True,
+        p,
+        DRAW,
+        "single-result",
+        "second-result",
+        "draw:single-result",
+        assignments=True,
     )
 
 
@@ -180,9 +186,15 @@ def two_results_nav_none(out: Path, now: int) -> Attack:
     edit_nav(p.out, DRAW, result_index=None, result_indices=[])
     edit_index_row(p.out, DRAW, result_index=None, status="announced")
     return Attack(
-        "two-results-nav-none", 1,
+        "two-results-nav-none",
+        1,
         "two draw.result entries; the navigation lists none (the page would say pending)",
-        p, DRAW, "single-result", "second-result", "draw:single-result", assignments=True,
+        p,
+        DRAW,
+        "single-result",
+        "second-result",
+        "draw:single-result",
+        assignments=True,
     )
 
 
@@ -211,9 +223,15 @@ def borrowed_beacon(out: Path, now: int) -> Attack:
     write_trust(p, trust)
     edit_index_row(p.out, DRAW, local=False)
     return Attack(
-        "borrowed-beacon", 2,
+        "borrowed-beacon",
+        2,
         "trust.json files the operator's BLS key under drand quicknet's chain hash",
-        p, DRAW, "beacon-identity", None, "draw:beacon-identity", assignments=True,
+        p,
+        DRAW,
+        "beacon-identity",
+        None,
+        "draw:beacon-identity",
+        assignments=True,
     )
 
 
@@ -227,8 +245,14 @@ def self_supersede(out: Path, now: int) -> Attack:
     p.cosign(now - 60)
     p.write()
     return Attack(
-        "self-supersede", 3, "an announce whose supersedes is its own id",
-        p, DRAW, "draw-history", "self-supersede", "draw:draw-history",
+        "self-supersede",
+        3,
+        "an announce whose supersedes is its own id",
+        p,
+        DRAW,
+        "draw-history",
+        "self-supersede",
+        "draw:draw-history",
     )
 
 
@@ -246,8 +270,14 @@ def reannounce_same_id(out: Path, now: int) -> Attack:
     p.cosign(_rt(p, rnd) + 400)
     p.write()
     return Attack(
-        "reannounce-same-id", 3, "a draw id announced twice (the second supersedes itself)",
-        p, DRAW, "announce-inclusion", "announce-twice", "draw:announce-inclusion",
+        "reannounce-same-id",
+        3,
+        "a draw id announced twice (the second supersedes itself)",
+        p,
+        DRAW,
+        "announce-inclusion",
+        "announce-twice",
+        "draw:announce-inclusion",
         assignments=True,
     )
 
@@ -259,14 +289,26 @@ def cancel_of_other_announce(out: Path, now: int) -> Attack:
     a = p.announce(DRAW, rnd)
     p.announce(OTHER, rnd + 100)
     p.cosign(now - 600)
-    p.append({"type": "draw.cancel", "v": 1, "draw_id": OTHER, "announce_index": a,
-              "reason": "plan withdrawn"})
+    p.append(
+        {
+            "type": "draw.cancel",
+            "v": 1,
+            "draw_id": OTHER,
+            "announce_index": a,
+            "reason": "plan withdrawn",
+        }
+    )
     p.cosign(now - 60)
     p.write()
     return Attack(
-        "cancel-of-other-announce", 3,
+        "cancel-of-other-announce",
+        3,
         "a draw.cancel whose draw_id is another draw but whose announce_index is this one's",
-        p, DRAW, "single-result", "result-mismatch", "draw:single-result",
+        p,
+        DRAW,
+        "single-result",
+        "result-mismatch",
+        "draw:single-result",
     )
 
 
@@ -277,9 +319,14 @@ def round_time_2030(out: Path, now: int) -> Attack:
     p.cosign(now - 60)
     p.write()
     return Attack(
-        "round-time-2030", 3,
+        "round-time-2030",
+        3,
         "an announce of a round two hours past whose round_time claims 2030",
-        p, DRAW, "beacon-identity", None, "draw:beacon-identity",
+        p,
+        DRAW,
+        "beacon-identity",
+        None,
+        "draw:beacon-identity",
     )
 
 
@@ -300,9 +347,14 @@ def late_cancel_redraw(out: Path, now: int) -> Attack:
     p.cosign(now - 60)
     p.write()
     return Attack(
-        "late-cancel-redraw", 4,
+        "late-cancel-redraw",
+        4,
         "a committed draw cancelled after its round, re-drawn by a new draw that supersedes it",
-        p, DRAW, "draw-history", "late-cancel", "draw:draw-history",
+        p,
+        DRAW,
+        "draw-history",
+        "late-cancel",
+        "draw:draw-history",
         extra={"redraw": OTHER, "redraw_rule": "supersede-uncancelled"},
     )
 
@@ -316,8 +368,15 @@ def supersede_drawn(out: Path, now: int) -> Attack:
     p.cosign(now - 60)
     p.write()
     return Attack(
-        "supersede-drawn", 4, "a new draw supersedes a draw that already has a result",
-        p, OTHER, "draw-history", "supersede-drawn", "draw:draw-history", assignments=True,
+        "supersede-drawn",
+        4,
+        "a new draw supersedes a draw that already has a result",
+        p,
+        OTHER,
+        "draw-history",
+        "supersede-drawn",
+        "draw:draw-history",
+        assignments=True,
         extra={"superseded": DRAW},
     )
 
@@ -342,8 +401,15 @@ def wrong_draw_on_page(out: Path, now: int) -> Attack:
 
     edit_json(p.out / "data" / "draws.json", add_row)
     return Attack(
-        "wrong-draw-on-page", 5, "draw X's page and navigation point at draw D's entries",
-        p, fake, "announce-inclusion", "announce-missing", "index", assignments=True,
+        "wrong-draw-on-page",
+        5,
+        "draw X's page and navigation point at draw D's entries",
+        p,
+        fake,
+        "announce-inclusion",
+        "announce-missing",
+        "index",
+        assignments=True,
     )
 
 
@@ -359,9 +425,15 @@ def stale_cosignatures(out: Path, now: int) -> Attack:
     p.cosign(_rt(p, rnd) + 30)
     p.write()
     return Attack(
-        "stale-cosignatures", 6,
+        "stale-cosignatures",
+        6,
         "the newest quorum of co-signatures on the current checkpoint is 3 days old",
-        p, DRAW, "checkpoint-freshness", None, "checkpoint-freshness", assignments=True,
+        p,
+        DRAW,
+        "checkpoint-freshness",
+        None,
+        "checkpoint-freshness",
+        assignments=True,
     )
 
 
@@ -386,8 +458,16 @@ def rollback(out: Path, now: int) -> Attack:
     shutil.copytree(older, p.out)
     shutil.rmtree(older)
     return Attack(
-        "rollback", 6, "a validly co-signed but older view, served after a newer one",
-        p, DRAW, None, None, "state", assignments=True, before=newer,
+        "rollback",
+        6,
+        "a validly co-signed but older view, served after a newer one",
+        p,
+        DRAW,
+        None,
+        None,
+        "state",
+        assignments=True,
+        before=newer,
     )
 
 
@@ -408,9 +488,15 @@ def junk_cosignature_line(out: Path, now: int) -> Attack:
     p.checkpoints[size] = note + junk
     p.write()
     return Attack(
-        "junk-cosignature-line", 7,
+        "junk-cosignature-line",
+        7,
         "a second, bad cosignature line under a policy witness's name and key id",
-        p, DRAW, "witness-cosignatures", None, "witness-cosignatures", assignments=True,
+        p,
+        DRAW,
+        "witness-cosignatures",
+        None,
+        "witness-cosignatures",
+        assignments=True,
     )
 
 
@@ -424,8 +510,7 @@ def _nav_attack(name: str, what: str, **row: Any) -> Callable[[Path, int], Attac
         p.cosign(now - 60)
         p.write()
         edit_index_row(p.out, DRAW, **row)
-        return Attack(name, 8, what, p, DRAW, None, None, "index",
-                      extra={"field": next(iter(row))})
+        return Attack(name, 8, what, p, DRAW, None, None, "index", extra={"field": next(iter(row))})
 
     return build
 
@@ -446,9 +531,15 @@ def tampered_snapshot_entry(out: Path, now: int) -> Attack:
     p.cosign(now - 60)
     p.write()
     return Attack(
-        "tampered-snapshot-entry", 8,
+        "tampered-snapshot-entry",
+        8,
         "the registry.snapshot entry of the draw's units names another root than its announce",
-        p, DRAW, "snapshot-roots", None, "snapshot-roots", assignments=True,
+        p,
+        DRAW,
+        "snapshot-roots",
+        None,
+        "snapshot-roots",
+        assignments=True,
     )
 
 
@@ -472,9 +563,15 @@ def dropped_checkpoint(out: Path, now: int) -> Attack:
     del p.checkpoints[committed]
     p.write()
     return Attack(
-        "dropped-checkpoint", 8,
+        "dropped-checkpoint",
+        8,
         "a checkpoint listed before (the draw's commitment) is dropped from data/log.json",
-        p, DRAW, None, None, "state", before=seen,
+        p,
+        DRAW,
+        None,
+        None,
+        "state",
+        before=seen,
         extra={"checkpoint": f"log/checkpoints/{committed}"},
     )
 
@@ -493,15 +590,21 @@ ATTACKS: dict[str, tuple[int, Callable[[Path, int], Attack]]] = {
     "stale-cosignatures": (6, stale_cosignatures),
     "rollback": (6, rollback),
     "junk-cosignature-line": (7, junk_cosignature_line),
-    "index-round": (8, _nav_attack("index-round", "data/draws.json changes the round",
-                                   round=1)),
-    "index-status": (8, _nav_attack("index-status", "data/draws.json says cancelled",
-                                    status="cancelled")),
-    "index-title": (8, _nav_attack("index-title", "data/draws.json changes the title",
-                                   title="another draw")),
-    "index-result-index": (8, _nav_attack("index-result-index",
-                                          "data/draws.json points at another result index",
-                                          result_index=0)),
+    "index-round": (8, _nav_attack("index-round", "data/draws.json changes the round", round=1)),
+    "index-status": (
+        8,
+        _nav_attack("index-status", "data/draws.json says cancelled", status="cancelled"),
+    ),
+    "index-title": (
+        8,
+        _nav_attack("index-title", "data/draws.json changes the title", title="another draw"),
+    ),
+    "index-result-index": (
+        8,
+        _nav_attack(
+            "index-result-index", "data/draws.json points at another result index", result_index=0
+        ),
+    ),
     "tampered-snapshot-entry": (8, tampered_snapshot_entry),
     "dropped-checkpoint": (8, dropped_checkpoint),
 }
