@@ -22,10 +22,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
-from draw_engine.beacon_errors import BeaconFormatError, UnsupportedSchemeError
+from draw_engine.beacon_errors import (
+    BeaconFormatError,
+    ChainIdentityError,
+    UnsupportedSchemeError,
+)
 
 SCHEME_UNCHAINED_G1 = "bls-unchained-g1-rfc9380"
 SCHEME_CHAINED = "pedersen-bls-chained"
@@ -38,6 +42,9 @@ SIGNATURE_SIZE = {SCHEME_UNCHAINED_G1: 48, SCHEME_CHAINED: 96}
 PUBLIC_KEY_SIZE = {SCHEME_UNCHAINED_G1: 96, SCHEME_CHAINED: 48}
 RANDOMNESS_SIZE = 32
 MAX_ROUND = 2**63 - 1  # drand rounds are uint64; keep them in int64 for JSON and SQL.
+# SPEC(drand Info.Hash): the period is hashed as uint32 seconds, genesis as int64.
+MAX_PERIOD = 2**32 - 1
+MAX_GENESIS_TIME = 2**63 - 1
 MAX_JSON_BYTES = 64 * 1024
 
 _HEX = re.compile(r"(?:[0-9a-f]{2})*")
@@ -118,12 +125,16 @@ class ChainInfo:
                 f"public_key: scheme {self.scheme} needs {PUBLIC_KEY_SIZE[self.scheme]} bytes, "
                 f"got {len(self.public_key)}"
             )
-        for name in ("genesis_time", "period"):
+        for name, top in (("genesis_time", MAX_GENESIS_TIME), ("period", MAX_PERIOD)):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise BeaconFormatError(f"{name}: expected a positive integer, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+                raise BeaconFormatError(
+                    f"{name}: expected an integer in [1, {top}], got {value!r}"
+                )
         if len(self.chain_hash) != 32:
             raise BeaconFormatError("chain_hash: expected 32 bytes")
+        if not isinstance(self.genesis_seed, bytes) or not isinstance(self.beacon_id, str):
+            raise BeaconFormatError("genesis_seed: expected bytes; beacon_id: expected a string")
 
     @property
     def chained(self) -> bool:
@@ -146,15 +157,39 @@ def compute_chain_hash(
     return h.digest()
 
 
+# SPEC(beacons §5): the local development beacon's group hash and beacon id. A local
+# chain filed without a group hash (trust.json's own shape) is hashed with these.
+LOCAL_BEACON_ID = "fairdraw-local"
+_LOCAL_SEED_PREFIX = b"fairdraw local beacon v1"
+
+
+def local_genesis_seed(public_key: bytes) -> bytes:
+    """The local beacon's group hash: sha256("fairdraw local beacon v1" || public_key)."""
+    return hashlib.sha256(_LOCAL_SEED_PREFIX + public_key).digest()
+
+
+def chain_hash_of(chain: ChainInfo) -> bytes:
+    """drand `chain.Info.Hash()` of `chain`'s fields (never its `chain_hash` field).
+
+    sha256(u32be(period) || i64be(genesis_time) || public_key || group hash
+    || beacon id unless "default"/""). A chain marked local that gives no group
+    hash is hashed with the local beacon's (`local_genesis_seed`, beacon id
+    "fairdraw-local" when none is given); docs/spec/beacons.md §2.1."""
+    seed, beacon_id = chain.genesis_seed, chain.beacon_id
+    if chain.local and not seed:
+        seed, beacon_id = local_genesis_seed(chain.public_key), beacon_id or LOCAL_BEACON_ID
+    return compute_chain_hash(
+        period=chain.period,
+        genesis_time=chain.genesis_time,
+        public_key=chain.public_key,
+        genesis_seed=seed,
+        beacon_id=beacon_id,
+    )
+
+
 def _pinned(**fields: Any) -> ChainInfo:
     info = ChainInfo(**fields)
-    computed = compute_chain_hash(
-        period=info.period,
-        genesis_time=info.genesis_time,
-        public_key=info.public_key,
-        genesis_seed=info.genesis_seed,
-        beacon_id=info.beacon_id,
-    )
+    computed = chain_hash_of(info)
     if computed != info.chain_hash:  # pragma: no cover - guards the constants below
         raise AssertionError(f"pinned chain hash {info.chain_hash.hex()} != {computed.hex()}")
     return info
@@ -190,11 +225,117 @@ MAINNET = _pinned(
 PINNED_CHAINS: Mapping[str, ChainInfo] = {"quicknet": QUICKNET, "mainnet": MAINNET}
 
 
+# --- chain identity (check `beacon-identity`) --------------------------------------------
+
+
+def _short(chain_hash: bytes) -> str:
+    return chain_hash.hex()[:8] + "\u2026"
+
+
+def _same_beacon_id(a: str, b: str) -> bool:
+    # SPEC(drand common.CompareBeaconIDs): "" and "default" are the same id.
+    return a == b or (a in ("", "default") and b in ("", "default"))
+
+
+def check_chain_hash(chain: ChainInfo, *, local: bool) -> None:
+    """The chain hash `chain` is filed under is `chain_hash_of` its info; raises otherwise."""
+    computed = chain_hash_of(replace(chain, local=local))
+    if computed != chain.chain_hash:
+        raise ChainIdentityError(
+            f"beacon-identity: chain {_short(chain.chain_hash)} is filed under a chain hash "
+            f"that is not the hash of its chain info (recomputed {computed.hex()})",
+            rule="chain-hash",
+            chain_hash=chain.chain_hash,
+            expected=chain.chain_hash.hex(),
+            got=computed.hex(),
+        )
+
+
+def check_chain_identity(chain: ChainInfo, *, local: bool) -> None:
+    """Check `beacon-identity` for a chain filed under `chain.chain_hash`; raise on failure.
+
+    SPEC(beacons §2.1): a chain not marked `local` must be a chain pinned in code
+    (drand quicknet or mainnet): same chain hash, scheme, public key, genesis
+    time, period, and group hash and beacon id when the info gives them; then
+    (or for a local chain directly) the chain hash is recomputed from the info
+    and must be the one it is filed under. Raises `ChainIdentityError` naming
+    the rule, with expected and found values.
+    """
+    if not local:
+        short = _short(chain.chain_hash)
+        pinned = next(
+            ((n, c) for n, c in PINNED_CHAINS.items() if c.chain_hash == chain.chain_hash), None
+        )
+        if pinned is None:
+            names = ", ".join(f"{n} {_short(c.chain_hash)}" for n, c in PINNED_CHAINS.items())
+            raise ChainIdentityError(
+                f"beacon-identity: chain {short} is not a drand chain pinned in code "
+                f"({names}) and is not marked local",
+                rule="not-pinned",
+                chain_hash=chain.chain_hash,
+                got=chain.chain_hash.hex(),
+            )
+        name, ref = pinned
+        fields: list[tuple[str, str, object, object]] = [
+            ("scheme", "scheme", ref.scheme, chain.scheme),
+            ("public-key", "public key", ref.public_key.hex(), chain.public_key.hex()),
+            ("genesis-time", "genesis time", ref.genesis_time, chain.genesis_time),
+            ("period", "period", ref.period, chain.period),
+        ]
+        if chain.genesis_seed:
+            fields.append(
+                ("group-hash", "group hash", ref.genesis_seed.hex(), chain.genesis_seed.hex())
+            )
+        for rule, label, expected, got in fields:
+            if expected != got:
+                raise ChainIdentityError(
+                    f"beacon-identity: chain {short} is filed with a {label} that is not "
+                    f"drand {name}'s",
+                    rule=rule,
+                    chain_hash=chain.chain_hash,
+                    expected=str(expected),
+                    got=str(got),
+                )
+        if chain.genesis_seed and not _same_beacon_id(ref.beacon_id, chain.beacon_id):
+            raise ChainIdentityError(
+                f"beacon-identity: chain {short} is filed with a beacon id that is not "
+                f"drand {name}'s",
+                rule="beacon-id",
+                chain_hash=chain.chain_hash,
+                expected=ref.beacon_id,
+                got=chain.beacon_id,
+            )
+        if not chain.genesis_seed:
+            return  # every hashed field but the group hash equals the pinned chain's
+    check_chain_hash(chain, local=local)
+
+
+def key_fingerprint(chain: ChainInfo) -> str:
+    """Display form of the chain's public key: the first 16 hex digits of sha256(key) in
+    groups of 4 (`96e7-4fcd-d3a1-1840` for quicknet), like the trust.json fingerprint."""
+    digest = hashlib.sha256(chain.public_key).hexdigest()[:16]
+    return "-".join(digest[i : i + 4] for i in range(0, 16, 4))
+
+
 def round_time(chain: ChainInfo, round: int) -> int:
     """Unix time at which `round` is published: genesis + (round - 1) * period."""
     # SPEC(drand common/time.go): round 1 is at genesis.
     check_round(round)
     return chain.genesis_time + (round - 1) * chain.period
+
+
+def check_round_time(chain: ChainInfo, round: int, claimed: int) -> None:
+    """The announced round time `claimed` (unix seconds) is `round_time(chain, round)`."""
+    computed = round_time(chain, round)
+    if claimed != computed:
+        raise ChainIdentityError(
+            f"beacon-identity: round {round} of chain {_short(chain.chain_hash)} is published "
+            f"at {computed}, not at the announced {claimed}",
+            rule="round-time",
+            chain_hash=chain.chain_hash,
+            expected=str(computed),
+            got=str(claimed),
+        )
 
 
 def round_for_time(chain: ChainInfo, unix_time: float) -> int:
@@ -295,13 +436,7 @@ def parse_chain_info_json(obj: object) -> ChainInfo:
         genesis_seed=parse_hex(obj["groupHash"], field="groupHash"),
         beacon_id=beacon_id,
     )
-    computed = compute_chain_hash(
-        period=info.period,
-        genesis_time=info.genesis_time,
-        public_key=info.public_key,
-        genesis_seed=info.genesis_seed,
-        beacon_id=info.beacon_id,
-    )
+    computed = chain_hash_of(info)
     if computed != info.chain_hash:
         raise BeaconFormatError(
             f"hash: {info.chain_hash.hex()} is not the chain hash of the other fields "

@@ -93,6 +93,29 @@ class ChainMismatchError(BeaconVerificationError):
         self.got = got
 
 
+class ChainIdentityError(BeaconVerificationError):
+    """A chain is not who it claims to be (check `beacon-identity`, docs/spec/beacons.md §2.1).
+
+    `rule` names the failed rule: `chain-hash` (the filed chain hash is not the
+    drand hash of the chain info), `not-pinned` (a chain not marked local that
+    is no drand chain pinned in code), `scheme`, `public-key`, `genesis-time`,
+    `period`, `group-hash`, `beacon-id` (a field differing from the pinned chain
+    filed under that hash),
+    `round-time` (an announced round time that is not genesis + (R-1)*period).
+    The message starts with "beacon-identity: " and is the same text as the
+    browser's (public_portal/static/js/drand.js).
+    """
+
+    def __init__(
+        self, message: str, *, rule: str, chain_hash: bytes, expected: str = "", got: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.chain_hash = chain_hash
+        self.expected = expected
+        self.got = got
+
+
 class BeaconUnavailableError(BeaconError):
     """The beacon could not be fetched: network error, timeout, HTTP error, bad response."""
 

@@ -23,24 +23,25 @@ randomness), key rotation, persistence of served rounds.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fastapi import FastAPI
 from py_arkworks_bls12381 import Scalar
 
 from draw_engine.beacon import (
+    LOCAL_BEACON_ID,
     SCHEME_UNCHAINED_G1,
     Beacon,
     ChainInfo,
-    compute_chain_hash,
+    chain_hash_of,
     format_chain_info_json,
+    local_genesis_seed,
     parse_hex,
     round_for_time,
     round_time,
@@ -52,9 +53,8 @@ from draw_engine.drand import sign_unchained_g1, unchained_g1_public_key, verify
 KEY_FILE = "local-beacon-key.json"
 CHAIN_INFO_FILE = "chain-info.json"
 KEY_FORMAT = "fairdraw-local-beacon-key/v1"
-BEACON_ID = "fairdraw-local"
+BEACON_ID = LOCAL_BEACON_ID
 DEFAULT_PERIOD = 3
-_SEED_PREFIX = b"fairdraw local beacon v1"
 
 
 @dataclass(frozen=True)
@@ -74,24 +74,19 @@ class LocalBeaconKey:
 
     @property
     def chain(self) -> ChainInfo:
+        """Its chain info; the chain hash is `chain_hash_of` it, as for any drand chain."""
         public_key = unchained_g1_public_key(self.secret_key)
-        seed = hashlib.sha256(_SEED_PREFIX + public_key).digest()
-        return ChainInfo(
+        unhashed = ChainInfo(
             scheme=SCHEME_UNCHAINED_G1,
             public_key=public_key,
             genesis_time=self.genesis_time,
             period=self.period,
-            chain_hash=compute_chain_hash(
-                period=self.period,
-                genesis_time=self.genesis_time,
-                public_key=public_key,
-                genesis_seed=seed,
-                beacon_id=self.beacon_id,
-            ),
+            chain_hash=bytes(32),
             local=True,
-            genesis_seed=seed,
+            genesis_seed=local_genesis_seed(public_key),
             beacon_id=self.beacon_id,
         )
+        return replace(unhashed, chain_hash=chain_hash_of(unhashed))
 
     def sign(self, round: int) -> Beacon:
         return sign_unchained_g1(self.secret_key, round)
