@@ -12,23 +12,31 @@ from typing import Any
 import pytest
 
 from draw_engine.errors import AnnounceError
-from draw_engine.lifecycle import DrawService, LifecycleSettings, draw_view, run_draw_pipeline
+from draw_engine.lifecycle import (
+    DrawService,
+    LifecycleSettings,
+    cancel_view,
+    draw_view,
+    run_draw_pipeline,
+)
 from draw_engine.lifecycle_errors import (
     BeaconWaitError,
+    CancelTooLateError,
     CheckpointNotCosignedError,
     CommitmentError,
     DrawStateError,
     PlanError,
     SecondResultError,
+    SupersedeError,
     TooLateError,
     UnknownDrawError,
 )
 from draw_engine.local_beacon import LocalBeaconSource, generate_local_key
-from draw_engine.plan import quarter_range, return_visit_plan
+from draw_engine.plan import format_time, quarter_range, return_visit_plan
 from draw_engine.registry import ValidationError
 from draw_engine.select import compute_draw
 from draw_engine.snapshot import parse_records
-from draw_engine.store import MemoryDrawStore
+from draw_engine.store import DrawRecord, MemoryDrawStore
 from transparency.note import append_signatures, generate_signer, parse_note
 from transparency.sequencer import Sequencer
 from transparency.storage import MemoryStorage
@@ -173,7 +181,7 @@ def test_full_lifecycle(world: World) -> None:
 
     with pytest.raises(SecondResultError, match="already has its result at log index 3"):
         s.execute("d-2026-01")
-    with pytest.raises(DrawStateError):
+    with pytest.raises(DrawStateError, match="never cancelled"):
         s.cancel("d-2026-01", "too late to cancel")
     assert world.storage.tree_size() == 4
     view = draw_view(s.draw("d-2026-01"))
@@ -271,23 +279,200 @@ def test_beacon_never_comes(world: World) -> None:
 def test_cancel_and_supersede(world: World) -> None:
     s = world.service
     s.announce(world.plan())
-    with pytest.raises(PlanError, match="cancel it"):
+    with pytest.raises(SupersedeError, match=r"supersede-uncancelled: .* cancel it") as e:
         s.announce(world.plan("d-2026-01b", supersedes="d-2026-01"))
+    assert (e.value.rule, e.value.field) == ("supersede-uncancelled", "supersedes")
     with pytest.raises(AnnounceError, match="reason"):
         s.cancel("d-2026-01", "")
-    cancelled = s.cancel("d-2026-01", "registry error found before the round")
+    report = s.cancel("d-2026-01", "registry error found before the round")
+    cancelled = report.draw
     assert cancelled.status == "cancelled"
     assert s.entry(cancelled.cancel_index or 0)["reason"].startswith("registry error")
+    # never committed (no checkpoint before the cancel), yet a checkpoint now covers it
+    assert report.committed is False
+    assert report.checkpoint is not None
+    assert report.checkpoint.tree_size == (cancelled.cancel_index or 0) + 1
+    assert report.in_time
+    assert not report.needs_attention
+    assert world.storage.latest_checkpoint(cosigned_only=True).note == report.checkpoint.note
+    assert s.draw("d-2026-01").commitment_note is None  # a cancelled draw is never committed
     with pytest.raises(DrawStateError, match="cancelled"):
         s.execute("d-2026-01")
+    with pytest.raises(DrawStateError, match="cancelled"):
+        s.cancel("d-2026-01", "twice")
     redraw = s.announce(world.plan("d-2026-01b", supersedes="d-2026-01"))
     assert s.draw("d-2026-01").status == "superseded"
     assert s.draw("d-2026-01").superseded_by == "d-2026-01b"
     assert s.entry(redraw.announce_index)["supersedes"] == "d-2026-01"
-    with pytest.raises(PlanError, match="already superseded"):
+    with pytest.raises(SupersedeError, match=r"superseded-twice: .*already superseded"):
         s.announce(world.plan("d-2026-01c", supersedes="d-2026-01"))
     with pytest.raises(UnknownDrawError):
         s.cancel("ghost", "x")
+
+
+def _state(world: World) -> tuple[int, Any, list[Any], list[Any]]:
+    """Everything a refusal must leave alone: log size, latest checkpoint, store rows."""
+    cp = world.storage.latest_checkpoint()
+    return (world.storage.tree_size(), cp and cp.note, world.service.draws(),
+            world.service.outcomes())
+
+
+def _committed_draw(world: World) -> DrawRecord:
+    draw = world.service.announce(world.plan())
+    assert world.service.publish_checkpoint().committed == (draw.draw_id,)
+    return world.service.draw(draw.draw_id)
+
+
+def test_cancel_of_a_committed_draw_just_before_its_deadline(world: World) -> None:
+    s = world.service
+    draw = _committed_draw(world)
+    deadline = draw.round_time - SETTINGS.commitment_margin
+    world.clock.now = deadline - 1
+    report = s.cancel(draw.draw_id, "the unit registry was found incomplete")
+    assert report.committed
+    assert report.deadline == deadline
+    assert report.draw.status == "cancelled"
+    assert report.checkpoint is not None
+    assert report.checkpoint.tree_size > (report.draw.cancel_index or 0)
+    assert report.in_time
+    assert not report.needs_attention
+    view = cancel_view(report)
+    assert view["cancel_proof"]["in_time"] is True
+    assert "warning" not in view
+    # its proof is in time: a redraw may supersede it, even after the old deadline
+    world.clock.now = draw.round_time + 5
+    redraw = s.announce(world.plan("d-2026-01b", supersedes=draw.draw_id))
+    assert s.draw(draw.draw_id).superseded_by == redraw.draw_id
+
+
+@pytest.mark.parametrize("after", [0, 0.5, 10, 3600])
+def test_cancel_of_a_committed_draw_after_its_deadline_is_refused(world: World,
+                                                                   after: float) -> None:
+    s = world.service
+    draw = _committed_draw(world)
+    deadline = draw.round_time - SETTINGS.commitment_margin
+    world.clock.now = deadline + after
+    before = _state(world)
+    with pytest.raises(CancelTooLateError) as e:
+        s.cancel(draw.draw_id, "we would rather draw again")
+    assert isinstance(e.value, DrawStateError)
+    message = str(e.value)
+    assert format_time(draw.round_time) in message
+    assert format_time(deadline) in message
+    assert "10 s margin" in message
+    assert "must be executed" in message
+    assert (e.value.round, e.value.deadline, e.value.margin) == (
+        draw.beacon_round, deadline, SETTINGS.commitment_margin)
+    assert _state(world) == before
+    # nor can a redraw supersede it; it is executed as committed
+    with pytest.raises(SupersedeError, match="supersede-uncancelled"):
+        s.announce(world.plan("d-2026-01b", supersedes=draw.draw_id))
+    assert _state(world) == before
+    if after < 3600:
+        assert s.execute(draw.draw_id).status == "drawn"
+
+
+def test_a_draw_whose_commitment_was_missed_can_be_cancelled_late(world: World) -> None:
+    s = world.service
+    never = s.announce(world.plan())
+    late = s.announce(world.plan("d-late"))
+    world.clock.now = late.round_time - 5  # co-signed inside the 10 s margin: too late
+    assert set(s.publish_checkpoint().committed) == {never.draw_id, late.draw_id}
+    with pytest.raises(CommitmentError, match="cannot proceed"):
+        s.check_commitment(late.draw_id)
+    world.clock.now = late.round_time + 120  # the randomness is public by now
+    for draw in (never, late):
+        report = s.cancel(draw.draw_id, "commitment missed: it can never be executed")
+        assert report.draw.status == "cancelled"
+        assert report.committed is False
+        assert not report.in_time  # the checkpoint is late, which does not matter here
+        assert not report.needs_attention
+        assert "warning" not in cancel_view(report)
+    # and a draw that was never announced in time, now cancelled, may be redrawn
+    redraw = s.announce(world.plan("d-2026-01b", supersedes=never.draw_id))
+    assert s.draw(never.draw_id).superseded_by == redraw.draw_id
+
+
+def test_cancel_whose_checkpoint_the_witnesses_refuse(world: World) -> None:
+    s = world.service
+    draw = _committed_draw(world)
+    size = world.storage.tree_size()
+    deadline = draw.round_time - SETTINGS.commitment_margin
+    world.witnesses.down.add("w2.example")
+    report = s.cancel(draw.draw_id, "a unit list error was found")
+    # the cancel is logged (nothing is ever deleted) but not proven to come in time
+    assert world.storage.tree_size() == size + 1
+    assert s.draw(draw.draw_id).status == "cancelled"
+    assert report.checkpoint is None
+    assert report.needs_attention
+    assert report.reasons == {"w2.example": "down"}
+    view = cancel_view(report)
+    assert view["cancel_proof"]["checkpoint"] is None
+    assert "NOT proven" in view["warning"]
+    assert format_time(deadline) in view["warning"]
+    assert "late-cancel" in view["warning"]
+    assert world.storage.latest_checkpoint(cosigned_only=True).tree_size <= (
+        report.draw.cancel_index or 0)
+    # once the deadline has passed no checkpoint can prove it: a redraw would be red
+    world.clock.now = deadline
+    before = _state(world)
+    with pytest.raises(SupersedeError, match=r"supersede-uncancelled: .*covered by no co-signed"):
+        s.announce(world.plan("d-2026-01b", supersedes=draw.draw_id))
+    assert _state(world) == before
+
+
+def test_cancel_whose_checkpoint_comes_late_is_reported(world: World) -> None:
+    s = world.service
+    draw = _committed_draw(world)
+    deadline = draw.round_time - SETTINGS.commitment_margin
+    world.clock.now = deadline - 1
+    world.witnesses.skew["w2.example"] = 5  # w2 co-signs the cancel's checkpoint too late
+    report = s.cancel(draw.draw_id, "plan changed")
+    assert report.checkpoint is not None
+    assert not report.in_time
+    assert report.needs_attention
+    assert "timestamped after" in report.reasons["w2.example"]
+    assert "not co-signed by the witness quorum by" in (report.problem or "")
+
+
+def test_cancel_of_a_drawn_draw_is_refused(world: World) -> None:
+    s = world.service
+    draw = _committed_draw(world)
+    s.execute(draw.draw_id)
+    before = _state(world)
+    with pytest.raises(DrawStateError, match="has its result at log index 3; a drawn draw is "
+                                             "never cancelled"):
+        s.cancel(draw.draw_id, "we do not like the result")
+    assert _state(world) == before
+
+
+def test_supersede_refusals_change_nothing(world: World) -> None:
+    s = world.service
+    draw = _committed_draw(world)
+    s.execute(draw.draw_id)
+    s.announce(world.plan("d-other"))
+    before = _state(world)
+    cases = [
+        (world.plan("d-2026-01b", supersedes=draw.draw_id), "supersede-drawn",
+         "has its result .*its result stands"),
+        (world.plan("d-self", supersedes="d-self"), "self-supersede", "cannot supersede itself"),
+        (world.plan("d-2026-01b", supersedes="ghost"), "supersede-unknown",
+         "no draw 'ghost' to supersede"),
+        (world.plan("d-2026-01b", supersedes="d-other"), "supersede-uncancelled",
+         "still announced"),
+    ]
+    for plan, rule, message in cases:
+        with pytest.raises(SupersedeError, match=f"{rule}: .*{message}") as e:
+            s.plan_draw(plan)
+        assert e.value.rule == rule
+        with pytest.raises(SupersedeError, match=rule):
+            s.announce(plan)
+        assert _state(world) == before
+    # a re-announce of an existing id stays refused, with or without supersedes
+    for plan in (world.plan(), world.plan(supersedes=draw.draw_id)):
+        with pytest.raises(PlanError, match="exists already"):
+            s.announce(plan)
+    assert _state(world) == before
 
 
 def test_outcomes_and_return_visit(world: World) -> None:
@@ -404,7 +589,10 @@ def test_result_too_large_for_one_entry_is_refused_before_the_round(world: World
         s.announce(big)
 
 
-def test_api_routes(world: World) -> None:
+AUTH = {"authorization": "Bearer operator-token"}
+
+
+def _client(world: World) -> Any:
     from fastapi import FastAPI, Header, HTTPException
     from fastapi.testclient import TestClient
 
@@ -420,8 +608,12 @@ def test_api_routes(world: World) -> None:
     app = FastAPI()
     for router in create_routers(world.service, require_role, max_upload=4096):
         app.include_router(router, prefix="/api")
-    client = TestClient(app)
-    auth = {"authorization": "Bearer operator-token"}
+    return TestClient(app)
+
+
+def test_api_routes(world: World) -> None:
+    client = _client(world)
+    auth = AUTH
     assert client.post("/api/draws", json=world.plan()).status_code == 401
     r = client.post("/api/registries/units/import?format=csv&source_name=u.csv",
                     content=UNITS_CSV, headers=auth)
@@ -454,3 +646,42 @@ def test_api_routes(world: World) -> None:
     assert [d["status"] for d in listed] == ["drawn"]
     assert [s["name"] for s in client.get("/api/snapshots").json()] == [
         "units-2026-01", "inspectors-2026-01"]
+
+
+def test_api_cancel_and_supersede(world: World) -> None:
+    client = _client(world)
+    s = world.service
+    early, late, dark = (_committed_draw(world), s.announce(world.plan("d-late")),
+                         s.announce(world.plan("d-dark")))
+    s.publish_checkpoint()
+    deadline = early.round_time - SETTINGS.commitment_margin
+    world.clock.now = deadline - 1
+    r = client.post(f"/api/draws/{early.draw_id}/cancel", json={"reason": "plan changed"},
+                    headers=AUTH)
+    assert r.status_code == 200
+    assert r.json()["status"] == "cancelled"
+    assert r.json()["cancel_proof"]["in_time"] is True
+    assert r.json()["cancel_proof"]["checkpoint"]["tree_size"] == world.storage.tree_size()
+    world.witnesses.down.add("w1.example")  # the cancel is logged, its proof is missing
+    r = client.post(f"/api/draws/{dark.draw_id}/cancel", json={"reason": "plan changed"},
+                    headers=AUTH)
+    assert r.status_code == 202
+    assert r.json()["status"] == "cancelled"
+    assert r.json()["cancel_proof"]["reasons"] == {"w1.example": "down"}
+    assert "NOT proven" in r.json()["warning"]
+    world.witnesses.down.clear()
+    world.clock.now = late.round_time - SETTINGS.commitment_margin
+    before = _state(world)
+    r = client.post("/api/draws/d-late/cancel", json={"reason": "too late"}, headers=AUTH)
+    assert r.status_code == 409
+    detail = r.json()["detail"]
+    assert detail["error"] == "CancelTooLateError"
+    assert detail["deadline"] == format_time(late.round_time - SETTINGS.commitment_margin)
+    assert detail["margin"] == SETTINGS.commitment_margin
+    assert "must be executed" in detail["message"]
+    r = client.post("/api/draws", json=world.plan("d-2026-01b", supersedes="d-2026-01b"),
+                    headers=AUTH)
+    assert r.status_code == 400
+    assert (r.json()["detail"]["field"], r.json()["detail"]["rule"]) == (
+        "supersedes", "self-supersede")
+    assert _state(world) == before
