@@ -277,8 +277,8 @@ def check_history(h: DrawHistory, entries: Entries, checkpoints: Sequence[Checkp
     if h.results and h.cancels:
         raise HistoryError(
             "drawn-and-cancelled",
-            f"draw {d} has a result (entries {_list(h.results)}) and a cancel (entries "
-            f"{_list(h.cancels)})", {"results": list(h.results), "cancels": list(h.cancels)})
+            f"draw {d} has both a result (entry {h.results[0]}) and a cancel (entry "
+            f"{h.cancels[0]})", {"results": list(h.results), "cancels": list(h.cancels)})
     if len(h.cancels) > 1:
         raise HistoryError("drawn-and-cancelled",
                            f"draw {d} is cancelled {len(h.cancels)} times (entries "

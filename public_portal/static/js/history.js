@@ -208,7 +208,7 @@ export function checkHistory(h, entries, checkpoints, marginSeconds, roundTime) 
   }
   if (h.results.length && h.cancels.length) {
     throw new HistoryError('drawn-and-cancelled',
-      `draw ${d} has a result (entries ${list(h.results)}) and a cancel (entries ${list(h.cancels)})`,
+      `draw ${d} has both a result (entry ${h.results[0]}) and a cancel (entry ${h.cancels[0]})`,
       { results: [...h.results], cancels: [...h.cancels] });
   }
   if (h.cancels.length > 1) {
