@@ -27,7 +27,8 @@ def _pins() -> dict[str, str]:
 def _requirements() -> list[Requirement]:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras = project["optional-dependencies"]
-    return [Requirement(r) for r in [*project["dependencies"], *extras["test"], *extras["postgres"]]]
+    names = [*project["dependencies"], *extras["test"], *extras["postgres"]]
+    return [Requirement(r) for r in names]
 
 
 def test_every_dependency_is_pinned_inside_its_range() -> None:
