@@ -1,4 +1,4 @@
-"""requirements/lock.txt pins every dependency of pyproject.toml inside its range (issue 13 item 1)."""
+"""requirements/lock.txt pins every dependency of pyproject.toml inside its range (issue 13)."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ environment; PATH puts the venv first, as an activated venv would.
 
 1. `pip install -c requirements/lock.txt -e . && fairdraw demo`, run with `--no-serve` appended (the
    issue asks for that: the served demo never exits).
-2. `pip install -c requirements/lock.txt -e '.[test]' && python -m pytest -q -p no:cacheprovider`, run with
-   the pytest part REDUCED to a tiny selection (two small test files of the clone)
+2. `pip install -c requirements/lock.txt -e '.[test]' && python -m pytest -q -p no:cacheprovider`,
+   run with the pytest part REDUCED to a tiny selection (two small test files of the clone)
    to avoid running the whole suite recursively inside itself. The install part
    runs as written.
 
@@ -45,7 +45,8 @@ def test_readme_has_the_two_commands() -> None:
     first, second = readme_commands()
     assert first == "pip install -c requirements/lock.txt -e . && fairdraw demo"
     assert second == (
-        "pip install -c requirements/lock.txt -e '.[test]' && python -m pytest -q -p no:cacheprovider"
+        "pip install -c requirements/lock.txt -e '.[test]'"
+        " && python -m pytest -q -p no:cacheprovider"
     )
 
 
