@@ -8,11 +8,14 @@ bundle file), verify with the same checklist as the browser
     1  a check failed (tampering)     4  rollback or fork against the state file
     2  bad usage or unreadable input (missing source, malformed trust.json…)
 
-`assignments` and `verify` keep the last verified checkpoint per log in a
-state file (`--state`, default $XDG_STATE_HOME/fairdraw/client-state.json) so
-a portal can never roll this client back. Without `--trust` the portal's own
-trust.json is used and a warning says so: compare its keys with the ones the
-detachment publishes elsewhere.
+`assignments` and `verify` keep the last verified checkpoint per (origin, log
+key) in a state file (`--state`, default
+$XDG_STATE_HOME/fairdraw/client-state.json; `audit --state PATH|default` shares
+it) so a portal can never roll this client back (fairdraw.clientstate;
+`fairdraw state list|forget`). Each command first prints the trust.json
+fingerprint and keys (fairdraw.cli.trustroot). Without `--trust` the portal's
+own trust.json is used and a warning says so: compare its fingerprint with the
+one the detachment publishes in the draw plan's 公告.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from fairdraw.assignments import (
 )
 from fairdraw.audit import audit_portal
 from fairdraw.bundle import format_bundle_file, make_bundle, read_bundle
-from fairdraw.clientstate import ClientState, RollbackOrForkError, default_state_path
+from fairdraw.cli.trustroot import log_key_of, print_trust_root, state_notes
+from fairdraw.clientstate import ClientState, RollbackOrForkError, default_state_path, key_id_of
 from fairdraw.portal_inputs import draw_ids, portal_draw_inputs
 from fairdraw.report import FAIL, PASS, DrawReport
 from fairdraw.source import (
@@ -49,8 +53,9 @@ from fairdraw.source import (
 )
 from fairdraw.trust import Trust, load_trust
 from fairdraw.verify import parse_snapshot_file, verify_draw
-from transparency.checkpoint import open_checkpoint
+from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.errors import TransparencyError
+from witnesses.errors import WitnessError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_PENDING, EXIT_ROLLBACK = 0, 1, 2, 3, 4
 MARK = {"pass": "✓", "fail": "✗", "skipped": "…", "pending": "…"}
@@ -62,10 +67,13 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")
 
 
 def register(app: typer.Typer) -> None:
+    from fairdraw.cli import trustroot
+
     app.command("assignments")(assignments)
     app.command("bundle")(bundle)
     app.command("verify")(verify)
     app.command("audit")(audit)
+    trustroot.register(app)
 
 
 def _err(message: str) -> None:
@@ -104,15 +112,14 @@ class _Session:
         self.note = read_required(source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
         self.readers: dict[int, TileReader] = {}
         self.state = ClientState.load(state_path or default_state_path())
-        try:
-            cp, _ = open_checkpoint(self.note, list(trust.log_vkeys), origin=trust.origin)
-        except TransparencyError:
+        self.memory = _StateKey.of(self.note, trust, self.state)
+        if self.memory is None:
             self.cp = None  # the checklist reports checkpoint-signature as failed
             return
-        self.cp = cp
-        self.readers[cp.tree_size] = TileReader(source, cp.tree_size)
+        self.cp = self.memory.cp
+        self.readers[self.cp.tree_size] = TileReader(source, self.cp.tree_size)
         # Before anything else: this portal must extend what this client saw before.
-        self.state.check(self.note, cp, self.readers[cp.tree_size])
+        self.memory.check(self.readers[self.cp.tree_size])
 
     def verify(self, draw_id: str) -> DrawReport:
         inputs = portal_draw_inputs(
@@ -123,10 +130,67 @@ class _Session:
         return report
 
     def _remember(self, report: DrawReport) -> None:
-        if all(
+        if self.memory is not None and all(
             report.check(n).status == PASS for n in ("checkpoint-signature", "witness-cosignatures")
         ):
-            self.state.remember(self.note, now=int(time.time()))
+            self.memory.remember()
+
+
+class _StateKey:
+    """The state-file side of one verified checkpoint: (origin, log key id) and trust.json
+    fingerprint (docs/clients.md "State file")."""
+
+    def __init__(self, note: bytes, cp: Checkpoint, vkey: str, trust: Trust,
+                 state: ClientState) -> None:
+        self.note, self.cp, self.vkey, self.state = note, cp, vkey, state
+        self.key_id = key_id_of(vkey)
+        self.fingerprint = trust.fingerprint.full
+
+    @classmethod
+    def of(cls, note: bytes, trust: Trust, state: ClientState) -> _StateKey | None:
+        """None if the checkpoint does not open with trust.json's log keys."""
+        try:
+            cp, opened = open_checkpoint(note, list(trust.log_vkeys), origin=trust.origin)
+        except TransparencyError:
+            return None
+        sig = opened.verified[0]
+        vkey = log_key_of(trust, sig.name, sig.key_id)
+        if vkey is None:  # open_checkpoint verified it with one of these keys
+            raise ClientError(f"no trust.json log key has key id {sig.key_id:08x}")
+        key = cls(note, cp, vkey, trust, state)
+        for line in state_notes(state, cp.origin, key.key_id):
+            _err(line)
+        return key
+
+    def check(self, reader: TileReader) -> None:
+        self.state.check(self.note, self.cp, reader, key_id=self.key_id,
+                         trust_fingerprint=self.fingerprint)
+
+    def cosigned(self, trust: Trust) -> bool:
+        """Does the witness quorum of trust.json co-sign this checkpoint?"""
+        try:
+            trust.policy.check(self.note)
+        except (TransparencyError, WitnessError):
+            return False
+        return True
+
+    def remember(self) -> None:
+        self.state.remember(self.note, now=int(time.time()), key_id=self.key_id,
+                            log_key=self.vkey, trust_fingerprint=self.fingerprint)
+
+
+def _audit_state(src: PortalSource, trust: Trust, state: str | None) -> _StateKey | None:
+    """With `--state`, the served checkpoint must extend the one this client remembers
+    (checked before the audit); None without `--state` or if the checkpoint does not open
+    (the audit reports that)."""
+    if state is None:
+        return None
+    path = default_state_path() if state == "default" else Path(state)
+    note = read_required(src, "log/checkpoint", MAX_CHECKPOINT_SIZE)
+    memory = _StateKey.of(note, trust, ClientState.load(path))
+    if memory is not None:
+        memory.check(TileReader(src, memory.cp.tree_size))
+    return memory
 
 
 def _print_report(report: DrawReport) -> None:
@@ -155,6 +219,7 @@ def _rollback(e: RollbackOrForkError, as_json: bool) -> typer.Exit:
         _err(
             f"REFUSED: {e}\n--- checkpoint seen before ---\n"
             f"{e.previous_note.decode()}--- checkpoint served now ---\n{e.current_note.decode()}"
+            f"--- to forget this log (only if you know why it changed) ---\n{e.forget_command}"
         )
     return typer.Exit(EXIT_ROLLBACK)
 
@@ -177,7 +242,9 @@ def assignments(  # noqa: PLR0917 (typer options)
         raise _usage("--format xlsx needs --out FILE")
     try:
         src = _open(source)
-        session = _Session(src, _trust(src, trust), state)
+        pinned = _trust(src, trust)
+        print_trust_root(pinned, to_stderr=True)  # stdout is the table/CSV
+        session = _Session(src, pinned, state)
         ids = [draw] if draw else draw_ids(src)
         rows = []
         for draw_id in ids:
@@ -257,7 +324,9 @@ def verify(
             draw = draw or manifest["draw_id"]
         else:
             src = _open(target)
-        session = _Session(src, _trust(src, trust), state)
+        pinned = _trust(src, trust)
+        print_trust_root(pinned, to_stderr=as_json)
+        session = _Session(src, pinned, state)
         reports = [session.verify(d) for d in ([draw] if draw else draw_ids(src))]
     except RollbackOrForkError as e:
         raise _rollback(e, as_json) from e
@@ -276,13 +345,24 @@ def audit(
     trust: TrustOpt = None,
     as_json: JsonOpt = False,
     grace: Annotated[int, typer.Option("--grace", help="seconds a draw may lag its round")] = 0,
+    state: Annotated[str | None, typer.Option(
+        "--state", help="share the client state file with verify: a PATH, or 'default' "
+                        "for $XDG_STATE_HOME/fairdraw/client-state.json (default: no state)",
+    )] = None,
 ) -> None:
     """Replay the whole log; exit 0 only if every draw and every checkpoint holds."""
     try:
         src = _open(source)
-        report = audit_portal(src, _trust(src, trust), now=int(time.time()), grace=grace)
+        pinned = _trust(src, trust)
+        print_trust_root(pinned, to_stderr=as_json)
+        memory = _audit_state(src, pinned, state)
+        report = audit_portal(src, pinned, now=int(time.time()), grace=grace)
+    except RollbackOrForkError as e:
+        raise _rollback(e, as_json) from e
     except ClientError as e:
         raise _usage(str(e)) from e
+    if memory is not None and memory.cosigned(pinned):
+        memory.remember()
     if as_json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
     else:

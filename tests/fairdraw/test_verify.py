@@ -227,7 +227,7 @@ def test_rollback_and_fork_are_caught_with_both_checkpoints(tmp_path: Path) -> N
     old.write()
     state = ClientState.load(tmp_path / "state.json")
     _state_check(old, state)
-    assert ClientState.load(tmp_path / "state.json").logs[ORIGIN]["tree_size"] == 5
+    assert ClientState.load(tmp_path / "state.json").records[0]["tree_size"] == 5
     # rollback: serve the older portal to the client that saw size 5
     old_view = PortalLog(saved, NOW)
     old_view.out = saved
