@@ -5,8 +5,9 @@ A local beacon (`fairdraw beacon serve-local --period 1`) and two witnesses
 to them with DrandHttpSource and the witness Collector. One scenario per
 database, on a timeline that waits for beacon rounds only twice:
 
-    announce too late (refused) → announce d1, d2 → cancel d2 → redraw d2b
-    (supersedes d2) → publish + cosign (covers d1, d2b) → announce d3 (not
+    announce too late (refused) → announce d1, d2 → cancel d2 (publishes +
+    cosigns a checkpoint: commits d1) → redraw d2b (supersedes d2) → publish +
+    cosign (commits d2b) → announce d3 (not
     covered) → execute d3 refused (no checkpoint) → execute d2b with the
     beacon unreachable (waits, reports, changes nothing) → execute d1 (drawn,
     recomputed) → second result refused → publish again, now too close to
@@ -157,11 +158,16 @@ def run_scenario(cluster: Cluster, url: str, db: str, tmp: Path) -> None:
 
     d1 = s.announce(plan("d1"))
     s.announce(plan("d2"))
-    s.cancel("d2", "a unit list error was found before the round")
+    cancelled = s.cancel("d2", "a unit list error was found before the round")
+    # the cancel publishes a checkpoint over HTTP at once: the first to cover d1's announce
+    assert cancelled.checkpoint is not None
+    assert cancelled.checkpoint.committed == ("d1",)
+    assert not cancelled.committed
+    assert not cancelled.needs_attention  # never committed: its cancel needs no proof
     d2b = s.announce(plan("d2b", supersedes="d2"))
     assert s.draw("d2").status == "superseded"
     published = s.publish_checkpoint()
-    assert set(published.committed) == {"d1", "d2b"}
+    assert set(published.committed) == {"d2b"}
     assert storage.latest_checkpoint(cosigned_only=True).note == published.note
     d3 = s.announce(plan("d3"))
     with pytest.raises(CommitmentError, match="no co-signed checkpoint covers"):
