@@ -281,16 +281,20 @@ class MetricsMiddleware:
 
 
 class RebuildAfterPublish:
-    """After a successful POST …/checkpoints/publish, ask for a portal rebuild: the portal
-    shows the latest co-signed checkpoint, and only a publish changes it."""
+    """After a successful POST …/checkpoints/publish or …/draws/{id}/cancel (a cancel
+    publishes the checkpoint that proves it came before round time − margin), ask for a
+    portal rebuild: the portal shows the latest co-signed checkpoint, and only a publish
+    changes it."""
 
     def __init__(self, app: ASGIApp, refresher: Any) -> None:
         self.app = app
         self.refresher = refresher
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
         if not (scope["type"] == "http" and scope["method"] == "POST"
-                and scope["path"].endswith("/checkpoints/publish")):
+                and (path.endswith("/checkpoints/publish")
+                     or ("/draws/" in path and path.endswith("/cancel")))):
             await self.app(scope, receive, send)
             return
         watch = StatusWatch(send, status=0)
