@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 from draw_engine.canonical import check_value, is_identifier
 from draw_engine.errors import AnnounceError, CanonicalError
@@ -33,6 +33,12 @@ _REQUIRED = ("type", "v", "draw_id", "title", "authority", "kind", "algorithm", 
              "units", "strata", "beacon")
 _OPTIONAL = ("inspectors", "experts", "exclusions", "zones", "teams", "recusals", "supersedes")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+# Blank text: Python's str.isspace set plus U+FEFF, spelled out so that the browser's
+# draw.js uses exactly the same characters (JS `trim` and `\s` differ from Python's).
+_BLANK = re.compile(
+    "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"
+    "\u3000\ufeff]*"
+)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _RFC3339_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 # SPEC(DESIGN §4): ratios are strings "p/q", canonical decimals (no sign, space, leading zero).
@@ -137,8 +143,8 @@ def _identifier(value: object, field: str) -> str:
 
 
 def _text(value: object, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _fail(field, "must be a non-empty string")
+    if not isinstance(value, str) or _BLANK.fullmatch(value):
+        raise _fail(field, "must be a non-empty string (not only spaces)")
     return value
 
 
@@ -150,13 +156,22 @@ def _int(value: object, field: str, *, minimum: int = 0) -> int:
     return value
 
 
+def is_calendar_date(value: object) -> TypeGuard[str]:
+    """True for a string YYYY-MM-DD naming a real Gregorian date, years 0001-9999."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _date(value: object, field: str) -> str:
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise _fail(field, f"must be a date YYYY-MM-DD, got {value!r}")
-    try:
-        date.fromisoformat(value)
-    except ValueError as exc:
-        raise _fail(field, f"is not a calendar date: {value!r}") from exc
+    if not is_calendar_date(value):
+        raise _fail(field, f"is not a calendar date: {value!r}")
     return value
 
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from draw_engine.announce import DrawSpec, parse_announce
+from draw_engine.announce import DrawSpec, is_calendar_date, parse_announce
 from draw_engine.canonical import (
     canonical_json,
     gc_paused,
@@ -260,8 +260,8 @@ class _Teams:
                 person.get("status") == "active"
                 and isinstance(roles, list) and role in roles
                 # SPEC(draw-v1 §5.7): cert_valid_until >= A.period.to (YYYY-MM-DD compares as text;
-                # a missing or malformed date never qualifies).
-                and isinstance(cert, str) and len(cert) == 10 and cert >= self.spec.period_to
+                # a missing value or one that is not a calendar date never qualifies).
+                and is_calendar_date(cert) and cert >= self.spec.period_to
             ):
                 eligible[pid] = person
         return eligible

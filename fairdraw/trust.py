@@ -108,8 +108,9 @@ def parse_trust(obj: Any) -> Trust:
     if not isinstance(beacons, Mapping):
         raise TrustError("trust.json beacons must be an object")
     margin = obj.get("margin_seconds", DEFAULT_MARGIN_SECONDS)
-    if isinstance(margin, bool) or not isinstance(margin, int) or margin < 0:
-        raise TrustError("trust.json margin_seconds must be a non-negative integer")
+    if isinstance(margin, bool) or not isinstance(margin, int) or not 0 <= margin < 2**53:
+        # Same rule as the browser's trust.js: an integer in [0, 2^53) (JSON-safe).
+        raise TrustError("trust.json margin_seconds must be an integer in [0, 2^53)")
     return Trust(
         log["origin"],
         tuple(vkeys),

@@ -7,8 +7,9 @@ verification semantics of golang.org/x/mod/sumdb/note.Open, our oracle:
   "\\n\\n" splits the text (which keeps its final "\\n") from one or more
   signature lines "— <name> <base64(key ID || signature)>\\n";
 * signatures from (name, key ID) pairs nobody configured are ignored (listed
-  as unverified, identical lines once); a configured pair MUST verify or the
-  whole note is rejected; a note with no verified signature is rejected; two
+  as unverified, identical lines once); every line of a configured pair MUST
+  verify (a repeat too: Go skips repeats unchecked) or the whole note is
+  rejected, and counts once; a note with no verified signature is rejected; two
   configured keys with one (name, key ID) are ambiguous;
 * key ID = SHA-256(name || 0x0A || type || public key)[:4], big-endian.
 
@@ -25,7 +26,8 @@ types is a FormatError).
 
 Stricter than Go, on purpose: base64 must be canonical padded RFC 4648 §4
 (re-encodes identically; Go ignores non-zero trailing bits), key-ID hex must be
-lowercase, DEL (0x7f) counts as a control character, and the whole note is
+lowercase, DEL (0x7f) counts as a control character, U+FEFF is refused in key
+names, a repeated line of a known key is verified, and the whole note is
 bounded by MAX_NOTE_SIZE before parsing. Pure: no I/O, no clock.
 """
 
@@ -100,11 +102,15 @@ def parse_decimal(text: str, what: str, limit: int = 1 << 63) -> int:
 
 
 def check_key_name(name: str) -> None:
-    """SPEC(signed-note): key names are non-empty, have no Unicode spaces and no '+'."""
+    r"""SPEC(signed-note): key names are non-empty, have no Unicode spaces and no '+'.
+
+    Stricter, on purpose: U+FEFF (an invisible "zero width no-break space", not
+    White_Space) is refused too, so "w1" and "w1\ufeff" can never both be names
+    (the browser's `\s` class refuses it as well)."""
     if not isinstance(name, str) or not name:
         raise FormatError("key name is empty")
-    if "+" in name or any(c.isspace() for c in name):
-        raise FormatError(f"key name {name!r} contains '+' or a space")
+    if "+" in name or any(c.isspace() or c == "\ufeff" for c in name):
+        raise FormatError(f"key name {name!r} contains '+', a space or U+FEFF")
     _check_text_chars(name, "key name")
 
 
@@ -469,11 +475,12 @@ def open_note(data: bytes, verifier_keys: Sequence[str | NoteVerifier]) -> Opene
             continue
         if len(candidates) > 1:
             raise AmbiguousKeyError(f"ambiguous key {sig.name}+{sig.key_id:08x}")
+        # SPEC(signed-note): a known key's signature MUST verify; failure rejects the note.
+        # Every line is verified, a repeat too (Go skips repeats unchecked: stricter here).
+        candidates[0].verify(note.text, sig.signature)
         if (sig.name, sig.key_id) in seen:
             continue  # Go: a repeated signature from one known key counts once
         seen.add((sig.name, sig.key_id))
-        # SPEC(signed-note): a known key's signature MUST verify; failure rejects the note.
-        candidates[0].verify(note.text, sig.signature)
         verified.append(sig)
     if not verified:
         # SPEC(signed-note): if no known key verified the note, it MUST be rejected.

@@ -35,7 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from transparency.note import NoteSignature, Signer
+from transparency.errors import FormatError
+from transparency.note import NoteSignature, Signer, check_key_name
 from witnesses.errors import CosignatureFormatError, CosignatureVerificationError
 
 COSIGNATURE_V1_TYPE = 0x04
@@ -59,11 +60,12 @@ def _b64decode(text: str, what: str) -> bytes:
 
 
 def _check_name(name: str) -> None:
-    # SPEC(signed-note): key names are non-empty, contain no Unicode spaces and no "+".
-    if not name or "+" in name or any(c.isspace() for c in name):
-        raise CosignatureFormatError(f"invalid key name {name!r}")
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in name):
-        raise CosignatureFormatError(f"key name {name!r} contains a control character")
+    # SPEC(signed-note): key names are non-empty, contain no Unicode spaces and no "+";
+    # the one rule of transparency.note (which also refuses controls and U+FEFF).
+    try:
+        check_key_name(name)
+    except FormatError as e:
+        raise CosignatureFormatError(f"invalid key name {name!r}: {e}") from e
 
 
 def cosigner_key_id(name: str, public_key: bytes) -> int:

@@ -17,10 +17,15 @@ Subset, on purpose: names and URLs must be UTF-8 (the spec treats high-bit
 octets as opaque); at most 64 logs, 64 witnesses, 64 groups (the spec asks
 for at least 32); only Ed25519 cosignature/v1 witnesses.
 
-Evaluation (`Policy.check`): a cosignature counts when it comes from a policy
-witness, verifies, and (with `not_after`) is timestamped no later than that
-bound; a bad cosignature from a policy witness rejects the whole note (as
-signed-note says for known keys). Pure: no clock, no I/O.
+The JSON shape (trust.json) is stricter than the text: names are
+`[A-Za-z0-9._:/-]{1,128}`, unknown fields are refused, `k` is an integer and
+quorum `none` is refused (a verifier's policy needs witnesses).
+
+Evaluation (`Policy.check`): every line of a policy witness's (name, key id) is
+verified, repeats too, and a bad one rejects the whole note (as signed-note
+says for known keys); per witness its EARLIEST verified timestamp counts, and
+(with `not_after`) only if no later than that bound. Pure: no clock, no I/O.
+The browser's policy.js holds the same rules (tests/vectors/adversarial/).
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ MAX_POLICY_SIZE = 64 * 1024
 NONE = "none"
 _K = re.compile(r"[1-9][0-9]{0,2}")
 _WS = re.compile(r"[ \t]+")
+_JSON_NAME = re.compile(r"[A-Za-z0-9._:/-]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -270,14 +276,16 @@ def policy_from_json(obj: Mapping[str, Any]) -> Policy:
     key of the same Ed25519 key (Armored Witnesses publish theirs that way)."""
     if not isinstance(obj, Mapping):
         raise PolicyFormatError("policy JSON must be an object")
-    unknown = set(obj) - {"logs", "witnesses", "groups", "quorum"}
-    if unknown:
-        raise PolicyFormatError(f"policy JSON has unknown fields {sorted(unknown)}")
+    _no_unknown(obj, {"logs", "witnesses", "groups", "quorum"}, "policy JSON")
 
-    def items(key: str) -> Sequence[Mapping[str, Any]]:
+    def items(key: str, fields: set[str]) -> Sequence[Mapping[str, Any]]:
         value = obj.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
             raise PolicyFormatError(f"policy JSON {key!r} must be a list of objects")
+        if len(value) > MAX_ITEMS:
+            raise PolicyFormatError(f"policy JSON {key!r} holds more than {MAX_ITEMS} items")
+        for n, item in enumerate(value):
+            _no_unknown(item, fields, f"{key}[{n}]")
         return value
 
     def text(item: Mapping[str, Any], key: str, where: str, optional: bool = False) -> Any:
@@ -293,18 +301,18 @@ def policy_from_json(obj: Mapping[str, Any]) -> Policy:
             _log_vkey(text(i, "vkey", f"logs[{n}]"), f"logs[{n}]"),
             text(i, "url", f"logs[{n}]", True),
         )
-        for n, i in enumerate(items("logs"))
+        for n, i in enumerate(items("logs", {"vkey", "url"}))
     ]
     witnesses = [
         PolicyWitness(
-            text(i, "name", f"witnesses[{n}]"),
+            _json_name(text(i, "name", f"witnesses[{n}]"), f"witnesses[{n}]"),
             _json_witness_key(text(i, "vkey", f"witnesses[{n}]"), f"witnesses[{n}]"),
             text(i, "url", f"witnesses[{n}]", True),
         )
-        for n, i in enumerate(items("witnesses"))
+        for n, i in enumerate(items("witnesses", {"name", "vkey", "url"}))
     ]
     groups = []
-    for n, g in enumerate(items("groups")):
+    for n, g in enumerate(items("groups", {"name", "k", "threshold", "members"})):
         where = f"groups[{n}]"
         members = g.get("members")
         if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
@@ -312,14 +320,37 @@ def policy_from_json(obj: Mapping[str, Any]) -> Policy:
         if ("k" in g) == ("threshold" in g):
             raise PolicyFormatError(f"{where}: give exactly one of 'k' and 'threshold'")
         threshold = g["k"] if "k" in g else g["threshold"]
-        if not isinstance(threshold, str | int) or isinstance(threshold, bool):
-            raise PolicyFormatError(f"{where}: threshold must be k, 'all' or 'any'")
-        name = text(g, "name", where)
+        # In JSON k is an integer; only 'threshold' may also say "all" or "any".
+        word = "threshold" in g and threshold in ("all", "any")
+        if not word and (not isinstance(threshold, int) or isinstance(threshold, bool)):
+            raise PolicyFormatError(
+                f"{where}: k must be an integer (threshold: an integer, 'all' or 'any'), "
+                f"got {threshold!r}"
+            )
+        name = _json_name(text(g, "name", where), where)
         groups.append(PolicyGroup(name, _threshold(threshold, len(members), where), tuple(members)))
     quorum = obj.get("quorum")
     if not isinstance(quorum, str):
         raise PolicyFormatError("policy JSON needs a 'quorum' name")
+    if quorum == NONE:
+        # SPEC(portal-js §Policy): a verifier's policy names a group or witness. Quorum
+        # "none" (tlog-policy allows it) would let the log alone prove a commitment.
+        raise PolicyFormatError("policy JSON quorum 'none' is refused: a verifier needs witnesses")
     return Policy(tuple(logs), tuple(witnesses), tuple(groups), quorum)
+
+
+def _no_unknown(item: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = set(item) - allowed
+    if unknown:
+        raise PolicyFormatError(f"{where} has unknown fields {sorted(unknown)}")
+
+
+def _json_name(name: str, where: str) -> str:
+    # SPEC(portal-js §Policy): names are local labels [A-Za-z0-9._:/-]{1,128}; "none" is
+    # reserved (tlog-policy).
+    if not _JSON_NAME.fullmatch(name) or name == NONE:
+        raise PolicyFormatError(f"{where}: name {name!r} is not [A-Za-z0-9._:/-]{{1,128}}")
+    return name
 
 
 def _json_witness_key(vkey: str, where: str) -> CosignerKey:
@@ -364,15 +395,15 @@ def policy_to_json(policy: Policy) -> dict[str, Any]:
 def counted_cosignatures(
     note: bytes | Note, policy: Policy, *, not_after: int | None = None
 ) -> tuple[CountedCosignature, ...]:
-    """Every verified cosignature by a policy witness (at most one per witness, in note
-    order), with its timestamp; those timestamped after `not_after` are left out.
+    """One verified cosignature per policy witness (in the order of each witness's first
+    line): the one with the witness's EARLIEST timestamp; left out when that is after
+    `not_after`. Every line of a policy witness is verified, repeats too.
 
     Raises CosignatureVerificationError if a line from a policy witness's key does
     not verify (the whole note is then suspect), FormatError if the note is malformed."""
     parsed = note if isinstance(note, Note) else parse_note(note)
     by_id = {(w.key.name, w.key.key_id): w for w in policy.witnesses}
-    counted: list[CountedCosignature] = []
-    seen: set[str] = set()
+    earliest: dict[str, CountedCosignature] = {}  # witness -> earliest, in first-seen order
     for sig in parsed.signatures:
         w = by_id.get((sig.name, sig.key_id))
         if w is None:
@@ -385,12 +416,15 @@ def counted_cosignatures(
             raise CosignatureVerificationError(
                 f"malformed cosignature: {e}", name=sig.name, key_id=sig.key_id
             ) from e
+        # SPEC(signed-note): every line of a known key MUST verify, a repeat too.
         timestamp = w.key.check(parsed.text, cosig)
-        if w.name in seen or (not_after is not None and timestamp > not_after):
-            continue
-        seen.add(w.name)
-        counted.append(CountedCosignature(w.name, w.key.vkey, timestamp, sig.format_line()))
-    return tuple(counted)
+        # A witness that cosigned twice said so at both times: its earliest statement
+        # counts, whatever the line order (docs/spec/witness.md §5).
+        if w.name not in earliest or timestamp < earliest[w.name].timestamp:
+            earliest[w.name] = CountedCosignature(w.name, w.key.vkey, timestamp, sig.format_line())
+    return tuple(
+        c for c in earliest.values() if not_after is None or c.timestamp <= not_after
+    )
 
 
 def check(note: bytes, policy: Policy, *, not_after: int | None = None) -> PolicyResult:
