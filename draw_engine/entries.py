@@ -34,7 +34,9 @@ OUTCOME = "inspection.outcome"
 ENTRY_TYPES = (SNAPSHOT, ANNOUNCE, RESULT, CANCEL, OUTCOME)
 """SPEC(DESIGN §4): the entry types of the log, in lifecycle order."""
 
-_RFC3339_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_RFC3339_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", re.ASCII)
+_FIELDS = ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19))
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def parse_entry(data: bytes) -> dict[str, Any]:
@@ -77,14 +79,20 @@ def parse_utc_seconds(text: object, *, field: str | None = None) -> int:
 
     Strict: exactly that form, a real calendar time (no leap second, no 02-30)."""
     if isinstance(text, str) and _RFC3339_UTC.fullmatch(text):
-        try:
-            parsed = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        y, mo, d, h, mi, s = (int(text[a:b]) for a, b in _FIELDS)
+        try:  # the regex fixes the width of every field, datetime checks the calendar
+            parsed = dt.datetime(y, mo, d, h, mi, s, tzinfo=dt.UTC)
         except ValueError:
             pass
         else:
-            if parsed.strftime("%Y-%m-%dT%H:%M:%SZ") == text:
-                return int(parsed.timestamp())
+            return int((parsed - _EPOCH).total_seconds())
     raise EntryError(f"{quote(text)} is not RFC 3339 UTC (YYYY-MM-DDTHH:MM:SSZ)", field=field)
+
+
+def format_utc(seconds: int) -> str:
+    """POSIX seconds -> "YYYY-MM-DDTHH:MM:SSZ" (the inverse of parse_utc_seconds)."""
+    t = _EPOCH + dt.timedelta(seconds=seconds)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
 
 
 def is_index(value: object) -> bool:

@@ -41,7 +41,6 @@ verifier's recompute). Pure: no clock, no I/O.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -52,6 +51,7 @@ from draw_engine.entries import (
     RESULT,
     announce_round_time,
     entry_type,
+    format_utc,
     is_index,
     quote,
 )
@@ -186,11 +186,6 @@ def draw_histories(entries: Entries) -> dict[str, DrawHistory]:
 
 def _list(indices: Sequence[int]) -> str:
     return ", ".join(str(i) for i in indices)
-
-
-def format_utc(seconds: int) -> str:
-    """POSIX seconds -> "YYYY-MM-DDTHH:MM:SSZ" (the inverse of parse_utc_seconds)."""
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_announce(h: DrawHistory) -> int:
