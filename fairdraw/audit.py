@@ -1,46 +1,62 @@
-"""The auditor: replay a whole published log and check every draw in it (issue 6 item 6).
+"""The auditor: replay a whole published log and check every draw in it.
 
-Reads a portal (docs/spec/portal-data.md) and trusts only trust.json. Findings,
-each {check, status: pass|fail|pending, subject, reason, evidence}:
+Reads a portal (docs/spec/portal-data.md) and trusts only trust.json and the
+entries proven against the co-signed checkpoint (docs/spec/verification.md).
+Findings, each {check, status: pass|fail|pending, subject, reason, evidence},
+one function per kind below:
 
 * `log-tiles`: the checkpoint opens with the log key; every entry bundle, every
   tile of every level and the root are recomputed (`transparency.export.fsck_log`);
 * `witness-cosignatures`: the current checkpoint meets the witness policy;
-* `checkpoint-consistency`: every published `log/checkpoints/<size>` (those the
-  draw files name, and all of them when the source is a directory) is signed
-  by the log key and consistent with the current tree (proof from tiles);
+* `checkpoint-freshness`: its newest quorum of co-signatures is at most
+  `max_age` seconds old;
+* `checkpoint-consistency`: every published `log/checkpoints/<size>` (listed by
+  data/log.json and the draw files, and all of them when the source is a
+  directory) and every checkpoint the client state remembers exists, is
+  signed by the log key and is consistent with the current tree (proof from tiles);
 * `entry-format`: every entry is canonical JSON with a known type;
 * `snapshot-roots`: every published snapshot file has the root and count of its
-  `registry.snapshot` entry; every announce names a logged snapshot (same root
-  and count, logged earlier);
-* `announce-unique`: a second announce of a draw id without `supersedes` fails;
-* `single-result`: at most one `draw.result` per draw id, naming its announce;
+  `registry.snapshot` entry;
+* `draw:<check>`: every draw id the log names (announce, result or cancel) and
+  every id data/draws.json lists passes the draw checklist of `fairdraw.verify`
+  (the same history rules, one announce, attached results, beacon identity,
+  commitment, recompute…), given every verified published checkpoint;
 * `draw-status`: every announce has a result, a cancel, or a beacon round still
   in the future (`now` is a parameter; `grace` seconds allowed after the round);
-* `supersedes-linked`: `supersedes` names an earlier announced draw, not itself;
-* `draw:<check>`: every drawn draw passes the full checklist of `fairdraw.verify`
-  (beacon, commitment co-signed in time, recompute…); a draw still waiting for
-  its round has its commitment checked once round time − margin has passed;
-* `index`: data/draws.json lists every announced draw (a portal cannot hide one).
+* `index`: every field of data/draws.json and of data/draws/<id>.json
+  (status, round, round_time, title, result/cancel indices, superseded_by,
+  supersedes…) equals what the proven entries say; every announced draw is
+  listed and every listed one announced. Navigation is a hint; a lying hint fails.
 
-The audit passes only if no finding fails; "pending" (a snapshot published only
-after the inspections) does not fail it. Left out: inspection.outcome contents.
+With a client state (`fairdraw audit --state`: the CLI refuses a rollback or
+fork first, fairdraw.clientstate), the checkpoint the client verified before
+joins the published ones as evidence: a checkpoint the portal stops listing
+(say, the one that committed a draw later cancelled too late) still counts.
+The audit passes only if no finding fails; "pending" does not fail it.
+Left out: inspection.outcome contents.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from draw_engine.canonical import canonical_json
+from draw_engine.entries import SNAPSHOT, SnapshotRef, announce_round_time, entry_type
+from draw_engine.history import DrawHistory, draw_histories
 from draw_engine.snapshot import check_root
-from fairdraw.report import CHECK_ERRORS, FAIL, PASS, PENDING, CheckFailedError, evidence_of
+from fairdraw.portal_inputs import (
+    directory_checkpoints,
+    listed_checkpoints,
+    portal_draw_inputs,
+    read_optional_json,
+)
+from fairdraw.report import CHECK_ERRORS, FAIL, PASS, PENDING, evidence_of
 from fairdraw.source import (
     MAX_CHECKPOINT_SIZE,
     MAX_SNAPSHOT_SIZE,
     ClientError,
-    DirectorySource,
     PortalSource,
     TileReader,
     read_json,
@@ -48,25 +64,21 @@ from fairdraw.source import (
 )
 from fairdraw.trust import Trust
 from fairdraw.verify import (
-    DrawInputs,
+    DEFAULT_MAX_AGE,
+    ProvenLog,
     check_consistent,
-    parse_entry,
+    check_freshness,
     parse_snapshot_file,
-    parse_utc_seconds,
+    prove_log,
     verify_draw,
 )
-from transparency.checkpoint import open_checkpoint
+from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.errors import TransparencyError
 from transparency.export import FsckError, fsck_log
 from witnesses.policy import check as policy_check
 
-ENTRY_TYPES = (
-    "registry.snapshot",
-    "draw.announce",
-    "draw.result",
-    "draw.cancel",
-    "inspection.outcome",
-)
+LOG_WIDE_CHECKS = ("checkpoint-signature", "witness-cosignatures", "checkpoint-freshness")
+"""Draw checks about the log as a whole: reported once, not per draw."""
 
 
 @dataclass
@@ -136,283 +148,360 @@ class _LogFiles:
         return self.source.read("log/" + path, limit)
 
 
-def _checkpoint_paths(source: PortalSource, navs: Mapping[str, Any]) -> list[str]:
-    paths = {
-        p
-        for nav in navs.values()
-        for p in nav.get("commitment_checkpoints") or []
-        if isinstance(p, str)
-    }
-    if isinstance(source, DirectorySource):
-        d = source.root / "log" / "checkpoints"
-        if d.is_dir():
-            paths |= {f"log/checkpoints/{f.name}" for f in d.iterdir() if f.name.isdigit()}
-    return sorted(paths, key=lambda p: (len(p), p))
+@dataclass
+class _Audit:
+    """One audit run: the verified checkpoint, the proven log and the navigation read."""
+
+    source: PortalSource
+    trust: Trust
+    now: int
+    grace: int
+    max_age: int
+    remembered: Sequence[bytes]
+    rep: AuditReport
+    note: bytes = b""
+    cp: Checkpoint | None = None
+    reader: TileReader | None = None
+    log: ProvenLog | None = None
+    histories: dict[str, DrawHistory] = field(default_factory=dict)
+    index: Any = None
+    navs: dict[str, Any] = field(default_factory=dict)
+    notes: list[bytes] = field(default_factory=list)
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    def add(self, *args: Any) -> None:
+        self.rep.add(*args)
 
 
-def audit_portal(source: PortalSource, trust: Trust, *, now: int, grace: int = 0) -> AuditReport:
-    rep = AuditReport(source.description)
-    note = read_required(source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
+# -- findings, one function per kind ----------------------------------------------------
+
+
+def audit_log_tiles(a: _Audit) -> bool:
+    """The checkpoint opens and fsck recomputes every tile and bundle; False stops the audit."""
+    a.note = read_required(a.source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
     try:
-        cp, _ = open_checkpoint(note, list(trust.log_vkeys), origin=trust.origin)
+        cp, _ = open_checkpoint(a.note, list(a.trust.log_vkeys), origin=a.trust.origin)
     except TransparencyError as e:
-        rep.add("log-tiles", FAIL, "log/checkpoint", f"checkpoint does not verify: {e}")
-        return rep
-    rep.origin, rep.tree_size = cp.origin, cp.tree_size
+        a.add("log-tiles", FAIL, "log/checkpoint", f"checkpoint does not verify: {e}")
+        return False
+    a.cp, a.rep.origin, a.rep.tree_size = cp, cp.origin, cp.tree_size
     try:
-        fr = fsck_log(_LogFiles(source), list(trust.log_vkeys))
+        fr = fsck_log(_LogFiles(a.source), list(a.trust.log_vkeys))
         if fr.tree_size != cp.tree_size:
             raise FsckError([f"the checkpoint changed during the audit ({fr.tree_size})"])
-        rep.add(
-            "log-tiles",
-            PASS,
-            "log",
-            f"{fr.entries} entries and {fr.files} files recomputed "
-            f"to the root of size {cp.tree_size}",
-        )
     except (FsckError, ClientError) as e:
-        rep.add("log-tiles", FAIL, "log", str(e), {"problems": getattr(e, "problems", [])})
-        return rep
+        a.add("log-tiles", FAIL, "log", str(e), {"problems": getattr(e, "problems", [])})
+        return False
+    a.reader = TileReader(a.source, cp.tree_size)
+    a.log = prove_log(a.reader, cp.root_hash)
+    a.cache[("proven", cp.tree_size, cp.root_hash)] = a.log
+    a.add(
+        "log-tiles",
+        PASS,
+        "log",
+        f"{fr.entries} entries and {fr.files} files recomputed to the root of size {cp.tree_size}",
+    )
+    return True
+
+
+def audit_cosignatures(a: _Audit) -> None:
     try:
-        res = policy_check(note, trust.policy)
-        rep.add(
-            "witness-cosignatures",
-            PASS,
-            "log/checkpoint",
-            f"policy {trust.policy.quorum!r} met by {', '.join(res.witnesses)}",
-        )
+        res = policy_check(a.note, a.trust.policy)
     except CHECK_ERRORS as e:
-        rep.add("witness-cosignatures", FAIL, "log/checkpoint", str(e), evidence_of(e))
+        a.add("witness-cosignatures", FAIL, "log/checkpoint", str(e), evidence_of(e))
+        return
+    a.add(
+        "witness-cosignatures",
+        PASS,
+        "log/checkpoint",
+        f"policy {a.trust.policy.quorum!r} met by {', '.join(res.witnesses) or 'nobody'}",
+    )
+    try:
+        counted = {c.witness: c.timestamp for c in res.counted}
+        reason = check_freshness(counted, a.trust.policy, now=a.now, max_age=a.max_age)
+        a.add("checkpoint-freshness", PASS, "log/checkpoint", reason)
+    except CHECK_ERRORS as e:
+        a.add("checkpoint-freshness", FAIL, "log/checkpoint", str(e), evidence_of(e))
 
-    reader = TileReader(source, cp.tree_size)
-    raw = reader.all_entries(cp.root_hash)
-    index = read_json(source, "data/draws.json")
-    listed = {d.get("draw_id") for d in index.get("draws", []) if isinstance(d, Mapping)}
-    navs: dict[str, Any] = {}
-    for draw_id in listed:
-        if isinstance(draw_id, str):
-            try:
-                navs[draw_id] = read_json(source, f"data/draws/{draw_id}.json")
-            except ClientError as e:
-                rep.add("index", FAIL, draw_id, str(e))
 
-    commitment_notes: list[bytes] = []
-    for path in _checkpoint_paths(source, navs):
-        data = source.read(path, MAX_CHECKPOINT_SIZE)
-        if data is None:
-            rep.add("checkpoint-consistency", FAIL, path, "named by a draw file but missing")
+def _read_navigation(a: _Audit) -> None:
+    a.index = read_json(a.source, "data/draws.json")
+    rows = a.index.get("draws") if isinstance(a.index, Mapping) else None
+    if not isinstance(rows, list):
+        a.add("index", FAIL, "data/draws.json", "has no 'draws' list")
+        a.index = {"draws": []}
+        return
+    for row in rows:
+        d = row.get("draw_id") if isinstance(row, Mapping) else None
+        if not isinstance(d, str):
+            a.add("index", FAIL, "data/draws.json", f"a row without a draw id: {row!r}")
             continue
         try:
-            old, _ = open_checkpoint(data, list(trust.log_vkeys), origin=trust.origin)
-            check_consistent(reader, cp.root_hash, old)
-            commitment_notes.append(data)
-            rep.add(
-                "checkpoint-consistency",
-                PASS,
-                path,
-                f"size {old.tree_size} is a prefix of size {cp.tree_size}",
-            )
+            a.navs[d] = read_optional_json(a.source, f"data/draws/{d}.json")
+        except ClientError as e:
+            a.add("index", FAIL, f"data/draws/{d}.json", str(e))
+
+
+def audit_checkpoints(a: _Audit) -> None:
+    """Every published checkpoint is there, signed and consistent with the current tree."""
+    assert a.cp is not None
+    assert a.reader is not None
+    log_json = read_optional_json(a.source, "data/log.json")
+    listed = listed_checkpoints(log_json, a.navs.values())
+    found: list[tuple[str, bytes | None]] = [
+        (path, a.source.read(path, MAX_CHECKPOINT_SIZE))
+        for path in dict.fromkeys(listed + directory_checkpoints(a.source))
+    ]
+    found += [("checkpoint remembered by the client state", n) for n in a.remembered]
+    for path, data in found:
+        if data is None:
+            a.add("checkpoint-consistency", FAIL, path, "listed by the portal but missing")
+            continue
+        try:
+            old, _ = open_checkpoint(data, list(a.trust.log_vkeys), origin=a.trust.origin)
+            check_consistent(a.reader, a.cp.root_hash, old)
         except CHECK_ERRORS as e:
-            rep.add("checkpoint-consistency", FAIL, path, str(e), evidence_of(e))
-
-    entries: dict[int, dict[str, Any]] = {}
-    for i, data in enumerate(raw):
-        try:
-            e = parse_entry(data)
-            if e["type"] not in ENTRY_TYPES:
-                raise CheckFailedError(f"unknown entry type {e['type']!r}")
-            entries[i] = e
-        except CheckFailedError as err:
-            rep.add("entry-format", FAIL, f"entry {i}", str(err))
-
-    snapshots: dict[str, tuple[int, dict[str, Any]]] = {}
-    for i, e in entries.items():
-        if e["type"] != "registry.snapshot":
+            a.add("checkpoint-consistency", FAIL, path, str(e), evidence_of(e))
             continue
-        name = e.get("snapshot")
-        snapshots[name] = (i, e)
-        data = source.read(f"data/snapshots/{name}.jsonl", MAX_SNAPSHOT_SIZE)
-        if data is None:
-            rep.add(
-                "snapshot-roots",
-                PENDING,
-                f"snapshot {name}",
-                f"records file not published (publish: {e.get('publish')})",
-            )
+        a.notes.append(data)
+        a.add(
+            "checkpoint-consistency",
+            PASS,
+            path,
+            f"size {old.tree_size} is a prefix of size {a.cp.tree_size}",
+        )
+    if isinstance(log_json, Mapping) and log_json.get("log_size") != a.cp.tree_size:
+        a.add(
+            "index",
+            FAIL,
+            "data/log.json",
+            f"log_size is {log_json.get('log_size')!r}, the checkpoint's tree size is "
+            f"{a.cp.tree_size}",
+            {"field": "log_size", "expected": a.cp.tree_size, "got": log_json.get("log_size")},
+        )
+
+
+def audit_entry_format(a: _Audit) -> None:
+    assert a.log is not None
+    for i, why in a.log.bad.items():
+        a.add("entry-format", FAIL, f"entry {i}", why)
+    for i, e in enumerate(a.log.entries):
+        if e is not None and entry_type(e) is None:
+            a.add("entry-format", FAIL, f"entry {i}", f"unknown entry type {e.get('type')!r}")
+
+
+def audit_snapshot_files(a: _Audit) -> None:
+    """Each published records file matches its logged registry.snapshot entry."""
+    assert a.log is not None
+    for i, e in enumerate(a.log.entries):
+        if entry_type(e) != SNAPSHOT or e is None:
             continue
+        subject = f"snapshot {e.get('snapshot')} (entry {i})"
         try:
+            ref = SnapshotRef.of(e)
+            data = a.source.read(f"data/snapshots/{ref.snapshot}.jsonl", MAX_SNAPSHOT_SIZE)
+            if data is None:
+                a.add(
+                    "snapshot-roots",
+                    PENDING,
+                    subject,
+                    f"records file not published (publish: {e.get('publish')})",
+                )
+                continue
             recs = parse_snapshot_file(data)
             check_root(
-                e.get("kind", "?"),
-                root=e["root"],
-                count=e["count"],
-                lines=[canonical_json(r) for r in recs],
-            )
-            rep.add(
-                "snapshot-roots", PASS, f"snapshot {name}", f"{len(recs)} records, root matches"
+                ref.kind, root=ref.root, count=ref.count, lines=[canonical_json(r) for r in recs]
             )
         except CHECK_ERRORS as err:
-            rep.add("snapshot-roots", FAIL, f"snapshot {name}", str(err), evidence_of(err))
+            a.add("snapshot-roots", FAIL, subject, str(err), evidence_of(err))
+            continue
+        a.add("snapshot-roots", PASS, subject, f"{len(recs)} records, root matches")
 
-    announces: dict[str, list[int]] = {}
-    results: dict[str, list[int]] = {}
-    cancels: dict[str, list[int]] = {}
-    for i, e in entries.items():
-        target = {"draw.announce": announces, "draw.result": results, "draw.cancel": cancels}.get(
-            e["type"]
+
+def _draw_status(a: _Audit, h: DrawHistory) -> None:
+    """An announce whose round is past (plus grace) must have a result or a cancel."""
+    if h.announce_index is None:
+        return  # announce-inclusion reports it
+    subject = f"draw {h.draw_id}"
+    if h.results:
+        a.add("draw-status", PASS, subject, f"drawn (entry {h.results[0]})")
+        return
+    if h.cancels:
+        a.add("draw-status", PASS, subject, f"cancelled (entry {h.cancels[0]})")
+        return
+    announce = h.entries[h.announce_index]
+    try:
+        rt = announce_round_time(announce)
+    except CHECK_ERRORS as e:
+        a.add("draw-status", FAIL, subject, f"announce has no valid round time: {e}")
+        return
+    when = announce["beacon"]["round_time"]
+    if rt + a.grace < a.now:
+        a.add(
+            "draw-status",
+            FAIL,
+            subject,
+            f"round {announce['beacon'].get('round')} was due at {when} but the log holds "
+            "neither a result nor a cancel",
+            {"round_time": when, "now": a.now},
         )
-        if target is not None:
-            target.setdefault(str(e.get("draw_id")), []).append(i)
-
-    for draw_id, idxs in announces.items():
-        first = idxs[0]
-        for later in idxs[1:]:
-            if entries[later].get("supersedes") is None:
-                rep.add(
-                    "announce-unique",
-                    FAIL,
-                    f"draw {draw_id}",
-                    f"entry {later} announces draw {draw_id} again (first at {first}) "
-                    "without 'supersedes'",
-                    {"indices": idxs},
-                )
-        for ai in idxs:
-            a = entries[ai]
-            subject = f"draw {draw_id} (entry {ai})"
-            for kind in ("units", "inspectors", "experts"):
-                ref = a.get(kind)
-                if not isinstance(ref, Mapping):
-                    continue
-                logged = snapshots.get(ref.get("snapshot"))
-                if (
-                    logged is None
-                    or logged[0] > ai
-                    or logged[1].get("root") != ref.get("root")
-                    or logged[1].get("count") != ref.get("count")
-                ):
-                    rep.add(
-                        "snapshot-roots",
-                        FAIL,
-                        subject,
-                        f"{kind} snapshot "
-                        f"{ref.get('snapshot')} is not a snapshot logged before the announce "
-                        "with this root and count",
-                    )
-            sup = a.get("supersedes")
-            if sup is not None:
-                earlier = [j for j in announces.get(sup, []) if j < ai]
-                if not earlier or (sup == draw_id and earlier == [ai]):
-                    rep.add(
-                        "supersedes-linked",
-                        FAIL,
-                        subject,
-                        f"supersedes {sup!r}, which is not an earlier announced draw",
-                    )
-                else:
-                    rep.add(
-                        "supersedes-linked", PASS, subject, f"supersedes {sup} (entry {earlier[0]})"
-                    )
-        for ri in results.get(draw_id, []):
-            if entries[ri].get("announce_index") not in idxs or ri < first:
-                rep.add(
-                    "single-result",
-                    FAIL,
-                    f"draw {draw_id}",
-                    f"result entry {ri} names announce {entries[ri].get('announce_index')}, "
-                    f"not an earlier announce of this draw ({idxs})",
-                )
-        n_results = len(results.get(draw_id, []))
-        if n_results > 1:
-            rep.add(
-                "single-result",
-                FAIL,
-                f"draw {draw_id}",
-                f"{n_results} results (entries {results[draw_id]})",
-                {"indices": results[draw_id]},
-            )
-        if draw_id not in listed:
-            rep.add(
-                "index",
-                FAIL,
-                f"draw {draw_id}",
-                "announced in the log but missing from data/draws.json",
-            )
-
-        ai = idxs[-1]
-        a = entries[ai]
-        try:
-            rt = parse_utc_seconds(a["beacon"]["round_time"])
-        except (CheckFailedError, KeyError, TypeError) as err:
-            rep.add("draw-status", FAIL, f"draw {draw_id}", f"announce has no valid beacon: {err}")
-            continue
-        snaps = {}
-        for kind in ("units", "inspectors", "experts"):
-            ref = a.get(kind)
-            if isinstance(ref, Mapping):
-                snaps[kind] = source.read(
-                    f"data/snapshots/{ref.get('snapshot')}.jsonl", MAX_SNAPSHOT_SIZE
-                )
-        own_results = [
-            r for r in results.get(draw_id, []) if entries[r].get("announce_index") == ai
-        ]
-        drawn = bool(own_results)
-        if not drawn and not cancels.get(draw_id):
-            if rt + grace < now:
-                rep.add(
-                    "draw-status",
-                    FAIL,
-                    f"draw {draw_id}",
-                    f"round {a['beacon'].get('round')} was due at {a['beacon']['round_time']} "
-                    "but the log holds neither a result nor a cancel",
-                    {"round_time": a["beacon"]["round_time"], "now": now},
-                )
-                rep.draws[draw_id] = FAIL
-                continue
-            rep.add(
-                "draw-status",
-                PENDING,
-                f"draw {draw_id}",
-                f"waiting for round {a['beacon'].get('round')} at {a['beacon']['round_time']}",
-            )
-        elif not drawn:
-            rep.add(
-                "draw-status", PASS, f"draw {draw_id}", f"cancelled (entry {cancels[draw_id][0]})"
-            )
-            rep.draws[draw_id] = "cancelled"
-            continue
-        else:
-            rep.add("draw-status", PASS, f"draw {draw_id}", f"drawn (entry {own_results[0]})")
-        inputs = DrawInputs(
-            checkpoint=note,
-            reader_for=lambda size: reader if size == cp.tree_size else TileReader(source, size),
-            announce_index=ai,
-            result_index=own_results[0] if drawn else None,
-            result_indices=results.get(draw_id, []),
-            commitment_checkpoints=commitment_notes,
-            snapshots=snaps,
-            draw_id=draw_id,
+    else:
+        a.add(
+            "draw-status",
+            PENDING,
+            subject,
+            f"waiting for round {announce['beacon'].get('round')} at {when}",
         )
-        dr = verify_draw(trust, inputs)
-        if not drawn:
-            c = dr.check("commitment-timing")
-            if now >= rt - trust.margin_seconds and c.status == FAIL:
-                rep.add("draw:commitment-timing", FAIL, f"draw {draw_id}", c.reason, c.evidence)
-            rep.draws[draw_id] = PENDING
-            continue
-        rep.draws[draw_id] = dr.verdict
-        for c in dr.checks:
-            if c.status == FAIL:
-                rep.add(f"draw:{c.name}", FAIL, f"draw {draw_id}", c.reason, c.evidence)
-        if dr.verdict == PASS:
-            rep.add(
+
+
+def audit_draws(a: _Audit) -> None:
+    """The draw checklist for every draw id the log names or the index lists."""
+    assert a.log is not None
+    assert a.cp is not None
+    a.histories = draw_histories(dict(enumerate(a.log.entries)))
+    ids = sorted(set(a.histories) | set(a.navs))
+    readers = {a.cp.tree_size: a.reader} if a.reader is not None else {}
+    for draw_id in ids:
+        h = a.histories.get(draw_id)
+        if h is not None:
+            _draw_status(a, h)
+        inputs = portal_draw_inputs(
+            a.source,
+            draw_id,
+            checkpoint=a.note,
+            readers=readers,
+            max_age=a.max_age,
+            cache=a.cache,
+            checkpoints=a.notes,
+        )
+        report = verify_draw(a.trust, inputs, now=a.now)
+        subject = f"draw {draw_id}"
+        failed = [c for c in report.failed if c.name not in LOG_WIDE_CHECKS]
+        for c in failed:
+            a.add(f"draw:{c.name}", FAIL, subject, c.reason, c.evidence)
+        if failed:
+            a.rep.draws[draw_id] = FAIL
+        elif h is not None and h.cancels:
+            a.rep.draws[draw_id] = "cancelled"
+            a.add("draw:verify", PASS, subject, "cancelled in time; its history holds")
+        elif all(c.status == PASS or c.name in LOG_WIDE_CHECKS for c in report.checks):
+            a.rep.draws[draw_id] = PASS
+            a.add(
                 "draw:verify",
                 PASS,
-                f"draw {draw_id}",
-                "every check passes (recomputed, commitment cosigned in time)",
+                subject,
+                "every check passes (recomputed, commitment co-signed in time)",
             )
-        elif dr.verdict == PENDING:
-            skipped = [c.name for c in dr.checks if c.status == "skipped"]
-            rep.add("draw:verify", PENDING, f"draw {draw_id}", f"not checkable yet: {skipped}")
-    for draw_id in sorted(d for d in listed if isinstance(d, str) and d not in announces):
-        rep.add("index", FAIL, f"draw {draw_id}", "listed in data/draws.json but never announced")
-    return rep
+        else:
+            a.rep.draws[draw_id] = PENDING
+            skipped = [c.name for c in report.checks if c.status == "skipped"]
+            a.add("draw:verify", PENDING, subject, f"not checkable yet: {', '.join(skipped)}")
+
+
+def _proven_row(a: _Audit, h: DrawHistory) -> dict[str, Any]:
+    """What data/draws.json must say about a draw with one announce (portal-data.md)."""
+    assert h.announce_index is not None
+    ann = h.entries[h.announce_index]
+    beacon = ann.get("beacon") if isinstance(ann.get("beacon"), Mapping) else {}
+    succ = h.superseded_by[0] if h.superseded_by else None
+    status = (
+        "superseded"
+        if succ is not None
+        else "cancelled"
+        if h.cancels
+        else "drawn"
+        if h.results
+        else "announced"
+    )
+    return {
+        "draw_id": h.draw_id,
+        "title": ann.get("title"),
+        "kind": ann.get("kind"),
+        "authority": ann.get("authority"),
+        "period": ann.get("period"),
+        "status": status,
+        "announce_index": h.announce_index,
+        "result_index": h.results[0] if h.results else None,
+        "cancel_index": h.cancels[0] if h.cancels else None,
+        "result_indices": list(h.results),
+        "superseded_by": h.entries[succ].get("draw_id") if succ is not None else None,
+        "supersedes": h.supersedes,
+        "round": beacon.get("round"),
+        "round_time": beacon.get("round_time"),
+        "local": bool(beacon.get("local", False)),
+    }
+
+
+def _compare(a: _Audit, subject: str, given: Mapping[str, Any], proven: Mapping[str, Any]) -> None:
+    wrong = [k for k in proven if k in given and given[k] != proven[k]]
+    for k in wrong:
+        a.add(
+            "index",
+            FAIL,
+            subject,
+            f"{k} is {given[k]!r} but the proven entries say {proven[k]!r}",
+            {"field": k, "expected": proven[k], "got": given[k]},
+        )
+    if not wrong:
+        a.add("index", PASS, subject, "every field matches the proven entries")
+
+
+def audit_index(a: _Audit) -> None:
+    """data/draws.json and the draw files say what the proven entries say."""
+    assert a.cp is not None
+    if isinstance(a.index, Mapping) and a.index.get("log_size", a.cp.tree_size) != a.cp.tree_size:
+        a.add(
+            "index",
+            FAIL,
+            "data/draws.json",
+            f"log_size is {a.index.get('log_size')!r}, the checkpoint's is {a.cp.tree_size}",
+            {"field": "log_size"},
+        )
+    rows = {
+        r["draw_id"]: r
+        for r in a.index.get("draws", [])
+        if isinstance(r, Mapping) and isinstance(r.get("draw_id"), str)
+    }
+    announced = {d for d, h in a.histories.items() if h.announces}
+    for draw_id in sorted(announced - set(rows)):
+        a.add(
+            "index",
+            FAIL,
+            f"draw {draw_id}",
+            "announced in the log but missing from data/draws.json",
+        )
+    for draw_id in sorted(set(rows) - announced):
+        a.add("index", FAIL, f"draw {draw_id}", "listed in data/draws.json but never announced")
+    for draw_id in sorted(set(rows) & announced):
+        h = a.histories[draw_id]
+        if h.announce_index is None:
+            continue  # announce-twice: draw:announce-inclusion reports it
+        proven = _proven_row(a, h)
+        _compare(a, f"data/draws.json {draw_id}", rows[draw_id], proven)
+        nav = a.navs.get(draw_id)
+        if isinstance(nav, Mapping):
+            _compare(a, f"data/draws/{draw_id}.json", nav, proven)
+
+
+def audit_portal(
+    source: PortalSource,
+    trust: Trust,
+    *,
+    now: int,
+    grace: int = 0,
+    max_age: int = DEFAULT_MAX_AGE,
+    remembered: Sequence[bytes] = (),
+) -> AuditReport:
+    """Every finding of the module docstring. `remembered`: checkpoints this client verified
+    before (its state file; the CLI has already refused a rollback or fork against them)."""
+    a = _Audit(source, trust, now, grace, max_age, remembered, AuditReport(source.description))
+    if not audit_log_tiles(a):
+        return a.rep
+    audit_cosignatures(a)
+    _read_navigation(a)
+    audit_checkpoints(a)
+    audit_entry_format(a)
+    audit_snapshot_files(a)
+    audit_draws(a)
+    audit_index(a)
+    return a.rep

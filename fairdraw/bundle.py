@@ -10,9 +10,12 @@ Format (docs/spec/portal-data.md "Offline bundles"), canonical JSON:
 Files are keyed by their portal path, so a bundle is a small portal: the same
 verifier runs on it (`MemorySource`). Which files go in is decided by running
 the verification through a `RecordingSource`: exactly the checkpoint(s),
-tiles, entry bundles, snapshot records and navigation files the checks read,
-plus trust.json (informational: a verifier should pin its own trust file).
-Nothing in a bundle is trusted; everything is re-verified on reading.
+tiles, entry bundles (all of them: the draw's history is derived from every
+entry, docs/spec/verification.md), snapshot records and navigation files the
+checks read, plus trust.json (informational: a verifier should pin its own
+trust file). Nothing in a bundle is trusted; everything is re-verified on
+reading, except checkpoint-freshness: an offline bundle passes it with the
+reason "offline bundle: freshness not checked".
 Left out: compression, bundles of several draws.
 """
 
@@ -52,7 +55,7 @@ def make_bundle(
     The bundle is written whatever the verdict: a failing draw's files are evidence."""
     recorder = RecordingSource(source)
     recorder.read("trust.json", 1 << 20)
-    report = verify_portal_draw(recorder, trust, draw_id)
+    report = verify_portal_draw(recorder, trust, draw_id, now=now)
     bundle = {
         "format": BUNDLE_FORMAT,
         "draw_id": draw_id,

@@ -1,21 +1,38 @@
 """One draw's verification inputs, read from a portal (docs/spec/portal-data.md).
 
-`portal_draw_inputs` turns data/draws/<id>.json (navigation only: leaf indices,
-commitment checkpoint paths, snapshot paths) and the files it names into the
-`DrawInputs` of `fairdraw.verify`; the checks themselves trust none of it
-beyond where to look. Every read is size-bounded by the `PortalSource` limits.
-Left out: which portal to read and caching across draws (give `readers`).
+Nothing read here is evidence (docs/spec/verification.md): the draw's entries
+come from the log itself (every bundle, proven to the checkpoint), so
+`portal_draw_inputs` only gathers where to look:
+
+* `log/checkpoint`, the current co-signed checkpoint;
+* every co-signed checkpoint the portal publishes, for the timing rules:
+  `log/checkpoints/*` as listed by `data/log.json` and by the draw's
+  navigation file `data/draws/<id>.json` (both optional hints), plus the
+  directory listing when the source is a directory. Each is verified by the
+  checks; listing fewer only loses the operator evidence;
+* the snapshot records files, by the names the proven announce gives
+  (`data/snapshots/<name>.jsonl`).
+
+Every read is size-bounded by the `PortalSource` limits. An offline bundle
+(`MemorySource`) is marked `offline`: its freshness is not checked.
+Left out: which portal to read and caching across draws (give `readers`/`cache`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from draw_engine.canonical import parse_json
 from fairdraw.report import DrawReport
 from fairdraw.source import (
     MAX_CHECKPOINT_SIZE,
+    MAX_JSON_SIZE,
     MAX_SNAPSHOT_SIZE,
+    DirectorySource,
+    MemorySource,
     PortalSource,
     SourceError,
     TileReader,
@@ -23,15 +40,55 @@ from fairdraw.source import (
     read_required,
 )
 from fairdraw.trust import Trust
-from fairdraw.verify import DrawInputs, verify_draw
+from fairdraw.verify import DEFAULT_MAX_AGE, DrawInputs, verify_draw
+
+CHECKPOINTS_DIR = "log/checkpoints"
+_CHECKPOINT_NAME = re.compile(r"[0-9]+(-[0-9a-f]{16})?")
 
 
-def _index(value: Any, what: str, *, optional: bool = False) -> int | None:
-    if value is None and optional:
+def read_optional_json(source: PortalSource, path: str) -> Any:
+    """A navigation file, or None when it does not exist (hints are optional)."""
+    data = source.read(path, MAX_JSON_SIZE)
+    if data is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise SourceError(f"{what} is not a leaf index: {value!r}")
-    return value
+    try:
+        return parse_json(data, max_size=MAX_JSON_SIZE)
+    except ValueError as e:
+        raise SourceError(f"{source.description}: {path} is not valid JSON: {e}") from e
+
+
+def listed_checkpoints(log_json: Any, navs: Iterable[Any] = ()) -> list[str]:
+    """Checkpoint paths named by data/log.json `checkpoints` and by draw files'
+    `commitment_checkpoints` (navigation hints; malformed entries are ignored)."""
+    paths: set[str] = set()
+    lists = [log_json.get("checkpoints") if isinstance(log_json, Mapping) else None]
+    lists += [n.get("commitment_checkpoints") if isinstance(n, Mapping) else None for n in navs]
+    for names in lists:
+        if isinstance(names, list):
+            paths |= {p for p in names if isinstance(p, str)}
+    return sorted(paths, key=lambda p: (len(p), p))
+
+
+def directory_checkpoints(source: PortalSource) -> list[str]:
+    """log/checkpoints/<size>[-<h16>] files of a portal directory (empty for other sources)."""
+    if not isinstance(source, DirectorySource):
+        return []
+    d = source.root / CHECKPOINTS_DIR
+    if not d.is_dir():
+        return []
+    return sorted(
+        f"{CHECKPOINTS_DIR}/{f.name}" for f in d.iterdir() if _CHECKPOINT_NAME.fullmatch(f.name)
+    )
+
+
+def read_checkpoints(source: PortalSource, paths: Iterable[str]) -> list[bytes]:
+    """The notes at `paths` that exist (a missing one is simply not evidence)."""
+    out = []
+    for path in dict.fromkeys(paths):
+        data = source.read(path, MAX_CHECKPOINT_SIZE)
+        if data is not None:
+            out.append(data)
+    return out
 
 
 def portal_draw_inputs(
@@ -40,54 +97,53 @@ def portal_draw_inputs(
     *,
     checkpoint: bytes | None = None,
     readers: dict[int, TileReader] | None = None,
+    max_age: int = DEFAULT_MAX_AGE,
+    cache: dict[Any, Any] | None = None,
+    checkpoints: list[bytes] | None = None,
+    remembered: Sequence[bytes] = (),
 ) -> DrawInputs:
-    """DrawInputs for `draw_id` from a portal laid out per docs/spec/portal-data.md."""
-    nav = read_json(source, f"data/draws/{draw_id}.json")
-    if not isinstance(nav, Mapping):
-        raise SourceError(f"data/draws/{draw_id}.json is not an object")
+    """DrawInputs for `draw_id` from a portal laid out per docs/spec/portal-data.md.
+
+    `checkpoints` replaces the published checkpoints read here (the audit reads them once);
+    `remembered` adds the ones this client verified before (its state file)."""
     note = (
         checkpoint
         if checkpoint is not None
         else read_required(source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
     )
-    result_indices = nav.get("result_indices")
-    if result_indices is not None and (
-        not isinstance(result_indices, list)
-        or not all(_index(i, "result_indices[]") is not None for i in result_indices)
-    ):
-        raise SourceError("result_indices must be a list of leaf indices")
-    commitments = []
-    for path in nav.get("commitment_checkpoints") or []:
-        if not isinstance(path, str):
-            raise SourceError("commitment_checkpoints must list portal paths")
-        data = source.read(path, MAX_CHECKPOINT_SIZE)
-        if data is not None:
-            commitments.append(data)
-    snapshots: dict[str, bytes | None] = {}
-    for kind, ref in (nav.get("snapshots") or {}).items():
-        path = ref.get("path") if isinstance(ref, Mapping) else None
-        snapshots[kind] = source.read(path, MAX_SNAPSHOT_SIZE) if isinstance(path, str) else None
-    cache = readers if readers is not None else {}
+    if checkpoints is None:
+        nav = read_optional_json(source, f"data/draws/{draw_id}.json")
+        log_json = read_optional_json(source, "data/log.json")
+        paths = listed_checkpoints(log_json, [nav]) + directory_checkpoints(source)
+        checkpoints = read_checkpoints(source, paths)
+    reader_cache = readers if readers is not None else {}
 
     def reader_for(size: int) -> TileReader:
-        if size not in cache:
-            cache[size] = TileReader(source, size)
-        return cache[size]
+        if size not in reader_cache:
+            reader_cache[size] = TileReader(source, size)
+        return reader_cache[size]
+
+    def snapshot_for(name: str) -> bytes | None:
+        return source.read(f"data/snapshots/{name}.jsonl", MAX_SNAPSHOT_SIZE)
 
     return DrawInputs(
         checkpoint=note,
         reader_for=reader_for,
-        announce_index=_index(nav.get("announce_index"), "announce_index") or 0,
-        result_index=_index(nav.get("result_index"), "result_index", optional=True),
-        result_indices=result_indices,
-        commitment_checkpoints=commitments,
-        snapshots=snapshots,
         draw_id=draw_id,
+        snapshot_for=snapshot_for,
+        checkpoints=[*checkpoints, *remembered],
+        offline=isinstance(source, MemorySource),
+        max_age=max_age,
+        cache=cache if cache is not None else {},
     )
 
 
-def verify_portal_draw(source: PortalSource, trust: Trust, draw_id: str, **kw: Any) -> DrawReport:
-    return verify_draw(trust, portal_draw_inputs(source, draw_id, **kw))
+def verify_portal_draw(
+    source: PortalSource, trust: Trust, draw_id: str, *, now: int | None = None, **kw: Any
+) -> DrawReport:
+    """Verify one draw of a portal; `now` defaults to the clock (freshness, due commitments)."""
+    inputs = portal_draw_inputs(source, draw_id, **kw)
+    return verify_draw(trust, inputs, now=int(time.time()) if now is None else now)
 
 
 def draw_ids(source: PortalSource) -> list[str]:

@@ -1,6 +1,6 @@
 """The report of one draw's verification: checks, verdict and evidence.
 
-Spec: docs/spec/portal-js.md "Checks". Each check is "pass", "fail" or
+Spec: docs/spec/portal-js.md "Checks", docs/spec/verification.md. Each check is "pass", "fail" or
 "skipped"; the verdict is "fail" if any check failed, else "pending" if any
 was skipped, else "pass". A failed check keeps the error's message and its
 evidence (expected vs computed values, bytes as hex) so that a report says
@@ -54,7 +54,6 @@ class DrawVerificationError(ClientError):
         super().__init__(f"draw {report.draw_id} does not verify: {names}")
 
 
-
 @dataclass
 class Check:
     name: str
@@ -81,6 +80,10 @@ class DrawReport:
     checkpoint: Checkpoint | None = None
     announce_index: int | None = None
     result_index: int | None = None
+    chain_hash: str | None = None
+    key_fingerprint: str | None = None
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Snapshot records that matched their logged roots (snapshot-roots)."""
 
     def check(self, name: str) -> Check:
         return next(c for c in self.checks if c.name == name)
@@ -101,6 +104,7 @@ class DrawReport:
             "tree_size": self.checkpoint.tree_size if self.checkpoint else None,
             "announce_index": self.announce_index,
             "result_index": self.result_index,
+            "beacon": {"chain_hash": self.chain_hash, "key_fingerprint": self.key_fingerprint},
             "checks": [c.to_json() for c in self.checks],
         }
 
@@ -129,6 +133,7 @@ _EVIDENCE = (
     "round",
     "got",
     "field",
+    "rule",
 )
 
 
@@ -136,6 +141,9 @@ def evidence_of(error: BaseException) -> dict[str, Any]:
     """Expected vs computed values carried by a typed error, JSON-ready (bytes as hex)."""
     if isinstance(error, CheckFailedError):
         return {k: _hexify(v) for k, v in error.evidence.items()}
+    carried = getattr(error, "evidence", None)
+    if isinstance(carried, Mapping):  # draw_engine.errors.HistoryError
+        return {"rule": getattr(error, "rule", None), **_hexify(carried)}
     return {
         k: _hexify(getattr(error, k))
         for k in _EVIDENCE
