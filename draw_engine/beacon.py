@@ -254,60 +254,52 @@ def check_chain_hash(chain: ChainInfo, *, local: bool) -> None:
 def check_chain_identity(chain: ChainInfo, *, local: bool) -> None:
     """Check `beacon-identity` for a chain filed under `chain.chain_hash`; raise on failure.
 
-    SPEC(beacons §2.1): a chain not marked `local` must be a chain pinned in code
-    (drand quicknet or mainnet): same chain hash, scheme, public key, genesis
-    time, period, and group hash and beacon id when the info gives them; then
-    (or for a local chain directly) the chain hash is recomputed from the info
-    and must be the one it is filed under. Raises `ChainIdentityError` naming
-    the rule, with expected and found values.
+    SPEC(beacons §2.1): when the info gives a group hash (or the chain is local),
+    the chain hash is recomputed from it (`chain_hash_of`) and must be the one it
+    is filed under. A chain not marked `local` must then be a chain pinned in
+    code (drand quicknet or mainnet): same chain hash, scheme, public key,
+    genesis time, period, and group hash and beacon id when the info gives them.
+    Raises `ChainIdentityError` naming the rule, with expected and found values.
     """
-    if not local:
-        short = _short(chain.chain_hash)
-        pinned = next(
-            ((n, c) for n, c in PINNED_CHAINS.items() if c.chain_hash == chain.chain_hash), None
+    if chain.genesis_seed or local:
+        check_chain_hash(chain, local=local)
+    if local:
+        return
+    short = _short(chain.chain_hash)
+    pinned = next(
+        ((n, c) for n, c in PINNED_CHAINS.items() if c.chain_hash == chain.chain_hash), None
+    )
+    if pinned is None:
+        names = ", ".join(f"{n} {_short(c.chain_hash)}" for n, c in PINNED_CHAINS.items())
+        raise ChainIdentityError(
+            f"beacon-identity: chain {short} is not a drand chain pinned in code "
+            f"({names}) and is not marked local",
+            rule="not-pinned",
+            chain_hash=chain.chain_hash,
+            got=chain.chain_hash.hex(),
         )
-        if pinned is None:
-            names = ", ".join(f"{n} {_short(c.chain_hash)}" for n, c in PINNED_CHAINS.items())
+    name, ref = pinned
+    fields: list[tuple[str, str, object, object]] = [
+        ("scheme", "scheme", ref.scheme, chain.scheme),
+        ("public-key", "public key", ref.public_key.hex(), chain.public_key.hex()),
+        ("genesis-time", "genesis time", ref.genesis_time, chain.genesis_time),
+        ("period", "period", ref.period, chain.period),
+    ]
+    if chain.genesis_seed:
+        seeds = (ref.genesis_seed.hex(), chain.genesis_seed.hex())
+        fields.append(("group-hash", "group hash", *seeds))
+        if not _same_beacon_id(ref.beacon_id, chain.beacon_id):
+            fields.append(("beacon-id", "beacon id", ref.beacon_id, chain.beacon_id))
+    for rule, label, expected, got in fields:
+        if expected != got:
             raise ChainIdentityError(
-                f"beacon-identity: chain {short} is not a drand chain pinned in code "
-                f"({names}) and is not marked local",
-                rule="not-pinned",
-                chain_hash=chain.chain_hash,
-                got=chain.chain_hash.hex(),
-            )
-        name, ref = pinned
-        fields: list[tuple[str, str, object, object]] = [
-            ("scheme", "scheme", ref.scheme, chain.scheme),
-            ("public-key", "public key", ref.public_key.hex(), chain.public_key.hex()),
-            ("genesis-time", "genesis time", ref.genesis_time, chain.genesis_time),
-            ("period", "period", ref.period, chain.period),
-        ]
-        if chain.genesis_seed:
-            fields.append(
-                ("group-hash", "group hash", ref.genesis_seed.hex(), chain.genesis_seed.hex())
-            )
-        for rule, label, expected, got in fields:
-            if expected != got:
-                raise ChainIdentityError(
-                    f"beacon-identity: chain {short} is filed with a {label} that is not "
-                    f"drand {name}'s",
-                    rule=rule,
-                    chain_hash=chain.chain_hash,
-                    expected=str(expected),
-                    got=str(got),
-                )
-        if chain.genesis_seed and not _same_beacon_id(ref.beacon_id, chain.beacon_id):
-            raise ChainIdentityError(
-                f"beacon-identity: chain {short} is filed with a beacon id that is not "
+                f"beacon-identity: chain {short} is filed with a {label} that is not "
                 f"drand {name}'s",
-                rule="beacon-id",
+                rule=rule,
                 chain_hash=chain.chain_hash,
-                expected=ref.beacon_id,
-                got=chain.beacon_id,
+                expected=str(expected),
+                got=str(got),
             )
-        if not chain.genesis_seed:
-            return  # every hashed field but the group hash equals the pinned chain's
-    check_chain_hash(chain, local=local)
 
 
 def key_fingerprint(chain: ChainInfo) -> str:
@@ -436,12 +428,10 @@ def parse_chain_info_json(obj: object) -> ChainInfo:
         genesis_seed=parse_hex(obj["groupHash"], field="groupHash"),
         beacon_id=beacon_id,
     )
-    computed = chain_hash_of(info)
-    if computed != info.chain_hash:
-        raise BeaconFormatError(
-            f"hash: {info.chain_hash.hex()} is not the chain hash of the other fields "
-            f"({computed.hex()})"
-        )
+    try:
+        check_chain_hash(info, local=local)
+    except ChainIdentityError as exc:
+        raise BeaconFormatError(f"hash: {exc}") from exc
     return info
 
 

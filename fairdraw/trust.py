@@ -51,19 +51,30 @@ class Trust:
         return trust_fingerprint(self.raw)
 
 
+_SAME_FIELD = (("scheme", "schemeID"), ("chain_hash", "hash"), ("genesis_seed", "groupHash"))
+
+
 def _chain_from_trust(key: str, info: Any) -> tuple[ChainInfo, bool]:
     if not isinstance(info, Mapping):
         raise TrustError(f"beacons[{key}] must be an object")
     local = info.get("local", False)
     if not isinstance(local, bool):
         raise TrustError(f"beacons[{key}].local must be a boolean")
+    # Our names and drand's for one field must agree (the browser reads either).
+    metadata = info.get("metadata")
+    drand_id = metadata.get("beaconID") if isinstance(metadata, Mapping) else None
+    for ours, theirs in (*_SAME_FIELD, ("beacon_id", "metadata.beaconID")):
+        other = drand_id if theirs == "metadata.beaconID" else info.get(theirs)
+        if ours in info and other is not None and info[ours] != other:
+            raise TrustError(f"beacons[{key}] gives two different {ours} ({ours}, {theirs})")
     try:
         if "schemeID" in info:  # a drand /info object pinned as is
             chain = parse_chain_info_json(info)  # recomputes `hash` from the info
         else:  # our shape; `genesis_seed` and `beacon_id` (drand v2 names) are optional
-            beacon_id = info.get("beacon_id", "")
+            beacon_id = info.get("beacon_id", drand_id or "")
             if not isinstance(beacon_id, str):
                 raise TrustError(f"beacons[{key}].beacon_id must be a string")
+            seed = info.get("genesis_seed", info.get("groupHash", ""))
             chain = ChainInfo(
                 scheme=info.get("scheme"),
                 public_key=parse_hex(info.get("public_key"), field="public_key"),
@@ -71,7 +82,7 @@ def _chain_from_trust(key: str, info: Any) -> tuple[ChainInfo, bool]:
                 period=info.get("period"),
                 chain_hash=parse_hex(info.get("chain_hash", key), field="chain_hash", size=32),
                 local=local,
-                genesis_seed=parse_hex(info.get("genesis_seed", ""), field="genesis_seed"),
+                genesis_seed=parse_hex(seed, field="genesis_seed"),
                 beacon_id=beacon_id,
             )
             # SPEC(beacons §2.1): a chain hash the info gives is recomputed from it
@@ -79,9 +90,13 @@ def _chain_from_trust(key: str, info: Any) -> tuple[ChainInfo, bool]:
             if chain.genesis_seed or local:
                 check_chain_hash(chain, local=local)
         if chain.chain_hash.hex() != key:
-            raise TrustError(
-                f"beacons[{key}] is filed under another chain hash than its own "
-                f"({chain.chain_hash.hex()})"
+            raise ChainIdentityError(
+                f"beacon-identity: chain {key[:8]}\u2026 is filed under another chain hash "
+                f"than its own ({chain.chain_hash.hex()})",
+                rule="filed-under",
+                chain_hash=chain.chain_hash,
+                expected=key,
+                got=chain.chain_hash.hex(),
             )
         return chain, local
     except ValueError as e:

@@ -145,42 +145,53 @@ export function checkChainHash(info, local) {
 
 /**
  * Check `beacon-identity` (docs/spec/beacons.md §2.1) for a chain filed under
- * its chain hash: not local → the chain pinned in code with that hash, same
- * scheme, public key, genesis, period (group hash and beacon id when given);
- * then (or for a local chain directly) the chain hash recomputed from the info.
+ * its chain hash: when the info gives a group hash (or is local) the chain hash
+ * is recomputed from it; a chain not local must then be the chain pinned in
+ * code with that hash: same scheme, public key, genesis, period (group hash and
+ * beacon id when given). `filedUnder` (hex), the trust.json key, must equal
+ * the info's chain hash and stands for it when the info gives none.
  * Throws BeaconError with evidence {rule, chain_hash, expected, got}; the
  * messages are those of draw_engine/beacon.py check_chain_identity.
  */
-export function checkChainIdentity(info, local) {
-  const c = parseChainInfo(info);
-  if (!c.chainHash) throw new FormatError('beacon chain info gives no chain hash');
-  if (!local) {
-    const entry = Object.entries(PINNED_CHAINS).find(([, p]) => equalBytes(p.chainHash, c.chainHash));
-    if (!entry) {
-      const names = Object.entries(PINNED_CHAINS).map(([n, p]) => `${n} ${short(p.chainHash)}`).join(', ');
-      throw identityError(`beacon-identity: chain ${short(c.chainHash)} is not a drand chain pinned in code (${names}) and is not marked local`,
-        'not-pinned', c.chainHash, '', bytesToHex(c.chainHash));
+export function checkChainIdentity(info, local, filedUnder = undefined) {
+  let c = parseChainInfo(info);
+  if (filedUnder !== undefined) {
+    // The key a chain is filed under in trust.json (fairdraw/trust.py: the same rule).
+    const key = hexToBytes(filedUnder, 32, 'beacon chain hash');
+    if (c.chainHash && !equalBytes(c.chainHash, key)) {
+      throw identityError(`beacon-identity: chain ${short(key)} is filed under another chain hash than its own (${bytesToHex(c.chainHash)})`, 'filed-under', key, filedUnder, bytesToHex(c.chainHash));
     }
-    const [name, ref] = entry;
-    const fields = [
-      ['scheme', 'scheme', ref.scheme, c.scheme],
-      ['public-key', 'public key', bytesToHex(ref.publicKey), bytesToHex(c.publicKey)],
-      ['genesis-time', 'genesis time', String(ref.genesis_time), String(c.genesis_time)],
-      ['period', 'period', String(ref.period), String(c.period)],
-    ];
-    if (c.groupHash.length) fields.push(['group-hash', 'group hash', bytesToHex(ref.groupHash), bytesToHex(c.groupHash)]);
-    for (const [rule, label, expected, got] of fields) {
-      if (expected !== got) {
-        throw identityError(`beacon-identity: chain ${short(c.chainHash)} is filed with a ${label} that is not drand ${name}'s`, rule, c.chainHash, expected, got);
-      }
-    }
-    const isDefault = (id) => id === '' || id === 'default';
-    if (c.groupHash.length && !(ref.beaconId === c.beaconId || (isDefault(ref.beaconId) && isDefault(c.beaconId)))) {
-      throw identityError(`beacon-identity: chain ${short(c.chainHash)} is filed with a beacon id that is not drand ${name}'s`, 'beacon-id', c.chainHash, ref.beaconId, c.beaconId);
-    }
-    if (!c.groupHash.length) return; // every hashed field but the group hash equals the pinned chain's
+    c = { ...c, chainHash: key };
   }
-  checkChainHash(c, Boolean(local));
+  if (!c.chainHash) throw new FormatError('beacon chain info gives no chain hash');
+  if (c.groupHash.length || local) checkChainHash(c, Boolean(local));
+  if (local) return;
+  const entry = Object.entries(PINNED_CHAINS).find(([, p]) => equalBytes(p.chainHash, c.chainHash));
+  if (!entry) {
+    const names = Object.entries(PINNED_CHAINS).map(([n, p]) => `${n} ${short(p.chainHash)}`).join(', ');
+    throw identityError(`beacon-identity: chain ${short(c.chainHash)} is not a drand chain pinned in code (${names}) and is not marked local`,
+      'not-pinned', c.chainHash, '', bytesToHex(c.chainHash));
+  }
+  const [name, ref] = entry;
+  const fields = [
+    ['scheme', 'scheme', ref.scheme, c.scheme],
+    ['public-key', 'public key', bytesToHex(ref.publicKey), bytesToHex(c.publicKey)],
+    ['genesis-time', 'genesis time', String(ref.genesis_time), String(c.genesis_time)],
+    ['period', 'period', String(ref.period), String(c.period)],
+  ];
+  if (c.groupHash.length) {
+    fields.push(['group-hash', 'group hash', bytesToHex(ref.groupHash), bytesToHex(c.groupHash)]);
+    // SPEC(drand common.CompareBeaconIDs): "" and "default" are the same id.
+    const isDefault = (id) => id === '' || id === 'default';
+    if (!(ref.beaconId === c.beaconId || (isDefault(ref.beaconId) && isDefault(c.beaconId)))) {
+      fields.push(['beacon-id', 'beacon id', ref.beaconId, c.beaconId]);
+    }
+  }
+  for (const [rule, label, expected, got] of fields) {
+    if (expected !== got) {
+      throw identityError(`beacon-identity: chain ${short(c.chainHash)} is filed with a ${label} that is not drand ${name}'s`, rule, c.chainHash, expected, got);
+    }
+  }
 }
 
 /** The announced round time `claimed` (unix seconds) is roundTime(chain, round); throws BeaconError (rule `round-time`). */
