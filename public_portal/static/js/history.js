@@ -6,6 +6,8 @@
  *
  * `entries`: the parsed entries of the whole log, an Array indexed by leaf
  * index (items that are not objects are skipped) or a Map(index -> entry).
+ * A caller that parses only the draw.* entries may pass null for the others,
+ * but should pass an Array as long as the log: `size` (in messages) is its length.
  * `checkpoints`: [{treeSize, quorumTime}] (quorumTime in POSIX seconds, null
  * when the quorum is never met); a checkpoint covers the leaves < treeSize.
  *
