@@ -180,9 +180,9 @@ export function checkResults(h) {
 function firstQuorum(index, checkpoints) {
   let best = null;
   for (const c of checkpoints) {
-    if (c.treeSize > index && c.quorumTime !== null && c.quorumTime !== undefined && (best === null || c.quorumTime < best)) {
-      best = c.quorumTime;
-    }
+    if (c.quorumTime === null || c.quorumTime === undefined || !(Number(c.treeSize) > index)) continue;
+    const q = Number(c.quorumTime); // a bigint from the cosignature parser is fine too
+    if (best === null || q < best) best = q;
   }
   return best;
 }

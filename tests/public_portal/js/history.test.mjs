@@ -56,6 +56,10 @@ for (const { file, data } of ruleFiles) {
       assert.deepEqual(outcome(() => checkResults(h)), want.check_results, 'checkResults');
       assert.deepEqual(outcome(() => checkHistory(h, v.entries, cps, v.margin_seconds, own)), want.check_history, 'checkHistory');
       assert.equal(cancelFate(h, cps, own), want.cancel_fate, 'cancelFate');
+      // bigint quorum times (as the cosignature parser gives them) read the same.
+      const big = cps.map((c) => ({ treeSize: c.treeSize, quorumTime: c.quorumTime === null ? null : BigInt(c.quorumTime) }));
+      assert.deepEqual(outcome(() => checkHistory(h, v.entries, big, v.margin_seconds, own)), want.check_history, 'bigint');
+      assert.equal(cancelFate(h, big, own), want.cancel_fate, 'cancelFate, bigint');
       // The one-pass index gives the same history, and a Map of entries the same as an Array.
       const all = drawHistories(v.entries).get(v.draw_id);
       if (all) assert.deepEqual(all, h);
