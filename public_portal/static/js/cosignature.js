@@ -18,7 +18,8 @@ export const MAX_TIMESTAMP = (1n << 63n) - 1n;
 /** The exact bytes a cosigner signs for checkpoint note text `text` (bytes) at `timestamp`. */
 export function cosignatureMessage(text, timestamp) {
   const t = BigInt(timestamp);
-  if (t < 0n || t > MAX_TIMESTAMP) throw new FormatError(`cosignature timestamp ${t} out of range`);
+  // SPEC(tlog-cosignature): at most 2^63-1; SPEC(tlog-witness HEAD): MUST NOT be 0.
+  if (t < 1n || t > MAX_TIMESTAMP) throw new FormatError(`cosignature timestamp ${t} is outside 1..2^63-1`);
   // SPEC(tlog-cosignature): "cosignature/v1\n" "time " <decimal, no leading zeros> "\n" <note text>
   return concatBytes(utf8(`cosignature/v1\ntime ${t.toString()}\n`), text);
 }
@@ -30,7 +31,8 @@ export function parseTimestampedSignature(sig) {
   }
   const timestamp = readUint64be(sig, 0);
   // SPEC(tlog-cosignature): the timestamp MUST be at most 2^63-1.
-  if (timestamp > MAX_TIMESTAMP) throw new FormatError(`cosignature timestamp ${timestamp} exceeds 2^63-1`);
+  // SPEC(tlog-witness HEAD): the timestamp MUST NOT be 0 (as witnesses/cosignature.py).
+  if (timestamp < 1n || timestamp > MAX_TIMESTAMP) throw new FormatError(`cosignature timestamp ${timestamp} is outside 1..2^63-1`);
   return { timestamp, signature: sig.subarray(8) };
 }
 

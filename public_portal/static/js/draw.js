@@ -24,18 +24,26 @@ const SCOPES = ['brigade', 'zone', 'detachment'];
 const REQUIRED = ['type', 'v', 'draw_id', 'title', 'authority', 'kind', 'algorithm', 'period', 'units', 'strata', 'beacon'];
 const OPTIONAL = ['inspectors', 'experts', 'exclusions', 'zones', 'teams', 'recusals', 'supersedes'];
 
-const fail = (field, message) => new DrawInputError(`announce ${field || '$'}: ${message}`);
+const RFC3339_UTC = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$/;
+const BEACON_SCHEMES = ['bls-unchained-g1-rfc9380', 'pedersen-bls-chained'];
+// Blank text: Python's str.isspace set plus U+FEFF, spelled out as in draw_engine/announce.py
+// (JS `trim` and `\s` use other sets).
+const BLANK = /^[\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*$/u;
+
+// `field` is the JSON path Python's AnnounceError names (e.g. "strata[2].quota.ratio").
+const fail = (field, message) => new DrawInputError(`announce ${field || '$'}: ${message}`, { field });
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const sub = (field, key) => (field ? `${field}.${key}` : key);
 
 function object(value, field) {
   if (!isObject(value)) throw fail(field, 'must be an object');
   return value;
 }
 function keys(obj, field, required, optional = []) {
-  for (const k of required) if (!has(obj, k)) throw fail(field, `missing field ${JSON.stringify(k)}`);
+  for (const k of required) if (!has(obj, k)) throw fail(sub(field, k), 'is missing');
   for (const k of Object.keys(obj)) {
-    if (!required.includes(k) && !optional.includes(k)) throw fail(field, `unknown field ${JSON.stringify(k)}`);
+    if (!required.includes(k) && !optional.includes(k)) throw fail(sub(field, k), `unknown field (allowed: ${[...required, ...optional].join(', ')})`);
   }
 }
 function identifier(value, field) {
@@ -46,9 +54,70 @@ function int(value, field, minimum = 0) {
   if (!Number.isSafeInteger(value) || value < minimum) throw fail(field, `must be an integer >= ${minimum}`);
   return value;
 }
+function text(value, field) {
+  if (typeof value !== 'string' || BLANK.test(value)) throw fail(field, 'must be a non-empty string (not only spaces)');
+  return value;
+}
+
+/** True for a string YYYY-MM-DD naming a real Gregorian date, years 0001-9999 (Python date.fromisoformat). */
+export function isCalendarDate(value) {
+  if (typeof value !== 'string' || !DATE.test(value)) return false;
+  const y = Number(value.slice(0, 4));
+  const m = Number(value.slice(5, 7));
+  const d = Number(value.slice(8, 10));
+  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1];
+  return d <= days;
+}
 function date(value, field) {
   if (typeof value !== 'string' || !DATE.test(value)) throw fail(field, 'must be a date YYYY-MM-DD');
+  if (!isCalendarDate(value)) throw fail(field, `is not a calendar date: ${JSON.stringify(value)}`);
   return value;
+}
+
+/** draw_engine/canonical.check_value with its paths: safe integers, no floats, NFC strings without lone surrogates. */
+function checkValue(value, path) {
+  if (value === null || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) throw fail(path, 'floats are not allowed (write ratios as "p/q")');
+    if (!Number.isSafeInteger(value)) throw fail(path, `integer ${value} is outside |n| < 2^53`);
+    return;
+  }
+  if (typeof value === 'string') {
+    checkString(value, path);
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => checkValue(v, `${path}[${i}]`));
+    return;
+  }
+  if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      checkString(k, sub(path, k));
+      checkValue(v, sub(path, k));
+    }
+    return;
+  }
+  throw fail(path, `${typeof value} is not a JSON value`);
+}
+function checkString(s, path) {
+  // SPEC(DESIGN §4): strings are valid Unicode (no lone surrogates) in NFC.
+  if (/\p{Surrogate}/u.test(s)) throw fail(path, 'string contains a lone surrogate');
+  if (s.normalize('NFC') !== s) throw fail(path, `string ${JSON.stringify(s)} is not in Unicode NFC`);
+}
+
+function parseBeacon(value) {
+  const b = object(value, 'beacon');
+  keys(b, 'beacon', ['scheme', 'chain_hash', 'round', 'round_time'], ['local']);
+  if (!BEACON_SCHEMES.includes(b.scheme)) throw fail('beacon.scheme', `unknown scheme ${JSON.stringify(b.scheme)} (known: ${BEACON_SCHEMES.join(', ')})`);
+  if (typeof b.chain_hash !== 'string' || !HEX64.test(b.chain_hash)) throw fail('beacon.chain_hash', 'must be 64 lowercase hex digits');
+  const m = typeof b.round_time === 'string' ? RFC3339_UTC.exec(b.round_time) : null;
+  if (!m) throw fail('beacon.round_time', `must be RFC 3339 UTC YYYY-MM-DDTHH:MM:SSZ, got ${JSON.stringify(b.round_time)}`);
+  date(m[1], 'beacon.round_time');
+  if (Number(m[2]) > 23 || Number(m[3]) > 59 || Number(m[4]) > 59) throw fail('beacon.round_time', `is not a valid time: ${JSON.stringify(b.round_time)}`);
+  if (has(b, 'local') && typeof b.local !== 'boolean') throw fail('beacon.local', 'must be true or false');
+  int(b.round, 'beacon.round', 1);
 }
 
 function parseQuota(value, field) {
@@ -104,17 +173,13 @@ function valueKey(v) {
 /** Check an announce entry (mirrors draw_engine/announce.py) and return the parts draw-v1 reads. */
 export function parseAnnounce(a) {
   object(a, '$');
-  try {
-    canonicalize(a); // JSON subset check: no floats, no unsafe integers
-  } catch (e) {
-    throw fail('', e.message);
-  }
+  checkValue(a, ''); // JSON subset check: no floats, no unsafe integers, NFC strings
   keys(a, '', REQUIRED, OPTIONAL);
   if (a.type !== 'draw.announce') throw fail('type', 'must be "draw.announce"');
   if (a.v !== 1) throw fail('v', 'must be 1');
   if (a.algorithm !== 'draw-v1') throw fail('algorithm', 'must be "draw-v1"');
   if (!['routine', 'special', 'return_visit'].includes(a.kind)) throw fail('kind', 'must be routine, special or return_visit');
-  for (const f of ['title', 'authority']) if (typeof a[f] !== 'string') throw fail(f, 'must be a string');
+  for (const f of ['title', 'authority']) text(a[f], f);
   const period = object(a.period, 'period');
   keys(period, 'period', ['from', 'to']);
   const periodTo = date(period.to, 'period.to');
@@ -144,7 +209,7 @@ export function parseAnnounce(a) {
     object(e, `exclusions[${i}]`);
     keys(e, `exclusions[${i}]`, ['unit_id', 'reason']);
     const id = identifier(e.unit_id, `exclusions[${i}].unit_id`);
-    if (typeof e.reason !== 'string') throw fail(`exclusions[${i}].reason`, 'must be a string');
+    text(e.reason, `exclusions[${i}].reason`);
     if (exclusions.has(id)) throw fail(`exclusions[${i}].unit_id`, `unit ${id} is excluded twice`);
     exclusions.add(id);
   });
@@ -197,6 +262,8 @@ export function parseAnnounce(a) {
     if (typeof r.root !== 'string' || !HEX64.test(r.root)) throw fail(`${ref}.root`, 'must be 64 lowercase hex digits');
     int(r.count, `${ref}.count`);
   }
+  parseBeacon(a.beacon);
+  if (has(a, 'supersedes') && a.supersedes !== null) identifier(a.supersedes, 'supersedes');
   identifier(a.draw_id, 'draw_id');
   return { periodTo, strata, exclusions, zoneOf, recusals, teams };
 }
@@ -361,8 +428,9 @@ class Teams {
     this.duties = new Map();
     const eligible = (role) => [...inspectors.values()].filter((p) =>
       p.status === 'active' && Array.isArray(p.roles) && p.roles.includes(role)
-      // SPEC(draw-v1 §5.7): cert_valid_until >= A.period.to (dates compare as text).
-      && typeof p.cert_valid_until === 'string' && p.cert_valid_until.length === 10 && p.cert_valid_until >= spec.periodTo);
+      // SPEC(draw-v1 §5.7): cert_valid_until >= A.period.to (dates compare as text); a
+      // missing value or one that is not a calendar date never qualifies.
+      && isCalendarDate(p.cert_valid_until) && p.cert_valid_until >= spec.periodTo);
     this.people = {
       lead: eligible('lead'),
       assist: eligible('assist'),

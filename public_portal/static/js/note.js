@@ -10,16 +10,20 @@
 import { AmbiguousKeyError, FormatError, SignatureError } from './errors.js';
 import { bytesToHex, concatBytes, decodeBase64, decodeUtf8, encodeBase64, utf8 } from './bytes.js';
 import { sha256Sync, verifyEd25519 } from './hashing.js';
-import { COSIGNATURE_V1, verifyCosignature } from './cosignature.js';
+import { COSIGNATURE_V1, parseTimestampedSignature, verifyCosignature } from './cosignature.js';
 
 export const ED25519 = 0x01;
 export const MAX_NOTE_SIZE = 1 << 20;
 export const MAX_SIGNATURES = 100;
 const SIG_PREFIX = '\u2014 '; // em dash + space
 
-/** SPEC(signed-note): key name non-empty, no Unicode spaces, no "+". */
+// Characters no key name may hold: "+", Unicode White_Space (Python's str.isspace set),
+// ASCII controls and DEL, and U+FEFF (invisible; refused on purpose, as in transparency/note.py).
+const BAD_NAME_CHAR = /[+\u0000-\u0020\u007f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/u;
+
+/** SPEC(signed-note): key name non-empty, no Unicode spaces, no "+" (and no controls or U+FEFF). */
 export function isValidKeyName(name) {
-  return typeof name === 'string' && name.length > 0 && !/[\s+\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/u.test(name);
+  return typeof name === 'string' && name.length > 0 && !BAD_NAME_CHAR.test(name);
 }
 
 /** SPEC(signed-note): key ID = SHA-256(name || 0x0A || type || public key)[:4], as an unsigned 32-bit number. */
@@ -83,19 +87,54 @@ export function parseNote(data) {
   const textString = s.slice(0, split + 1);
   const lines = s.slice(split + 2, -1).split('\n');
   if (lines.length > MAX_SIGNATURES) throw new FormatError(`malformed note: more than ${MAX_SIGNATURES} signatures`);
-  const signatures = lines.map((line) => {
-    if (!line.startsWith(SIG_PREFIX)) throw new FormatError('malformed note: signature line does not start with an em dash');
-    const rest = line.slice(SIG_PREFIX.length);
-    const space = rest.indexOf(' ');
-    if (space < 0) throw new FormatError('malformed note: signature line has no signature');
-    const name = rest.slice(0, space);
-    if (!isValidKeyName(name)) throw new FormatError(`malformed note: invalid key name ${JSON.stringify(name)}`);
-    const raw = decodeBase64(rest.slice(space + 1), `signature of ${name}`);
-    if (raw.length < 5) throw new FormatError(`malformed note: signature of ${name} is too short`);
-    const id = ((raw[0] << 24) | (raw[1] << 16) | (raw[2] << 8) | raw[3]) >>> 0;
-    return { name, keyId: id, signature: raw.slice(4), line };
-  });
+  const signatures = lines.map(parseSignatureLine);
   return { text: utf8(textString), textString, signatures };
+}
+
+/** One signature line "— <name> <base64(key ID || signature)>" (without its newline). */
+export function parseSignatureLine(line) {
+  if (!line.startsWith(SIG_PREFIX)) throw new FormatError('malformed note: signature line does not start with an em dash');
+  const rest = line.slice(SIG_PREFIX.length);
+  const space = rest.indexOf(' ');
+  if (space < 0) throw new FormatError('malformed note: signature line has no signature');
+  const name = rest.slice(0, space);
+  if (!isValidKeyName(name)) throw new FormatError(`malformed note: invalid key name ${JSON.stringify(name)}`);
+  const raw = decodeBase64(rest.slice(space + 1), `signature of ${name}`);
+  if (raw.length < 5) throw new FormatError(`malformed note: signature of ${name} is too short`);
+  const id = ((raw[0] << 24) | (raw[1] << 16) | (raw[2] << 8) | raw[3]) >>> 0;
+  return { name, keyId: id, signature: raw.slice(4), line };
+}
+
+/** Parse a cosignature/v1 verifier key "name+hex8+base64(0x04 || key)" (witnesses.cosignature.parse_cosigner_key). */
+export function parseCosignerKey(vkey) {
+  if (typeof vkey !== 'string' || vkey.length > 1024) throw new FormatError('cosigner key must be a string of at most 1024 characters');
+  const v = parseVerifierKey(vkey);
+  if (v.type !== COSIGNATURE_V1) throw new FormatError(`cosigner key must have type 0x04, got 0x${v.type.toString(16).padStart(2, '0')}`);
+  return v;
+}
+
+/**
+ * Verify one cosignature/v1 line (with or without its final newline) by the
+ * witness `vkey` on checkpoint note text `text` (bytes); returns the timestamp
+ * (bigint). Mirrors witnesses.cosignature.verify_cosignature: FormatError for
+ * anything malformed, SignatureError for a line by another key or a bad signature.
+ */
+export async function verifyCosignatureLine(vkey, text, line) {
+  const key = parseCosignerKey(vkey);
+  if (typeof line !== 'string' || line.length > 1024) throw new FormatError('signature line must be a string of at most 1024 characters');
+  const one = line.endsWith('\n') ? line.slice(0, -1) : line;
+  if (one.includes('\n')) throw new FormatError('signature line contains more than one line');
+  if (/[\u0000-\u001f\u007f]/.test(one)) throw new FormatError('signature line contains a control character');
+  const sig = parseSignatureLine(one);
+  if (sig.signature.length !== 8 + 64) {
+    throw new FormatError(`a cosignature/v1 line carries 76 bytes, got ${sig.signature.length + 4}`);
+  }
+  parseTimestampedSignature(sig.signature); // timestamp range: a format error, not a signature error
+  const label = `${key.name}+${keyIdHex(key.keyId)}`;
+  if (sig.name !== key.name || sig.keyId !== key.keyId) {
+    throw new SignatureError(`cosignature is by ${sig.name}+${keyIdHex(sig.keyId)}, not by this key (${label})`, { key: label });
+  }
+  return verifyCosignature(key.publicKey, text, sig.signature, label);
 }
 
 /** Verify one signature line with a parsed verifier; returns {timestamp?} or throws SignatureError. */
@@ -119,7 +158,8 @@ export async function verifyNoteSignature(verifier, text, sig) {
 /**
  * Open a note with Go sumdb/note.Open semantics: unknown (name, id) pairs are
  * ignored (listed as unverified, identical lines once); a known key's bad
- * signature rejects the note; repeated lines of one known key count once; no
+ * signature rejects the note, a repeated line's too (stricter than Go, which
+ * skips repeats unchecked); repeated lines of one known key count once; no
  * verified signature rejects the note; a signature matching two configured
  * keys is an AmbiguousKeyError. Returns {text, textString, signatures,
  * verified: [{name, keyId, timestamp?}], unverified: [{name, keyId}]}.
@@ -142,9 +182,11 @@ export async function openNote(data, verifierKeys) {
       continue;
     }
     if (matches.length > 1) throw new AmbiguousKeyError(`ambiguous key ${id}`, { key: id });
+    // SPEC(signed-note): a known key's signature MUST verify; every line is checked,
+    // a repeat too (Go skips repeats unchecked: stricter here, as transparency/note.py).
+    const extra = await verifyNoteSignature(matches[0], note.text, sig);
     if (seenKnown.has(id)) continue;
     seenKnown.add(id);
-    const extra = await verifyNoteSignature(matches[0], note.text, sig);
     verified.push({ name: sig.name, keyId: sig.keyId, id, ...extra });
   }
   if (verified.length === 0) {
