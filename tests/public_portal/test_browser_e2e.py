@@ -75,13 +75,20 @@ def test_index_links_every_draw_and_each_verifies(browser: Any, site: Any) -> No
         if href.endswith(("D-ROUTINE.html", "D-REDRAW.html")):
             assert verdict(draw_page) == "pass", checks(draw_page)
             assert set(checks(draw_page).values()) == {"pass"}
-            assert len(checks(draw_page)) == 10
+            # the 12 checks of docs/spec/verification.md plus the page's log-consistency and index
+            assert len(checks(draw_page)) == 14
+            assert not draw_page.query_selector_all("[data-fact][data-unverified]")
+            assert draw_page.get_attribute("#trust-fingerprint", "data-fingerprint")
             if href.endswith("D-ROUTINE.html"):
                 ARTIFACTS.mkdir(exist_ok=True)
                 draw_page.screenshot(path=str(ARTIFACTS / "draw-pass.png"), full_page=True)
-        else:  # cancelled, then superseded: never a result, the page says why
-            assert verdict(draw_page) == "pending"
+        else:  # cancelled in time, then superseded: never a result, the page says why
+            assert verdict(draw_page) == "pending", checks(draw_page)
             assert "plan changed" in draw_page.inner_text("#verdict-detail")
+            assert "fail" not in checks(draw_page).values()
+            chain = draw_page.query_selector_all("#draw-chain [data-chain-draw]")
+            assert [c.get_attribute("data-chain-draw") for c in chain] == ["D-CANCEL", "D-REDRAW"]
+            assert int(chain[0].get_attribute("data-fate-minutes")) >= 0
         draw_page.close()
 
 
@@ -155,19 +162,29 @@ def test_log_page_shows_witnesses_and_cosignature_times(browser: Any, site: Any)
 def test_consistency_with_checkpoint_seen_last_time(browser: Any, site: Any) -> None:
     ctx = browser.new_context()
     page = open_page(browser, site.url + "draw/D-ROUTINE.html", ctx)
-    seen = page.evaluate("JSON.parse(localStorage.getItem('fairdraw.checkpoints'))")
-    (origin, cp), = seen.items()
+    seen = page.evaluate("JSON.parse(localStorage.getItem('fairdraw.logs'))")
+    (key, record), = seen.items()
+    assert key == f"{record['origin']}\n{record['key_id']}"
+    assert record["trust_fingerprint"] == page.get_attribute("#trust-fingerprint",
+                                                            "data-fingerprint")
     page.reload()
     page.wait_for_function(DONE)
     assert checks(page)["log-consistency"] == "pass"
     # a different root at the same size: the log forked since last time
-    cp["rootHash"] = "00" * 32
-    page.evaluate("(v) => localStorage.setItem('fairdraw.checkpoints', JSON.stringify(v))",
-                  {origin: cp})
+    forked = {**record, "root_hash": "00" * 32}
+    page.evaluate("(v) => localStorage.setItem('fairdraw.logs', JSON.stringify(v))", {key: forked})
     page.reload()
     page.wait_for_function(DONE)
     assert checks(page)["log-consistency"] == "fail"
     assert verdict(page) == "fail"
+    # another trust.json fingerprint remembered for this (origin, key): red too
+    changed = {**record, "trust_fingerprint": "ab" * 32}
+    page.evaluate("(v) => localStorage.setItem('fairdraw.logs', JSON.stringify(v))", {key: changed})
+    page.reload()
+    page.wait_for_function(DONE)
+    assert checks(page)["log-consistency"] == "fail"
+    assert "trust-changed" in (page.text_content("#checks [data-check='log-consistency'] code")
+                                or "")
 
 
 def test_offline_bundle_downloaded_from_the_draw_page_verifies(
@@ -259,10 +276,12 @@ def tamper_checkpoint_signature(site: Path, demo: DemoLog) -> None:
 
 
 def tamper_tile_hash(site: Path, demo: DemoLog) -> None:
-    index = demo.draws["D-ROUTINE"].announce_index
+    # The entries are proven from their bundles (all re-hashed to the root), so a hash tile
+    # matters where proofs are built from tiles: the consistency proofs from the earlier
+    # co-signed checkpoints, which need the hash of the last leaf.
     tile = next(p for p in (site / "log/tile/0").rglob("*") if p.is_file())
     data = bytearray(tile.read_bytes())
-    data[index * 32] ^= 0x80
+    data[-32] ^= 0x80
     tile.write_bytes(bytes(data))
 
 
@@ -278,11 +297,11 @@ def tamper_trust_witness_key(site: Path, demo: DemoLog) -> None:
 
 TAMPERS = [
     (tamper_snapshot_attribute, "snapshot-roots"),
-    (tamper_result_assignment, "result-inclusion"),
+    (tamper_result_assignment, "announce-inclusion"),
     (tamper_beacon_signature, "beacon-signature"),
     (tamper_drop_cosignature, "witness-cosignatures"),
     (tamper_checkpoint_signature, "checkpoint-signature"),
-    (tamper_tile_hash, "announce-inclusion"),
+    (tamper_tile_hash, "commitment-timing"),
     (tamper_trust_witness_key, "witness-cosignatures"),
 ]
 
@@ -298,6 +317,8 @@ def test_tamper_turns_the_verdict_red(
         status = checks(page)
         assert status[red] == "fail", status
         assert red in (page.query_selector("#verdict-detail").get_attribute("data-failed") or "")
+        if page.query_selector_all("tr[data-unit-id]"):  # a result still shown is greyed out
+            assert page.get_attribute("#result-section", "data-unverified") == "1"
         if tamper is tamper_beacon_signature:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "draw-fail.png"), full_page=True)

@@ -5,12 +5,14 @@
  * Runs on the main thread: a few signatures and one consistency proof.
  */
 import { applyLanguage, checkLabel, checkReason, setupLanguage, t } from './i18n.js';
-import { requestedBackend, loadSeenCheckpoints, rememberCheckpoint } from './draw-view.js';
+import { requestedBackend, loadMemory, rememberRecord } from './draw-view.js';
+import { memoryKey, trustFingerprint } from './js/trustroot.js';
+import { keyIdHex, parseVerifierKey } from './js/note.js';
 import { openCheckpoint } from './js/checkpoint.js';
 import { collectCosignatures, parsePolicy, requireQuorum } from './js/policy.js';
 import { TileReader } from './js/tiles.js';
 import { checkConsistency } from './js/verify-draw.js';
-import { bytesToHex, hexToBytes, decodeUtf8 } from './js/bytes.js';
+import { bytesToHex, hexToBytes, decodeUtf8, encodeBase64 } from './js/bytes.js';
 import { cryptoBackend, setCryptoBackend } from './js/hashing.js';
 
 setupLanguage();
@@ -64,11 +66,16 @@ async function main() {
       statuses.push(addCheck('witness-cosignatures', 'fail', e.message));
     }
     const reader = new TileReader((p) => load(`log/${p}`, true), Number(cp.treeSize));
-    const previous = loadSeenCheckpoints()[cp.origin];
+    // The same memory as the draw pages: per (origin, log key id), docs/spec/portal.md.
+    const keyId = keyIdHex(parseVerifierKey(keys[0]).keyId);
+    const key = memoryKey(cp.origin, keyId);
+    const previous = loadMemory()[key];
+    const fingerprint = trustFingerprint(trust).full;
     try {
-      if (previous) await checkConsistency(reader, cp.rootHash, { treeSize: previous.treeSize, rootHash: hexToBytes(previous.rootHash) });
-      statuses.push(addCheck('log-consistency', 'pass', previous ? `size ${previous.treeSize} → ${cp.treeSize}` : 'first visit'));
-      rememberCheckpoint({ origin: cp.origin, treeSize: Number(cp.treeSize), rootHash: bytesToHex(cp.rootHash) });
+      if (previous && previous.trust_fingerprint && previous.trust_fingerprint !== fingerprint) throw new Error(`trust.json changed: fingerprint ${previous.trust_fingerprint} then, ${fingerprint} now`);
+      if (previous) await checkConsistency(reader, cp.rootHash, { treeSize: previous.tree_size, rootHash: hexToBytes(previous.root_hash) });
+      statuses.push(addCheck('log-consistency', 'pass', previous ? `size ${previous.tree_size} → ${cp.treeSize}` : 'first visit'));
+      rememberRecord(key, { origin: cp.origin, key_id: keyId, trust_fingerprint: fingerprint, tree_size: Number(cp.treeSize), root_hash: bytesToHex(cp.rootHash), note: encodeBase64(note) });
     } catch (e) {
       statuses.push(addCheck('log-consistency', 'fail', e.message));
     }

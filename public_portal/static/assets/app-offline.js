@@ -1,6 +1,8 @@
 /**
  * The offline page: verify an offline bundle dropped from disk
  * (docs/spec/portal-data.md §Offline bundle), with the same verifier as the draw page.
+ * Freshness is not checked offline (the check says so) and the bundle's trust.json is
+ * shown with its fingerprint, to compare with the published one.
  */
 import { setupLanguage, t } from './i18n.js';
 import { decodeBase64, decodeUtf8 } from './js/bytes.js';
@@ -23,7 +25,7 @@ export function parseBundle(bytes) {
     if (typeof text !== 'string') throw new Error(`file ${path} is not base64 text`);
     files[path] = decodeBase64(text);
   }
-  for (const need of ['trust.json', 'log/checkpoint', `data/draws/${b.draw_id}.json`]) {
+  for (const need of ['trust.json', 'log/checkpoint']) {
     if (!files[need]) throw new Error(`the bundle has no ${need}`);
   }
   return { drawId: b.draw_id, files };

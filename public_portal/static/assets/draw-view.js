@@ -4,12 +4,17 @@
  * verdict banner and the checklist with the stable hooks
  *   <html data-verdict="pending|pass|fail" data-done="1" (once finished)>,
  *   <li data-check="<name>" data-status="pass|fail|skipped">,
- * the selected units per stratum (brigade filter, CSV), reserves, outcomes and
- * the "was my unit in the pool?" lookup.
+ * the facts of the draw from its proven announce (anything else is marked
+ * "未验证 / not verified"), the supersede chain with each old draw's fate, the
+ * trust root (fingerprint and every key), the selected units per stratum
+ * (brigade filter, CSV; greyed out and marked on a failed page), reserves,
+ * outcomes, .tlog-proof links and the "was my unit in the pool?" lookup.
+ * The browser's memory of each log lives in localStorage (MEMORY_KEY).
  */
 import { CHECK_TEXTS, applyLanguage, checkLabel, checkReason, onLanguageChange, t } from './i18n.js';
 
-const CHECKPOINT_KEY = 'fairdraw.checkpoints';
+export const MEMORY_KEY = 'fairdraw.logs';
+export const UNVERIFIED = '未验证 / not verified';
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, ...children) {
@@ -30,21 +35,34 @@ export function requestedBackend() {
   return ['noble', 'webcrypto'].includes(v) ? v : 'auto';
 }
 
-export function loadSeenCheckpoints() {
+/**
+ * This browser's memory: {<memoryKey(origin, log key id)>: {origin, key_id, trust_fingerprint,
+ * tree_size, root_hash, note}} (js/trustroot.js compareMemory reads the records).
+ */
+export function loadMemory() {
   try {
-    return JSON.parse(localStorage.getItem(CHECKPOINT_KEY) || '{}') || {};
+    const v = JSON.parse(localStorage.getItem(MEMORY_KEY) || '{}');
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
   } catch {
     return {};
   }
 }
 
-export function rememberCheckpoint(current) {
-  if (!current) return;
-  const seen = loadSeenCheckpoints();
-  seen[current.origin] = { treeSize: current.treeSize, rootHash: current.rootHash };
+export function rememberRecord(key, record) {
+  const all = loadMemory();
+  all[key] = record;
   try {
-    localStorage.setItem(CHECKPOINT_KEY, JSON.stringify(seen));
+    localStorage.setItem(MEMORY_KEY, JSON.stringify(all));
   } catch { /* storage unavailable: nothing remembered */ }
+}
+
+/** Forget one log (after a legitimate key or trust.json change the person has checked). */
+export function forgetLog(key) {
+  const all = loadMemory();
+  delete all[key];
+  try {
+    localStorage.setItem(MEMORY_KEY, JSON.stringify(all));
+  } catch { /* nothing to forget */ }
 }
 
 let lastOut = null;
@@ -72,9 +90,10 @@ function setVerdict(verdict, out) {
 }
 
 function pendingReason(out) {
-  const nav = out.nav || {};
-  if (out.cancel) return `${t('status.cancelled')}: ${out.cancel.reason ?? out.cancel.error}`;
-  if (nav.result_index === null || nav.result_index === undefined) return t('lookup.unavailable');
+  // The cancel reason comes from the proven draw.cancel entry, never from an index.
+  if (out.cancel) return `${t('status.cancelled')}: ${out.cancel.reason}`;
+  if (out.status === 'superseded') return t('status.superseded');
+  if (!out.result) return t('lookup.unavailable');
   const skipped = out.allChecks.filter((c) => c.status === 'skipped');
   return skipped.map((c) => `${checkLabel(c.name)}: ${c.reason}`).join('; ');
 }
@@ -90,6 +109,112 @@ function renderChecks(checks) {
       el('span', { class: 'reason', text: checkReason(c.name, c.status) }),
       el('details', {}, el('summary', { text: c.name }), el('code', { class: 'detail', text: c.reason || '' }))));
   }
+}
+
+const unverifiedBadge = () => el('span', { class: 'unverified-badge', 'data-unverified': '1', text: UNVERIFIED });
+
+/**
+ * The facts in the page header were written by the builder from data/draws.json (a hint):
+ * they carry data-fact and an "未验证 / not verified" badge until the proven announce
+ * replaces them; on a page whose announce is not proven they keep the badge.
+ */
+function renderFacts(out) {
+  const a = out.announce;
+  const proven = a ? {
+    title: a.title, authority: a.authority, round: String(a.beacon && a.beacon.round),
+    round_time: a.beacon && a.beacon.round_time, status: out.status,
+  } : null;
+  for (const node of document.querySelectorAll('[data-fact]')) {
+    const badge = node.parentElement && node.parentElement.querySelector(`[data-badge-for="${node.dataset.fact}"]`);
+    if (!proven || proven[node.dataset.fact] === undefined || proven[node.dataset.fact] === null) continue;
+    const f = node.dataset.fact;
+    if (f === 'status') {
+      node.dataset.i18n = `status.${proven.status}`;
+      node.className = `status status-${proven.status}`;
+      node.textContent = t(node.dataset.i18n);
+    } else {
+      node.textContent = proven[f];
+    }
+    node.removeAttribute('data-unverified');
+    node.dataset.proven = String(out.announceIndex);
+    if (badge) badge.remove();
+  }
+  if (a && a.beacon && a.beacon.local && $('local-banner')) $('local-banner').hidden = false;
+  if (a && a.beacon && !a.beacon.local && $('local-banner') && document.documentElement.dataset.page === 'draw') $('local-banner').hidden = true;
+}
+
+function minutesText(n) {
+  return n >= 0 ? t('history.fate', { n }) : t('history.fate-late', { n: -n });
+}
+
+/** The supersede chain through this draw, from proven entries, each old draw with its fate. */
+function renderChain(out) {
+  const chain = out.chainOfDraws || [];
+  if (!chain.length || !$('history-section')) return;
+  $('history-section').hidden = false;
+  const list = $('draw-chain');
+  list.replaceChildren();
+  for (const d of chain) {
+    const self = d.drawId === out.drawId;
+    const fate = d.cancel
+      ? `${t('status.cancelled')}${d.fateMinutes === null ? '' : ` (${minutesText(d.fateMinutes)})`}: ${d.cancel.reason}`
+      : t(`status.${d.status}`);
+    list.append(el('li', { 'data-chain-draw': d.drawId, 'data-status': d.status, 'data-fate-minutes': d.fateMinutes === null ? null : String(d.fateMinutes) },
+      self ? el('strong', { class: 'mono', text: d.drawId }) : el('a', { class: 'mono', href: `${encodeURIComponent(d.drawId)}.html`, text: d.drawId }),
+      ` ${d.title ?? ''} — `, el('span', { class: 'fate', text: fate }),
+      d.announceIndex === null ? null : el('small', { class: 'mono', text: ` (#${d.announceIndex})` })));
+  }
+}
+
+/** trust.json: its fingerprint and every key in it, for comparison with the published ones. */
+function renderTrust(info) {
+  if (!info || !$('trust-section')) return;
+  $('trust-section').hidden = false;
+  $('trust-fingerprint').textContent = info.short;
+  $('trust-fingerprint').title = info.fingerprint;
+  $('trust-fingerprint').dataset.fingerprint = info.fingerprint;
+  $('trust-fingerprint-full').textContent = info.fingerprint;
+  const rows = [];
+  const row = (kind, name, value, attrs = {}) => rows.push(el('tr', { 'data-trust-key': kind, ...attrs },
+    el('td', { 'data-i18n': `trust.${kind}`, text: t(`trust.${kind}`) }), el('td', { class: 'mono', text: name }), el('td', { class: 'mono', text: value })));
+  for (const k of info.logKeys) row('log', info.origin, k);
+  for (const w of info.witnesses) row('witness', w.name, w.vkey);
+  const groups = info.groups.map((g) => `${g.name}: ${g.k}/${g.members.length} (${g.members.join(', ')})`).join('; ');
+  row('quorum', info.quorum ?? '', groups);
+  for (const b of info.beacons) {
+    row('beacon', `${b.scheme}${b.local ? ' (LOCAL)' : ''}`, `chain ${b.chainHash} · key ${b.keyFingerprint}`, { 'data-chain-hash': b.chainHash, 'data-key-fingerprint': b.keyFingerprint });
+  }
+  if (info.margin !== null) row('margin', 'margin_seconds', String(info.margin));
+  if (info.maxAge !== null) row('maxage', 'max_age_seconds', String(info.maxAge));
+  $('trust-keys').replaceChildren(...rows);
+}
+
+/** Links to each entry's C2SP tlog-proof file when the portal publishes them. */
+function renderProofs(out, base) {
+  const proofs = out.proofs || {};
+  if (!base || !Object.keys(proofs).length || !$('proofs')) return;
+  $('proofs-box').hidden = false;
+  $('proofs').replaceChildren(...Object.entries(proofs).map(([kind, path]) => el('a', {
+    href: new URL(path, base).href, download: path.split('/').pop(), 'data-proof': kind, class: 'proof',
+  }, el('span', { 'data-i18n': `proof.${kind}`, text: t(`proof.${kind}`) }), ' .tlog-proof')));
+}
+
+/** A failed page keeps the (possibly tampered) result visible but greyed out and marked. */
+function markUnverified(verdict) {
+  const section = $('result-section');
+  if (!section) return;
+  const bad = verdict === 'fail';
+  section.classList.toggle('unverified', bad);
+  section.dataset.unverified = bad ? '1' : '';
+  for (const id of ['csv-download', 'bundle-download']) {
+    const b = $(id);
+    if (!b) continue;
+    b.classList.toggle('unverified', bad);
+    b.dataset.unverified = bad ? '1' : '';
+    b.title = bad ? UNVERIFIED : '';
+  }
+  const note = $('result-unverified');
+  if (note) note.hidden = !bad;
 }
 
 function teamText(team, people) {
@@ -145,7 +270,7 @@ function renderResult(out) {
     const cols = ['stratum', 'rank', 'unit_id', 'name', 'brigade', 'ticket', 'team'];
     const esc = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
     const text = '\ufeff' + [cols.join(','), ...chosen.map((r) => cols.map((c) => esc(r[c])).join(','))].join('\r\n') + '\r\n';
-    download(`${out.nav.draw_id}${select.value ? `-${select.value}` : ''}.csv`, new Blob([text], { type: 'text/csv;charset=utf-8' }));
+    download(`${out.drawId}${select.value ? `-${select.value}` : ''}.csv`, new Blob([text], { type: 'text/csv;charset=utf-8' }));
   };
 }
 
@@ -201,7 +326,7 @@ function showLookup(a) {
 
 /**
  * Verify one draw. source = {base} (portal URL) or {files} (offline bundle map).
- * remember: compare with / update the checkpoint kept in localStorage.
+ * remember: compare with / update this browser's memory of the log (localStorage).
  */
 export function startVerification({ drawId, base, files, remember }) {
   const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
@@ -215,19 +340,33 @@ export function startVerification({ drawId, base, files, remember }) {
         $('progress-text').textContent = `${t(`progress.${m.phase}`)} ${Math.round(m.fraction * 100)}%`;
       } else if (m.kind === 'done') {
         const out = m.out;
-        out.allChecks = out.consistency ? [...out.checks, { name: 'log-consistency', ...out.consistency }] : out.checks;
+        const pageChecks = [];
+        if (out.consistency) pageChecks.push({ name: 'log-consistency', ...out.consistency });
+        if (out.index) pageChecks.push({ name: 'index', ...out.index });
+        out.allChecks = [...out.checks, ...pageChecks];
         let verdict = out.verdict;
-        if (out.consistency && out.consistency.status === 'fail') verdict = 'fail';
-        if (!out.checks.length) verdict = 'pending';
+        if (pageChecks.some((c) => c.status === 'fail')) verdict = 'fail';
         lastOut = out;
         renderChecks(out.allChecks);
         $('crypto-backend').textContent = out.backend;
-        if (out.local) $('local-banner').hidden = false;
+        renderFacts(out);
+        renderTrust(out.trustInfo);
+        renderChain(out);
         renderResult(out);
         renderOutcomes(out);
+        renderProofs(out, base);
+        markUnverified(verdict);
         if (out.result) renderLookup(worker);
         $('progress-box').hidden = true;
-        if (remember && out.consistency && out.consistency.status === 'pass') rememberCheckpoint(out.current);
+        if (remember && out.memory) rememberRecord(out.memory.key, out.memory.record);
+        if (remember && out.consistency && out.consistency.status === 'fail' && $('forget-log')) {
+          const key = out.memoryKey;
+          $('forget-box').hidden = false;
+          $('forget-log').onclick = () => {
+            forgetLog(key);
+            location.reload();
+          };
+        }
         $('bundle-download').onclick = () => worker.postMessage({ kind: 'bundle', source: base || 'offline bundle' });
         document.documentElement.dataset.elapsedMs = String(Math.round(performance.now() - started));
         document.documentElement.dataset.timings = JSON.stringify(out.timings || {});
@@ -242,6 +381,7 @@ export function startVerification({ drawId, base, files, remember }) {
         const out = { checks: [], allChecks: [{ name: 'load', status: 'fail', reason: m.message }], nav: {} };
         renderChecks(out.allChecks);
         $('progress-box').hidden = true;
+        markUnverified('fail');
         setVerdict('fail', out);
         document.documentElement.dataset.done = '1';
         resolve(out);
@@ -253,7 +393,7 @@ export function startVerification({ drawId, base, files, remember }) {
     const msg = { kind: 'verify', drawId, backend: requestedBackend() };
     if (files) msg.files = files;
     else msg.base = base;
-    if (remember) msg.previous = loadSeenCheckpoints();
+    if (remember) msg.memory = loadMemory();
     worker.postMessage(msg);
   });
 }
@@ -263,6 +403,8 @@ onLanguageChange(() => {
   renderChecks(lastOut.allChecks);
   const v = document.documentElement.dataset.verdict;
   setVerdict(v, lastOut);
+  renderChain(lastOut);
+  renderTrust(lastOut.trustInfo);
   if ($('strata')) applyLanguage($('strata'), false);
 });
 

@@ -4,25 +4,33 @@
  *
  * Messages in:
  *   {kind: 'verify', drawId, base?: absolute URL of the portal root, files?: {path: Uint8Array},
- *    backend: 'auto'|'noble'|'webcrypto', previous?: {<origin>: {treeSize, rootHash (hex)}} (absent offline)}
+ *    backend: 'auto'|'noble'|'webcrypto', memory?: {<memoryKey(origin, key id)>: record} (absent offline;
+ *    record = {origin, key_id, trust_fingerprint, tree_size, root_hash, note (base64)}, js/trustroot.js)}
  *   {kind: 'lookup', unitId}
  *   {kind: 'bundle', source} -> {kind: 'bundle', text} (the offline bundle JSON of the files read)
  *   {kind: 'lines-root', bytes} -> {kind: 'lines-root', root} (when run nested as a hashing helper)
  * Messages out:
  *   {kind: 'progress', phase: 'download'|'verify'|'recompute', fraction}
- *   {kind: 'done', out: {...verifyDraw output, consistency, outcomes, units, people, backend, fetched}}
+ *   {kind: 'done', out: {...verifyDraw output without entries, status, chainOfDraws, cancel, outcomes,
+ *     trustInfo, proofs, index, consistency, memory (record to remember or null), units, people, backend}}
  *   {kind: 'lookup', answer}
  *   {kind: 'error', message}
  * Files come either from the portal over HTTP (`base`) or from an offline bundle (`files`,
  * paths relative to the portal root, docs/spec/portal-data.md §Offline bundle).
+ * Navigation files (data/draws.json, data/draws/<id>.json, data/log.json) are read only as
+ * hints: where to find checkpoints and proof files, and what to compare with the log
+ * ("index"); the draw itself comes from every entry of the log (verifyDraw).
  */
 import {
-  verifyDraw, checkConsistency, parseEntry, parseSnapshotLines, snapshotLinesRoot, ParsedSnapshot,
+  verifyDraw, checkConsistency, parseSnapshotLines, parseUtcSeconds, snapshotLinesRoot, ParsedSnapshot,
 } from './js/verify-draw.js';
+import { drawHistory, cancelFate as historyCancelFate } from './js/history.js';
 import { cryptoBackend, setCryptoBackend } from './js/hashing.js';
-import { openCheckpoint } from './js/checkpoint.js';
+import { keyFingerprint, parseChainInfo } from './js/drand.js';
 import { TileReader } from './js/tiles.js';
-import { bytesToHex, hexToBytes, decodeUtf8, encodeBase64 } from './js/bytes.js';
+import { hexToBytes, decodeBase64, decodeUtf8, encodeBase64 } from './js/bytes.js';
+import { compareMemory, memoryKey, trustFingerprint } from './js/trustroot.js';
+import { keyIdHex, parseVerifierKey } from './js/note.js';
 import { ticket } from './js/draw.js';
 import { canonicalize } from './js/jcs.js';
 
@@ -123,103 +131,253 @@ function findRecord(records, id) {
   return undefined;
 }
 
+const CHECKPOINT_PATH = /^log\/checkpoints\/[A-Za-z0-9._-]{1,80}$/;
+const SNAPSHOT_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
+const PROOF_PATH = /^data\/proofs\/[A-Za-z0-9._-]{1,80}\.tlog-proof$/;
+
+/** Status of a draw from its proven history (docs/spec/portal-data.md status rules). */
+function statusOf(h) {
+  if (h.supersededBy.length) return 'superseded';
+  if (h.cancels.length) return 'cancelled';
+  if (h.results.length) return 'drawn';
+  return 'announced';
+}
+
+/**
+ * The supersede chain through `drawId`, oldest first, from proven entries only: each link
+ * {drawId, announceIndex, title, status, roundTime, cancel: {index, reason}, fateMinutes}.
+ */
+function supersedeChain(entries, drawId, checkpoints) {
+  const link = (id) => {
+    const h = drawHistory(entries, id);
+    const ai = h.announces.length === 1 ? h.announces[0] : null;
+    const a = ai === null ? null : entries[ai];
+    let rt = null;
+    try {
+      rt = parseUtcSeconds(a && a.beacon && a.beacon.round_time);
+    } catch { /* shown without a fate */ }
+    const c = h.cancels.length === 1 ? h.cancels[0] : null;
+    return {
+      drawId: id, announceIndex: ai, title: a ? a.title : null, status: statusOf(h), roundTime: a && a.beacon ? a.beacon.round_time : null,
+      cancel: c === null ? null : { index: c, reason: entries[c].reason },
+      fateMinutes: rt === null || c === null ? null : historyCancelFate(h, checkpoints, rt),
+      supersedes: h.supersedes, supersededBy: h.supersededBy.length === 1 ? entries[h.supersededBy[0]].draw_id : null,
+    };
+  };
+  const chain = [link(drawId)];
+  const seen = new Set([drawId]);
+  while (chain[0].supersedes && !seen.has(chain[0].supersedes) && chain.length < 64) {
+    seen.add(chain[0].supersedes);
+    chain.unshift(link(chain[0].supersedes));
+  }
+  while (chain[chain.length - 1].supersededBy && !seen.has(chain[chain.length - 1].supersededBy) && chain.length < 64) {
+    seen.add(chain[chain.length - 1].supersededBy);
+    chain.push(link(chain[chain.length - 1].supersededBy));
+  }
+  return chain.length > 1 ? chain : [];
+}
+
+/** The key id (8 hex) of the log key the browser remembers the log under. */
+function logKeyId(trust) {
+  return keyIdHex(parseVerifierKey((trust.log.vkeys ?? [trust.log.vkey])[0]).keyId);
+}
+
+/** What every draw page shows of trust.json: its fingerprint and every key in it. */
+function describeTrust(trust, chain) {
+  let fp = { short: '-', full: '-' };
+  try {
+    fp = trustFingerprint(trust);
+  } catch (e) {
+    fp = { short: '-', full: `no fingerprint: ${e.message}` };
+  }
+  const wp = trust.witness_policy || {};
+  const beacons = Object.entries(trust.beacons || {}).map(([hash, info]) => {
+    let fingerprint = null;
+    try {
+      fingerprint = keyFingerprint(parseChainInfo(info));
+    } catch (e) {
+      fingerprint = `(${e.message})`;
+    }
+    return { chainHash: hash, scheme: info && info.scheme, local: Boolean(info && info.local), keyFingerprint: fingerprint, used: Boolean(chain && chain.chainHash === hash) };
+  });
+  return {
+    fingerprint: fp.full, short: fp.short, origin: trust.log && trust.log.origin,
+    logKeys: (trust.log && (trust.log.vkeys ?? [trust.log.vkey])) || [],
+    witnesses: (wp.witnesses || []).map((w) => ({ name: w.name, vkey: w.vkey })),
+    groups: (wp.groups || []).map((g) => ({ name: g.name, k: g.k, members: g.members })),
+    quorum: wp.quorum, beacons, margin: trust.margin_seconds ?? null, maxAge: trust.max_age_seconds ?? null,
+  };
+}
+
+/**
+ * The navigation files (data/draws.json row, data/draws/<id>.json) against what the log
+ * proves: any difference is reported ("index"), never believed.
+ */
+function compareIndex(drawId, out, row, nav) {
+  if (!out.announce) return null;
+  const a = out.announce;
+  const proven = {
+    title: a.title, kind: a.kind, authority: a.authority, round: a.beacon && a.beacon.round,
+    round_time: a.beacon && a.beacon.round_time, local: Boolean(a.beacon && a.beacon.local), status: out.status,
+    announce_index: out.announceIndex, result_index: out.history.results.length === 1 ? out.history.results[0] : null,
+    cancel_index: out.history.cancels.length === 1 ? out.history.cancels[0] : null,
+    supersedes: out.history.supersedes,
+  };
+  const diffs = [];
+  const compare = (where, hint, fields) => {
+    if (!hint) return;
+    for (const f of fields) {
+      if (!(f in hint)) continue;
+      const said = hint[f] === undefined ? null : hint[f];
+      if (JSON.stringify(said) !== JSON.stringify(proven[f] ?? null)) diffs.push(`${where} says ${f} ${JSON.stringify(said)}, the log ${JSON.stringify(proven[f] ?? null)}`);
+    }
+  };
+  compare('data/draws.json', row, ['title', 'kind', 'status', 'round', 'round_time', 'local', 'announce_index', 'result_index', 'cancel_index', 'supersedes']);
+  compare(`data/draws/${drawId}.json`, nav, ['announce_index', 'result_index', 'cancel_index']);
+  if (!row) diffs.push('data/draws.json does not list this draw');
+  return diffs.length
+    ? { status: 'fail', reason: `the portal's index differs from the log: ${diffs.join('; ')}` }
+    : { status: 'pass', reason: 'the portal\'s index agrees with the proven entries' };
+}
+
 async function verify(msg) {
   const t0 = performance.now();
   const timings = {};
   setCryptoBackend(msg.backend || 'auto');
   const fetched = new Map();
   const load = makeLoader(msg, fetched);
-  const json = async (p) => JSON.parse(decodeUtf8(await load(p), p));
-  const nav = await json(`data/draws/${msg.drawId}.json`);
-  const trust = await json('trust.json');
+  const json = async (p, optional = false) => {
+    const data = await load(p, { optional });
+    return data === null ? null : JSON.parse(decodeUtf8(data, p));
+  };
+  // Navigation hints only (docs/spec/verification.md): where to look, never what is true.
+  let nav = null;
+  try {
+    nav = await json(`data/draws/${msg.drawId}.json`, true);
+  } catch { /* a broken hint file hides nothing: the log is read in full */ }
+  nav = nav && typeof nav === 'object' ? nav : {};
+  let indexRow = null;
+  try {
+    const index = await json('data/draws.json', true);
+    indexRow = ((index && index.draws) || []).find((d) => d && d.draw_id === msg.drawId) || null;
+  } catch { /* hint only */ }
+  let logNav = null;
+  try {
+    logNav = await json('data/log.json', true);
+  } catch { /* hint only */ }
+  const trustBytes = await load('trust.json');
+  const trust = JSON.parse(decodeUtf8(trustBytes, 'trust.json'));
   const checkpoint = await load('log/checkpoint');
-  const commitmentCheckpoints = [];
-  for (const p of nav.commitment_checkpoints || []) commitmentCheckpoints.push(await load(p));
-  const snapshots = {};
-  const paths = Object.entries(nav.snapshots || {}).filter(([, s]) => s && s.path);
-  const sizes = paths.map(() => [0, 1]);
-  for (const [i, [kind, s]] of paths.entries()) {
-    snapshots[kind] = await load(s.path, {
-      onBytes: (done, total) => {
-        sizes[i] = [done, total];
-        const sum = sizes.reduce((a, [d, t]) => [a[0] + d, a[1] + t], [0, 0]);
-        progress('download', sum[0] / sum[1]);
-      },
-    });
-  }
-  timings.fetch_ms = performance.now() - t0;
-  progress('verify', 0);
-  // Parse each snapshot once, root included (ParsedSnapshot: leaves hashed from the raw
-  // lines, by a helper worker on another core for large files while this one parses):
-  // verifyDraw takes it, the tables reuse its records. A file that does not parse is
-  // handed over as bytes so that verifyDraw's snapshot check reports why.
-  const roots = {};
-  for (const [kind, bytes] of Object.entries(snapshots)) roots[kind] = bytes.length >= HELPER_MIN_BYTES ? rootInHelper(bytes) : null;
-  const parsed = {};
-  for (const [kind, bytes] of Object.entries(snapshots)) {
+  const hintPaths = [...new Set([...((logNav && logNav.checkpoints) || []), ...(nav.commitment_checkpoints || [])])]
+    .filter((p) => typeof p === 'string' && CHECKPOINT_PATH.test(p));
+  const checkpoints = [];
+  // The largest checkpoint this browser saw before is a hint too: a checkpoint the portal
+  // stopped listing (a dropped commitment) still counts for the timing rules.
+  for (const r of Object.values(msg.memory || {})) {
     try {
-      parsed[kind] = parseSnapshotLines(bytes);
-      snapshots[kind] = new ParsedSnapshot(parsed[kind], (await roots[kind]) || snapshotLinesRoot(bytes));
-    } catch { /* reported by the snapshot-roots check */ }
+      if (r && typeof r.note === 'string') checkpoints.push(decodeBase64(r.note));
+    } catch { /* not a note: ignored */ }
+  }
+  for (const p of hintPaths) {
+    const note = await load(p, { optional: true });
+    if (note) checkpoints.push(note);
   }
   const fetchTile = (p) => load(`log/${p}`, { optional: true });
-  const out = nav.result_index === null || nav.result_index === undefined
-    ? { verdict: 'pending', checks: [], announce: null, result: null, computed: null, local: false }
-    : await verifyDraw({
-      trust, checkpoint, fetchTile,
-      announceIndex: nav.announce_index, resultIndex: nav.result_index, resultIndices: nav.result_indices,
-      commitmentCheckpoints, snapshots,
-      onProgress: (f) => progress('recompute', f),
-    });
-  timings.verify_ms = performance.now() - t0 - timings.fetch_ms;
-  out.backend = cryptoBackend();
-  out.nav = nav;
-
-  // Consistency with the checkpoint this browser saw last time, and the outcomes.
-  let cp = null;
-  let reader = null;
-  try {
-    ({ checkpoint: cp } = await openCheckpoint(checkpoint, trust.log.vkeys ?? [trust.log.vkey], trust.log.origin));
-    reader = new TileReader(fetchTile, Number(cp.treeSize));
-    out.current = { origin: cp.origin, treeSize: Number(cp.treeSize), rootHash: bytesToHex(cp.rootHash) };
-  } catch (e) {
-    out.current = null;
-  }
-  // msg.previous: {<origin>: {treeSize, rootHash hex}} kept by the page, or undefined offline.
-  const previous = msg.previous === undefined || !out.current ? msg.previous : (msg.previous || {})[out.current.origin] || null;
-  if (msg.previous === undefined) {
-    out.consistency = null; // offline: nothing to compare with
-  } else if (!reader) {
-    out.consistency = { status: 'skipped', reason: 'the current checkpoint does not verify' };
-  } else if (!previous) {
-    out.consistency = { status: 'pass', reason: 'first visit: this checkpoint is remembered for next time', first: true };
-  } else {
-    try {
-      await checkConsistency(reader, cp.rootHash, { treeSize: previous.treeSize, rootHash: hexToBytes(previous.rootHash) });
-      out.consistency = { status: 'pass', reason: `consistent with the checkpoint of size ${previous.treeSize} seen before` };
-    } catch (e) {
-      out.consistency = { status: 'fail', reason: e.message };
+  timings.fetch_ms = performance.now() - t0;
+  progress('verify', 0);
+  const parsed = {};
+  // Snapshot files are read at the portal layout's path for the names the PROVEN announce
+  // gives (never the paths of the navigation file); each parsed once (ParsedSnapshot: leaves
+  // hashed from the raw lines, by a helper worker on another core for large files).
+  const loadSnapshots = async (announce) => {
+    const t1 = performance.now();
+    const refs = ['units', 'inspectors', 'experts'].filter((k) => announce[k] && SNAPSHOT_NAME.test(announce[k].snapshot));
+    const sizes = refs.map(() => [0, 1]);
+    const raw = {};
+    for (const [i, kind] of refs.entries()) {
+      const bytes = await load(`data/snapshots/${announce[kind].snapshot}.jsonl`, {
+        optional: true,
+        onBytes: (done, total) => {
+          sizes[i] = [done, total];
+          const sum = sizes.reduce((a, [d, t]) => [a[0] + d, a[1] + t], [0, 0]);
+          progress('download', sum[0] / sum[1]);
+        },
+      });
+      if (bytes) raw[kind] = bytes;
     }
-  }
-  out.outcomes = [];
-  out.cancel = null;
-  if (reader && nav.cancel_index !== null && nav.cancel_index !== undefined) {
-    try {
-      const e = parseEntry(await reader.provenEntry(nav.cancel_index, cp.rootHash));
-      if (e.type === 'draw.cancel' && e.draw_id === msg.drawId) out.cancel = { index: nav.cancel_index, reason: e.reason };
-    } catch (e) {
-      out.cancel = { index: nav.cancel_index, error: e.message };
-    }
-  }
-  if (reader) {
-    for (const i of nav.outcome_indices || []) {
+    timings.fetch_ms += performance.now() - t1;
+    const roots = {};
+    for (const [kind, bytes] of Object.entries(raw)) roots[kind] = bytes.length >= HELPER_MIN_BYTES ? rootInHelper(bytes) : null;
+    const snapshots = {};
+    for (const [kind, bytes] of Object.entries(raw)) {
       try {
-        const e = parseEntry(await reader.provenEntry(i, cp.rootHash));
-        if (e.type === 'inspection.outcome' && e.draw_id === msg.drawId) out.outcomes.push({ index: i, ...e });
-      } catch (e) {
-        out.outcomes.push({ index: i, error: e.message });
+        parsed[kind] = parseSnapshotLines(bytes);
+        snapshots[kind] = new ParsedSnapshot(parsed[kind], (await roots[kind]) || snapshotLinesRoot(bytes));
+      } catch {
+        snapshots[kind] = bytes; // verifyDraw's snapshot check reports why it does not parse
       }
     }
+    return snapshots;
+  };
+  const out = await verifyDraw({
+    drawId: msg.drawId, trust, checkpoint, fetchTile, checkpoints, loadSnapshots,
+    now: Date.now() / 1000, offline: Boolean(msg.files), onProgress: (f) => progress('recompute', f),
+  });
+  timings.verify_ms = performance.now() - t0 - timings.fetch_ms;
+  const entries = out.entries || [];
+  out.entries = undefined; // the whole log stays in the worker
+  out.backend = cryptoBackend();
+  out.trustInfo = describeTrust(trust, out.chain);
+  out.proofs = Object.fromEntries(Object.entries((nav && nav.proofs) || {})
+    .filter(([k, p]) => ['announce', 'result', 'cancel'].includes(k) && typeof p === 'string' && PROOF_PATH.test(p)));
+  out.history = out.history && {
+    announces: out.history.announces, results: out.history.results, cancels: out.history.cancels,
+    supersededBy: out.history.supersededBy, supersedes: out.history.supersedes,
+  };
+  out.status = out.history && out.history.announces.length ? statusOf(out.history) : null;
+  out.chainOfDraws = out.announce ? supersedeChain(entries, msg.drawId, out.checkpoints) : [];
+  // Outcomes: proven inspection.outcome entries naming this draw, logged after its announce.
+  out.outcomes = [];
+  if (out.announceIndex !== null) {
+    entries.forEach((e, i) => {
+      if (e && e.type === 'inspection.outcome' && e.draw_id === msg.drawId && i > out.announceIndex) out.outcomes.push({ index: i, ...e });
+    });
+  }
+  if (out.cancel) out.cancel = { index: out.cancel.index, reason: out.cancel.entry.reason };
+
+  // Navigation hints against the proven facts: a lying index turns the page red ("index").
+  out.index = compareIndex(msg.drawId, out, indexRow, nav);
+
+  // This browser's memory of the log (docs/spec/verification.md "Trust root"): per
+  // (origin, log key id) the trust.json fingerprint and the largest checkpoint seen.
+  // msg.memory: {<memoryKey>: record} kept by the page, or undefined offline.
+  out.memory = null;
+  out.consistency = null; // offline: nothing to compare with
+  if (msg.memory !== undefined && out.current) {
+    const current = {
+      origin: out.current.origin, key_id: logKeyId(trust), trust_fingerprint: out.trustInfo.fingerprint,
+      tree_size: out.current.treeSize, root_hash: out.current.rootHash,
+    };
+    const key = memoryKey(current.origin, current.key_id);
+    out.memoryKey = key;
+    const previous = (msg.memory || {})[key] || null;
+    const cmp = compareMemory(previous, current);
+    let status = ['trust-changed', 'rollback', 'fork'].includes(cmp.status) ? 'fail' : 'pass';
+    let reason = cmp.reason;
+    if (cmp.status === 'extends') {
+      try {
+        const reader = new TileReader(fetchTile, out.current.treeSize);
+        await checkConsistency(reader, hexToBytes(current.root_hash), { treeSize: previous.tree_size, rootHash: hexToBytes(previous.root_hash) });
+        reason = `consistent with the checkpoint of size ${previous.tree_size} seen before (${cmp.reason})`;
+      } catch (e) {
+        status = 'fail';
+        reason = `fork: no consistency proof from the checkpoint of size ${previous.tree_size} seen before: ${e.message}`;
+      }
+    }
+    out.consistency = { status, reason, first: cmp.status === 'new', memory: cmp.status };
+    // Only a verified checkpoint that extends (or repeats) what was seen is remembered.
+    const verified = ['checkpoint-signature', 'witness-cosignatures'].every((n) => out.checks.find((c) => c.name === n).status === 'pass');
+    if (status === 'pass' && verified) out.memory = { key, record: { ...current, note: encodeBase64(checkpoint) } };
   }
   // Names for the tables: only the records of selected and reserve units and of team members.
   // Units are looked up by binary search in the sorted records (no 1,000,000-entry Map).
