@@ -259,6 +259,14 @@ def notes() -> list[dict[str, Any]]:
     add("checkpoint-root-31-bytes", "the root hash is exactly 32 bytes",
         note(body, LOG.note_line(body)), [lg], err("malformed"), op="open_checkpoint",
         origin=ORIGIN)
+    for size, expect in ((1_000_000, ok_note(verified=verified, tree_size="5")),
+                         (1_000_001, err("malformed"))):
+        ext = size - len(BODY) - 1
+        body = BODY + "e" * ext + "\n"
+        add(f"checkpoint-of-{size}-bytes", "checkpoints are bounded at 10^6 bytes (torchwood), "
+            "inside a note bounded at 2^20",
+            {"concat": [BODY, {"repeat": "e", "times": ext}, "\n\n" + LOG.note_line(body)]}, [lg],
+            expect, op="open_checkpoint", origin=ORIGIN)
     body = f"{ORIGIN}\n5\n"
     add("checkpoint-two-lines", "origin, size and root are required",
         note(body, LOG.note_line(body)), [lg], err("malformed"), op="open_checkpoint",

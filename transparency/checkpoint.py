@@ -10,7 +10,8 @@ A checkpoint is the text of a C2SP signed-note (see `transparency.note`):
 Parsing is strict like torchwood's `ParseCheckpoint` (C2SP commit 5ba5ee83,
 torchwood 341dc2f0): origin non-empty; size a canonical decimal below 2^63;
 root canonical padded base64 of exactly 32 bytes; every extension line
-non-empty; the text ends with a newline; at most MAX_NOTE_SIZE bytes.
+non-empty; the text ends with a newline; at most MAX_CHECKPOINT_SIZE (10^6,
+torchwood's bound) bytes, as the browser's checkpoint.js.
 
 The origin SHOULD be a schema-less URL without spaces or '+', but clients
 MUST NOT assume so (Rekor's origins contain spaces), so any non-empty line of
@@ -28,7 +29,6 @@ from dataclasses import dataclass
 from transparency.errors import FormatError
 from transparency.merkle import HASH_SIZE
 from transparency.note import (
-    MAX_NOTE_SIZE,
     NoteVerifier,
     OpenedNote,
     Signer,
@@ -41,6 +41,8 @@ from transparency.note import (
 )
 
 MAX_TREE_SIZE = (1 << 63) - 1
+MAX_CHECKPOINT_SIZE = 1_000_000
+"""Largest checkpoint text (torchwood's ParseCheckpoint bound; the note around it may be 2^20)."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,10 @@ def format_checkpoint(cp: Checkpoint) -> bytes:
     lines = [cp.origin, str(cp.tree_size), encode_base64(cp.root_hash), *cp.extensions]
     body = ("\n".join(lines) + "\n").encode("utf-8")
     check_note_text(body)  # no control characters anywhere
-    if len(body) > MAX_NOTE_SIZE:
-        raise FormatError(f"checkpoint would be {len(body)} bytes, more than {MAX_NOTE_SIZE}")
+    if len(body) > MAX_CHECKPOINT_SIZE:
+        raise FormatError(
+            f"checkpoint would be {len(body)} bytes, more than {MAX_CHECKPOINT_SIZE}"
+        )
     return body
 
 
@@ -84,8 +88,8 @@ def parse_checkpoint(body: bytes) -> Checkpoint:
     """Strictly parse a checkpoint body (the note text, without signatures)."""
     if not isinstance(body, bytes | bytearray):
         raise FormatError("a checkpoint must be bytes")
-    if len(body) > MAX_NOTE_SIZE:
-        raise FormatError(f"checkpoint is {len(body)} bytes, more than {MAX_NOTE_SIZE}")
+    if len(body) > MAX_CHECKPOINT_SIZE:
+        raise FormatError(f"checkpoint is {len(body)} bytes, more than {MAX_CHECKPOINT_SIZE}")
     text = check_note_text(bytes(body))  # UTF-8, no controls, ends in "\n"
     lines = text[:-1].split("\n")
     if len(lines) < 3:

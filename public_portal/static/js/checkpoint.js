@@ -1,7 +1,8 @@
 /**
  * c2sp.org/tlog-checkpoint v1.0.0: the note text of a log checkpoint.
  *
- * Strict (torchwood-like) parsing: origin non-empty; tree size canonical
+ * Strict (torchwood-like, as transparency/checkpoint.py) parsing: at most
+ * 10^6 bytes without control characters; origin non-empty; tree size canonical
  * decimal < 2^63; root hash = canonical base64 of exactly 32 bytes; optional
  * extension lines each non-empty and newline-terminated (fairdraw logs emit
  * none; they are kept in `extensions` so cosignature messages stay exact).
@@ -18,6 +19,8 @@ export function parseCheckpoint(text) {
   const bytes = typeof text === 'string' ? utf8(text) : text;
   if (bytes.length > MAX_CHECKPOINT_SIZE) throw new FormatError('checkpoint is too large');
   const s = decodeUtf8(bytes, 'checkpoint');
+  // SPEC(signed-note): the text has no control characters other than newline.
+  if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(s)) throw new FormatError('checkpoint contains a control character');
   if (!s.endsWith('\n')) throw new FormatError('checkpoint text must end with a newline');
   const lines = s.slice(0, -1).split('\n');
   if (lines.length < 3) throw new FormatError('checkpoint needs origin, tree size and root hash lines');
