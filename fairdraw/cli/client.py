@@ -24,7 +24,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -42,6 +42,7 @@ from fairdraw.bundle import format_bundle_file, make_bundle, read_bundle
 from fairdraw.cli.trustroot import log_key_of, print_trust_root, state_notes
 from fairdraw.clientstate import ClientState, RollbackOrForkError, default_state_path, key_id_of
 from fairdraw.portal_inputs import draw_ids, portal_draw_inputs
+from fairdraw.proofs import check_proof_files, draw_proofs, format_proof_results
 from fairdraw.report import FAIL, PASS, DrawReport
 from fairdraw.source import (
     MAX_CHECKPOINT_SIZE,
@@ -52,7 +53,7 @@ from fairdraw.source import (
     read_required,
 )
 from fairdraw.trust import Trust, load_trust
-from fairdraw.verify import parse_snapshot_file, verify_draw
+from fairdraw.verify import DEFAULT_MAX_AGE, verify_draw
 from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.errors import TransparencyError
 from witnesses.errors import WitnessError
@@ -64,6 +65,13 @@ SourceOpt = Annotated[str, typer.Option("--source", help="portal base URL or dir
 TrustOpt = Annotated[Path | None, typer.Option("--trust", help="pinned trust.json")]
 StateOpt = Annotated[Path | None, typer.Option("--state", help="client state file")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+MaxAgeOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-age",
+        help="seconds the newest quorum of co-signatures may be old (checkpoint-freshness)",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -107,10 +115,18 @@ def _open(location: str) -> PortalSource:
 class _Session:
     """One verified view of a portal: its checkpoint, checked against the state file."""
 
-    def __init__(self, source: PortalSource, trust: Trust, state_path: Path | None) -> None:
-        self.source, self.trust = source, trust
+    def __init__(
+        self,
+        source: PortalSource,
+        trust: Trust,
+        state_path: Path | None,
+        max_age: int = DEFAULT_MAX_AGE,
+    ) -> None:
+        self.source, self.trust, self.max_age = source, trust, max_age
         self.note = read_required(source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
         self.readers: dict[int, TileReader] = {}
+        self.cache: dict[Any, Any] = {}
+        self.seen: list[bytes] = []
         self.state = ClientState.load(state_path or default_state_path())
         self.memory = _StateKey.of(self.note, trust, self.state)
         if self.memory is None:
@@ -120,12 +136,19 @@ class _Session:
         self.readers[self.cp.tree_size] = TileReader(source, self.cp.tree_size)
         # Before anything else: this portal must extend what this client saw before.
         self.memory.check(self.readers[self.cp.tree_size])
+        self.seen = self.memory.seen()  # evidence even if the portal stops listing it
 
     def verify(self, draw_id: str) -> DrawReport:
         inputs = portal_draw_inputs(
-            self.source, draw_id, checkpoint=self.note, readers=self.readers
+            self.source,
+            draw_id,
+            checkpoint=self.note,
+            readers=self.readers,
+            max_age=self.max_age,
+            cache=self.cache,
+            remembered=self.seen,
         )
-        report = verify_draw(self.trust, inputs)
+        report = verify_draw(self.trust, inputs, now=int(time.time()))
         self._remember(report)
         return report
 
@@ -166,6 +189,11 @@ class _StateKey:
         self.state.check(self.note, self.cp, reader, key_id=self.key_id,
                          trust_fingerprint=self.fingerprint)
 
+    def seen(self) -> list[bytes]:
+        """The checkpoint this client verified before for this log (none on a first run)."""
+        note = self.state.last_checkpoint(self.cp.origin, self.key_id)
+        return [note] if note is not None else []
+
     def cosigned(self, trust: Trust) -> bool:
         """Does the witness quorum of trust.json co-sign this checkpoint?"""
         try:
@@ -196,6 +224,8 @@ def _audit_state(src: PortalSource, trust: Trust, state: str | None) -> _StateKe
 def _print_report(report: DrawReport) -> None:
     banner = "  [LOCAL development beacon: not public randomness]" if report.local else ""
     print(f"draw {report.draw_id}: {report.verdict}{banner}")
+    if report.chain_hash is not None:
+        print(f"  beacon chain {report.chain_hash}  key {report.key_fingerprint}")
     for c in report.checks:
         print(f"  {MARK[c.status]} {c.name}: {c.reason}")
 
@@ -234,6 +264,7 @@ def assignments(  # noqa: PLR0917 (typer options)
     draw: Annotated[
         str | None, typer.Option("--draw", help="one draw id (default: all drawn)")
     ] = None,
+    max_age: MaxAgeOpt = DEFAULT_MAX_AGE,
 ) -> None:
     """Verify every draw first; then print this brigade's assignments."""
     if fmt not in FORMATS:
@@ -244,21 +275,16 @@ def assignments(  # noqa: PLR0917 (typer options)
         src = _open(source)
         pinned = _trust(src, trust)
         print_trust_root(pinned, to_stderr=True)  # stdout is the table/CSV
-        session = _Session(src, pinned, state)
+        session = _Session(src, pinned, state, max_age)
         ids = [draw] if draw else draw_ids(src)
         rows = []
         for draw_id in ids:
             report = session.verify(draw_id)
             if report.verdict == PASS:
-                recs = {
-                    k: parse_snapshot_file(v)
-                    for k, v in portal_draw_inputs(
-                        src, draw_id, checkpoint=session.note, readers=session.readers
-                    ).snapshots.items()
-                    if v
-                }
                 try:
-                    rows += brigade_assignments(report, recs, brigade, load_default_calendar())
+                    rows += brigade_assignments(
+                        report, report.records, brigade, load_default_calendar()
+                    )
                 except AssignmentError:
                     if draw:
                         raise
@@ -293,27 +319,60 @@ def bundle(
     source: SourceOpt,
     out: Annotated[Path, typer.Option("--out", help="bundle file to write")],
     trust: TrustOpt = None,
+    proofs: Annotated[Path | None, typer.Option(
+        "--proofs", help="also write each announce/result/cancel entry of the draw as "
+        "DIR/<draw>-<kind>-<index>.tlog-proof (C2SP tlog-proof@v1)")] = None,
 ) -> None:
     """Write one JSON file with everything needed to verify DRAW_ID offline."""
     try:
         src = _open(source)
-        b, report = make_bundle(src, _trust(src, trust), draw_id, now=int(time.time()))
+        pinned = _trust(src, trust)
+        b, report = make_bundle(src, pinned, draw_id, now=int(time.time()))
+        files = draw_proofs(src, pinned, draw_id) if proofs is not None else []
     except ClientError as e:
         raise _usage(str(e)) from e
     out.write_bytes(format_bundle_file(b))
     _print_report(report)
     _err(f"bundle of {len(b['files'])} files written to {out}")
+    if proofs is not None:
+        proofs.mkdir(parents=True, exist_ok=True)
+        for name, data in files:
+            (proofs / name).write_bytes(data)
+        _err(f"{len(files)} tlog-proof file(s) written to {proofs}")
     raise typer.Exit(_exit_for([report.verdict]))
 
 
-def verify(
-    target: Annotated[str, typer.Argument(help="bundle FILE, portal URL or DIR")],
+def verify(  # noqa: PLR0917 (typer options)
+    target: Annotated[
+        str | None, typer.Argument(help="bundle FILE, portal URL or DIR")] = None,
     draw: Annotated[str | None, typer.Option("--draw", help="draw id (default: all)")] = None,
     trust: TrustOpt = None,
     state: StateOpt = None,
     as_json: JsonOpt = False,
+    proof: Annotated[list[Path] | None, typer.Option(
+        "--proof", help="check a .tlog-proof FILE instead (repeatable; needs --trust or a "
+        "portal TARGET for trust.json)")] = None,
+    max_age: MaxAgeOpt = DEFAULT_MAX_AGE,
 ) -> None:
     """Verify a bundle or a live draw and print each check with ✓/✗ and its reason."""
+    if proof:
+        if trust is None and target is None:
+            raise _usage("--proof needs --trust trust.json (or a portal to read it from)")
+        try:
+            if trust is not None:
+                pinned = load_trust(trust.read_bytes())
+            else:
+                pinned = _trust(_open(target or ""), None)
+            results, ok = check_proof_files(proof, pinned)
+        except OSError as e:
+            raise _usage(f"cannot read trust file {trust}: {e.strerror or e}") from e
+        except ClientError as e:
+            raise _usage(str(e)) from e
+        print(json.dumps(results, ensure_ascii=False, indent=1) if as_json
+              else format_proof_results(results))
+        raise typer.Exit(EXIT_OK if ok else EXIT_FAIL)
+    if target is None:
+        raise _usage("give a bundle FILE, portal URL or DIR (or --proof FILE)")
     try:
         if not target.startswith(("http://", "https://")) and Path(target).is_file():
             try:
@@ -326,7 +385,7 @@ def verify(
             src = _open(target)
         pinned = _trust(src, trust)
         print_trust_root(pinned, to_stderr=as_json)
-        session = _Session(src, pinned, state)
+        session = _Session(src, pinned, state, max_age)
         reports = [session.verify(d) for d in ([draw] if draw else draw_ids(src))]
     except RollbackOrForkError as e:
         raise _rollback(e, as_json) from e
@@ -340,7 +399,7 @@ def verify(
     raise typer.Exit(_exit_for([r.verdict for r in reports]))
 
 
-def audit(
+def audit(  # noqa: PLR0917 (typer options)
     source: Annotated[str, typer.Argument(help="portal URL or DIR")],
     trust: TrustOpt = None,
     as_json: JsonOpt = False,
@@ -349,6 +408,7 @@ def audit(
         "--state", help="share the client state file with verify: a PATH, or 'default' "
                         "for $XDG_STATE_HOME/fairdraw/client-state.json (default: no state)",
     )] = None,
+    max_age: MaxAgeOpt = DEFAULT_MAX_AGE,
 ) -> None:
     """Replay the whole log; exit 0 only if every draw and every checkpoint holds."""
     try:
@@ -356,7 +416,14 @@ def audit(
         pinned = _trust(src, trust)
         print_trust_root(pinned, to_stderr=as_json)
         memory = _audit_state(src, pinned, state)
-        report = audit_portal(src, pinned, now=int(time.time()), grace=grace)
+        report = audit_portal(
+            src,
+            pinned,
+            now=int(time.time()),
+            grace=grace,
+            max_age=max_age,
+            remembered=memory.seen() if memory is not None else (),
+        )
     except RollbackOrForkError as e:
         raise _rollback(e, as_json) from e
     except ClientError as e:
