@@ -41,6 +41,49 @@ class AssignmentError(ClientError):
     """No assignment list can be made (draw not verified, unknown brigade…)."""
 
 
+class UnknownBrigadeError(AssignmentError):
+    """The brigade is neither a code nor a display name of the verified unit records."""
+
+    def __init__(self, brigade: str, known: Mapping[str, str]) -> None:
+        self.brigade, self.known = brigade, dict(known)
+        listed = ", ".join(f"{code} {name}".rstrip() for code, name in sorted(known.items()))
+        super().__init__(
+            f"unknown brigade {brigade!r}: no unit of the verified registry belongs to it; "
+            f"known brigades (code and name): {listed or 'none'}"
+        )
+
+
+BRIGADE_NAME = "brigade_name"
+"""Optional public unit attribute: the brigade's display name (the demo's are Chinese)."""
+
+
+def known_brigades(records: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, str]:
+    """Brigade code -> display name ("" if the records carry none), from the unit records."""
+    known: dict[str, str] = {}
+    for u in records.get("units", ()):
+        code, name = u.get("brigade"), u.get(BRIGADE_NAME)
+        if isinstance(code, str):
+            if isinstance(name, str) and name and not known.get(code):
+                known[code] = name
+            known.setdefault(code, "")
+    return known
+
+
+def resolve_brigade(records: Mapping[str, Sequence[Mapping[str, Any]]], brigade: str) -> str:
+    """The brigade code meant by `brigade`: a code, or a display name the unit records carry
+    (NFC-compared, surrounding spaces ignored). Raises UnknownBrigadeError listing the known
+    ones: a misspelt brigade must never give an empty list that looks like "nothing to do"."""
+    known = known_brigades(records)
+    wanted = unicodedata.normalize("NFC", brigade.strip())
+    if wanted in known:
+        return wanted
+    codes = [c for c, name in known.items()
+             if name and unicodedata.normalize("NFC", name) == wanted]
+    if len(codes) == 1:
+        return codes[0]
+    raise UnknownBrigadeError(brigade, known)
+
+
 @dataclass(frozen=True)
 class Assignment:
     draw_id: str
@@ -101,15 +144,13 @@ def brigade_assignments(
     brigade: str,
     calendar: WorkCalendar,
 ) -> list[Assignment]:
-    """The brigade's rows of a verified draw, selected units first (stratum order, rank)."""
+    """The brigade's rows of a verified draw, selected units first (stratum order, rank).
+
+    `brigade` is a code or a display name (`resolve_brigade`)."""
     if report.verdict != PASS or report.computed is None or report.announce is None:
         raise AssignmentError(f"draw {report.draw_id} did not verify (verdict {report.verdict})")
+    brigade = resolve_brigade(records, brigade)
     units = {u["id"]: u for u in records.get("units", ())}
-    if not any(u.get("brigade") == brigade for u in units.values()):
-        known = sorted({str(u.get("brigade")) for u in units.values()})
-        raise AssignmentError(
-            f"no unit of brigade {brigade!r} in this draw's registry (brigades: {', '.join(known)})"
-        )
     people = {p["id"]: p for kind in ("inspectors", "experts") for p in records.get(kind, ())}
     a = report.announce
     planned = dt.date.fromisoformat(a["period"]["from"])

@@ -74,7 +74,9 @@ def _pick_weighted(rng: random.Random, weights: dict[str, int]) -> str:
 def generate_units(seed: int = 2026, active: int = ACTIVE_UNITS,
                    defunct: int = DEFUNCT_UNITS) -> list[dict[str, Any]]:
     """Unit records (DESIGN.md §4) with extra public attributes `address` and
-    `zone`, and a private `phone` that the snapshot projection drops."""
+    `brigade_name` (the brigade's Chinese name, so a brigade can be named either
+    way: `fairdraw assignments --brigade 合山`), and a private `phone` that the
+    snapshot projection drops."""
     rng = random.Random(seed)
     brigade_names = dict(BRIGADES)
     units: list[dict[str, Any]] = []
@@ -104,6 +106,7 @@ def generate_units(seed: int = 2026, active: int = ACTIVE_UNITS,
             "id": f"U{i + 1:06d}",
             "name": f"（演示）{brigade_names[brigade]}{industry_zh}{i + 1:05d}号",
             "brigade": brigade,
+            "brigade_name": brigade_names[brigade],
             "status": "defunct" if i >= active else "active",
             "industry": industry,
             "size_class": size,

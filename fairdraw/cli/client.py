@@ -32,6 +32,7 @@ from draw_engine.calendar import load_default_calendar
 from fairdraw.assignments import (
     FORMATS,
     AssignmentError,
+    UnknownBrigadeError,
     brigade_assignments,
     format_csv,
     format_table,
@@ -256,7 +257,8 @@ def _rollback(e: RollbackOrForkError, as_json: bool) -> typer.Exit:
 
 def assignments(  # noqa: PLR0917 (typer options)
     source: SourceOpt,
-    brigade: Annotated[str, typer.Option("--brigade", help="brigade code, e.g. xingbin")],
+    brigade: Annotated[str, typer.Option(
+        "--brigade", help="brigade code or name, e.g. heshan or 合山")],
     trust: TrustOpt = None,
     state: StateOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="table | csv | xlsx")] = "table",
@@ -278,6 +280,8 @@ def assignments(  # noqa: PLR0917 (typer options)
         session = _Session(src, pinned, state, max_age)
         ids = [draw] if draw else draw_ids(src)
         rows = []
+        known_in: list[str] = []  # draws whose verified unit records know the brigade
+        unknown: UnknownBrigadeError | None = None
         for draw_id in ids:
             report = session.verify(draw_id)
             if report.verdict == PASS:
@@ -285,6 +289,9 @@ def assignments(  # noqa: PLR0917 (typer options)
                     rows += brigade_assignments(
                         report, report.records, brigade, load_default_calendar()
                     )
+                    known_in.append(draw_id)
+                except UnknownBrigadeError as e:
+                    unknown = e
                 except AssignmentError:
                     if draw:
                         raise
@@ -295,6 +302,8 @@ def assignments(  # noqa: PLR0917 (typer options)
             failed = ", ".join(c.name for c in report.failed) or "pending checks"
             _err(f"REFUSED: draw {draw_id} does not verify ({failed}); no assignments printed")
             raise typer.Exit(EXIT_FAIL if report.verdict == FAIL else EXIT_PENDING)
+        if unknown is not None and not known_in:
+            raise unknown  # a misspelt brigade is an error, never an empty list
     except RollbackOrForkError as e:
         raise _rollback(e, False) from e
     except AssignmentError as e:
