@@ -47,7 +47,10 @@ function makeLoader(msg, fetched) {
       fetched.set(path, data);
       return data;
     }
-    const r = await fetch(new URL(path, msg.base));
+    // Files a portal rewrites (checkpoint, trust.json, navigation) are revalidated on every
+    // visit; tiles and bundles are write-once and may come from the HTTP cache.
+    const mutable = !path.startsWith('log/tile/') && !path.startsWith('log/checkpoints/') && !path.startsWith('data/snapshots/');
+    const r = await fetch(new URL(path, msg.base), mutable ? { cache: 'no-cache' } : {});
     if (r.status === 404 && optional) return null;
     if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status}`);
     let data;
