@@ -51,14 +51,14 @@ LEAD_TIME = 8
 """Seconds between the announce and its beacon round (a real detachment uses ≥ 1 day)."""
 MARGIN = 4
 """Cosignatures must predate the round by this many seconds (DESIGN §2 default is 60)."""
+MARGIN_NOTE = (f"the demo's margin is {MARGIN} s, not DESIGN's default 60 s, only so that it "
+               f"finishes in a minute; a real plan is announced a day ahead with margin_seconds "
+               f"60 or more")
 BEACON_PERIOD = 1
 LOCAL_MARKER = "LOCAL BEACON — development randomness from one key, NOT public randomness"
 
 console = Console(stderr=True, highlight=False)
 
-MARGIN_NOTE = (f"the demo's margin is {MARGIN} s, not DESIGN's default 60 s, only so that it "
-               f"finishes in a minute; a real plan is announced a day ahead with margin_seconds "
-               f"60 or more")
 
 class DemoError(RuntimeError):
     pass
@@ -290,6 +290,12 @@ def run_demo(out: Path, *, steps: _Steps | None = None, now: float | None = None
         raise
 
 
+def _rounds(draws: list[Any]) -> str:
+    """"round 27" or "rounds 27, 28": every batch's own round, in batch order."""
+    rounds = list(dict.fromkeys(d.beacon_round for d in draws))
+    return f"round{'s' if len(rounds) > 1 else ''} {', '.join(map(str, rounds))}"
+
+
 def _summary(results: list[tuple[Any, dict[str, Any]]]) -> Table:
     table = Table(title="selected units per batch and stratum (LOCAL beacon)")
     for col in ("draw", "stratum", "pool n", "drawn k", "reserve"):
@@ -304,13 +310,22 @@ def _summary(results: list[tuple[Any, dict[str, Any]]]) -> Table:
         teams += len(found)
         unfilled += sum(len(t["unfilled"]) for t in found)
     table.caption = f"{units} units drawn, {teams} teams, {unfilled} unfilled slots"
-def _rounds(draws: list[Any]) -> str:
-    """"round 27" or "rounds 27, 28": every batch's own round, in batch order."""
-    rounds = list(dict.fromkeys(d.beacon_round for d in draws))
-    return f"round{'s' if len(rounds) > 1 else ''} {', '.join(map(str, rounds))}"
-
-
     return table
+
+
+def port_problem(port: int, host: str = "127.0.0.1") -> str | None:
+    """Why the demo could not serve on `port`, or None if it is free now (issue 13 point 5:
+    checked before any work, so a busy port is not found last). Binds the way uvicorn
+    does (SO_REUSEADDR), so a port that only lingers in TIME_WAIT counts as free."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as e:
+            return f"cannot serve on {host}:{port}: {e.strerror or e}"
+    return None
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -327,24 +342,16 @@ def demo(
     """Run next month's plan (three zone batches) end to end, build the portal, serve it.
 
     Local beacon and two witnesses run as separate processes."""
-def port_problem(port: int, host: str = "127.0.0.1") -> str | None:
-    """Why the demo could not serve on `port`, or None if it is free now (issue 13 point 5:
-    checked before any work, so a busy port is not found last). Binds the way uvicorn
-    does (SO_REUSEADDR), so a port that only lingers in TIME_WAIT counts as free."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as e:
-            return f"cannot serve on {host}:{port}: {e.strerror or e}"
-    return None
-
-
     # SIGTERM stops the demo like Ctrl-C, so the child processes are always stopped
     # (uvicorn re-raises the signal it captured once it has shut down).
     signal.signal(signal.SIGTERM, _interrupt)
+    problem = port_problem(port) if serve else None
+    if problem is not None:
+        other = port + 1 if port < 65535 else 8080
+        console.print(f"[bold red]error:[/] {problem} (another demo or server is using it?). "
+                      f"Choose a free port with --port, e.g. --port {other}, or build "
+                      "without serving with --no-serve. Nothing was done.")
+        raise typer.Exit(2)
     console.print(f"[bold white on red] {LOCAL_MARKER} [/]")
     started = time.monotonic()
     try:
@@ -359,13 +366,6 @@ def port_problem(port: int, host: str = "127.0.0.1") -> str | None:
         console.print(f"[bold white on red] {LOCAL_MARKER} [/]")
         console.print(f"done in {time.monotonic() - started:.1f} s; settings: "
                       f"{out / 'fairdraw.json'}")
-    problem = port_problem(port) if serve else None
-    if problem is not None:
-        other = port + 1 if port < 65535 else 8080
-        console.print(f"[bold red]error:[/] {problem} (another demo or server is using it?). "
-                      f"Choose a free port with --port, e.g. --port {other}, or build "
-                      "without serving with --no-serve. Nothing was done.")
-        raise typer.Exit(2)
         portal_dir: Path = done["portal_dir"]
         if not serve:
             print(f"portal: {portal_dir}", flush=True)
