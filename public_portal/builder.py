@@ -3,8 +3,9 @@
 `build_portal(out_dir, inputs)` writes, under one directory, the pages, the
 verifier assets, `trust.json`, the log's latest co-signed checkpoint with its
 tiles and entry bundles (via `transparency.export.export_log`), every
-co-signed checkpoint the draws need, the navigation index and the snapshot
-records files whose publish mode allows them.
+co-signed checkpoint the draws need, the navigation index, the snapshot
+records files whose publish mode allows them, and a C2SP tlog-proof file for
+every draw.announce/result/cancel entry (`data/proofs/<leaf>.tlog-proof`).
 
 Incremental by construction (the contract of docs/spec/portal.md §Builder):
 - tiles, entry bundles, `log/checkpoints/<size>` and snapshot files are
@@ -42,6 +43,7 @@ from transparency.checkpoint import parse_checkpoint
 from transparency.errors import TransparencyError
 from transparency.export import export_log
 from transparency.note import parse_note
+from transparency.proof import format_proof, prove_entry
 from transparency.storage import LogStorage
 from witnesses.policy import Policy, policy_to_json
 
@@ -101,6 +103,11 @@ def trust_document(
         raise PortalBuildError("trust.json needs at least one log verifier key")
     wp = policy_to_json(policy)
     wp.pop("logs", None)
+    # The trust root holds what verification needs, never network locations: a witness
+    # moving to another URL (every demo run picks new ports) must not change the
+    # fingerprint people compare (docs/spec/verification.md "Trust root").
+    for w in wp["witnesses"]:
+        w.pop("url", None)
     beacons = {}
     for chain in chains:
         info = format_chain_info_json(chain)
@@ -191,6 +198,20 @@ def _publish_checkpoint(writer: _Writer, note: bytes, what: str) -> str:
     return rel
 
 
+def _write_proofs(writer: _Writer, storage: LogStorage, note: bytes,
+                  index: LogIndex) -> dict[int, str]:
+    """data/proofs/<leaf>.tlog-proof (C2SP tlog-proof@v1, the entry in `extra`) for every
+    draw.announce/result/cancel, against the published checkpoint `note`. Rewritten when the
+    checkpoint changes; leaf index -> path."""
+    out: dict[int, str] = {}
+    for i in sorted(index.draw_entries):
+        entry = storage.read_entries(i, i + 1)[0]
+        rel = f"data/proofs/{i}.tlog-proof"
+        writer.update(rel, format_proof(prove_entry(note, i, storage, extra=entry)))
+        out[i] = rel
+    return out
+
+
 def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> BuildReport:
     """Write (or update) the portal under `out_dir`; see the module docstring."""
     out = Path(out_dir)
@@ -208,6 +229,7 @@ def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> Build
     _copy_tree(writer, STATIC / "js", "assets/js")
     _copy_tree(writer, STATIC / "assets", "assets")
     checkpoints = [_publish_checkpoint(writer, current_note, "the published checkpoint")]
+    proofs = _write_proofs(writer, inputs.storage, current_note, index)
 
     # Snapshot files: write-once, only when the publish mode allows (portal-data.md).
     published: dict[str, str] = {}
@@ -244,6 +266,9 @@ def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> Build
             "result_index": draw.result_index, "cancel_index": draw.cancel_index,
             "result_indices": draw.result_indices, "commitment_checkpoints": commitment,
             "snapshots": refs, "outcome_indices": draw.outcome_indices,
+            "proofs": {kind: proofs.get(i) if i is not None else None for kind, i in (
+                ("announce", draw.announce_index), ("result", draw.result_index),
+                ("cancel", draw.cancel_index))},
         }
         writer.update(f"data/draws/{draw.draw_id}.json", _json_bytes(nav))
         summary = index.summary(draw)

@@ -4,7 +4,10 @@
 
 1. creates `DIR` (default `./fairdraw-demo/`): a SQLite database, the log key,
    a settings file `fairdraw.json` (so `fairdraw serve --config DIR/fairdraw.json`
-   serves the same state later);
+   serves the same state later). Each directory is its own log: its origin
+   `localhost/fairdraw-demo/<random id>/log` is made once, with the log key, and
+   stored as the key's name in `DIR/log.key` (issue 13 point 2: a second demo is
+   another log, not a fork of the first, on every client that saw both);
 2. starts a LOCAL beacon (1 s rounds) and two witnesses as separate processes
    on loopback ports (fairdraw.cluster);
 3. generates the synthetic Laibin-scale registry (fairdraw.demo_registry),
@@ -33,6 +36,7 @@ Left out: real drand (configure `beacon_chain = "quicknet"` and run
 from __future__ import annotations
 
 import json
+import secrets
 import signal
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -46,7 +50,8 @@ from rich.table import Table
 
 from fairdraw import demo_registry as reg
 
-DEMO_ORIGIN = "localhost/fairdraw-demo/log"
+DEMO_ORIGIN_PREFIX = "localhost/fairdraw-demo"
+"""A demo log's origin is `<prefix>/<random id>/log`, one id per demo directory."""
 LEAD_TIME = 8
 """Seconds between the announce and its beacon round (a real detachment uses ≥ 1 day)."""
 MARGIN = 4
@@ -80,7 +85,7 @@ def write_settings(out: Path, cluster: Any) -> Path:
     config = {
         "database_url": f"sqlite:///{(out / 'fairdraw.db').resolve()}",
         "data_dir": str(out.resolve()),
-        "log_origin": DEMO_ORIGIN,
+        "log_origin": cluster.log_origin,
         "log_key_file": "log.key",
         "witnesses": [{"name": w.name, "url": w.url, "vkey": w.vkey} for w in cluster.witnesses],
         "beacon_chain": "local",
@@ -95,13 +100,21 @@ def write_settings(out: Path, cluster: Any) -> Path:
     return path
 
 
+def new_demo_origin() -> str:
+    """A fresh log origin for a new demo directory (48 random bits)."""
+    return f"{DEMO_ORIGIN_PREFIX}/{secrets.token_hex(6)}/log"
+
+
 def _log_key(out: Path) -> str:
+    """The demo directory's log verifier key, made once with the directory's own origin
+    (the key's name). A directory made before per-demo origins keeps its old origin."""
     from transparency.keyfile import read_signer_key_file, write_signer_key_file
     from transparency.note import generate_signer
 
     key_path = out / "log.key"
     if not key_path.exists():
-        write_signer_key_file(key_path, generate_signer(DEMO_ORIGIN))
+        out.mkdir(parents=True, exist_ok=True)
+        write_signer_key_file(key_path, generate_signer(new_demo_origin()))
     signer = read_signer_key_file(key_path)
     (out / "log.vkey").write_text(signer.verifier_key + "\n", encoding="utf-8")
     return signer.verifier_key
@@ -208,13 +221,14 @@ def run_demo(out: Path, *, steps: _Steps | None = None, now: float | None = None
     out = out.resolve()
     s.start("keys, beacon and witnesses")
     log_vkey = _log_key(out)
-    cluster = LocalCluster(out / "services", DEMO_ORIGIN, log_vkey, witness_count=2,
+    origin = log_vkey.split("+", 1)[0]
+    cluster = LocalCluster(out / "services", origin, log_vkey, witness_count=2,
                            beacon_period=BEACON_PERIOD)
     runtime = None
     try:
         cluster.prepare(now=time.time() if now is None else now)
         cluster.start()
-        s.finish(f"beacon {cluster.beacon_url}, witnesses "
+        s.finish(f"log {origin}, beacon {cluster.beacon_url}, witnesses "
                  f"{', '.join(w.url for w in cluster.witnesses)}")
         config = write_settings(out, cluster)
         # The demo's own values beat any FAIRDRAW_* variables of the caller's shell.
@@ -272,7 +286,7 @@ def run_demo(out: Path, *, steps: _Steps | None = None, now: float | None = None
         service.publish_checkpoint()
         s.update(1, "result co-signed")
         portal_dir = out / "portal"
-        trust = trust_document(origin=DEMO_ORIGIN, log_vkeys=[log_vkey], policy=service.policy,
+        trust = trust_document(origin=origin, log_vkeys=[log_vkey], policy=service.policy,
                                chains=[beacon_chain(settings)], margin_seconds=MARGIN)
         built = build_portal(portal_dir, PortalInputs(
             storage=runtime.storage, trust=trust,

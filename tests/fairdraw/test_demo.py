@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -92,8 +93,9 @@ def test_demo_serves_the_verified_portal_and_stops_its_children(tmp_path: Path) 
                 time.sleep(0.1)
         assert health.json()["status"] == "ok"
         assert health.json()["log_size"] == 9  # 3 snapshots + 3 announces + 3 results
-        assert requests.get(f"{base}/log/checkpoint", timeout=5).text.startswith(
-            "localhost/fairdraw-demo/log\n9\n")
+        # each demo directory is its own log: localhost/fairdraw-demo/<random id>/log
+        assert re.match(r"localhost/fairdraw-demo/[0-9a-f]{12}/log\n9\n",
+                        requests.get(f"{base}/log/checkpoint", timeout=5).text)
         assert "fairdraw_http_requests_total" in requests.get(f"{base}/metrics", timeout=5).text
         assert requests.get(base + "/", timeout=5, allow_redirects=False).status_code in (
             302, 307)
