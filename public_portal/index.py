@@ -68,11 +68,17 @@ class DrawInfo:
         return bool(self.result_indices) and self.selected <= self.outcome_units
 
 
+DRAW_ENTRY_TYPES = ("draw.announce", "draw.result", "draw.cancel")
+
+
 @dataclass
 class LogIndex:
     size: int = 0
     snapshots: dict[str, SnapshotInfo] = field(default_factory=dict)
     draws: dict[str, DrawInfo] = field(default_factory=dict)
+    draw_entries: dict[int, str] = field(default_factory=dict)
+    """Leaf index -> type of EVERY draw.announce/result/cancel entry (the portal publishes a
+    tlog-proof for each, whichever draw it names)."""
 
     def summary(self, draw: DrawInfo) -> dict[str, Any]:
         """One row of data/draws.json."""
@@ -111,6 +117,8 @@ def scan_log(entries: Iterable[tuple[int, bytes]]) -> LogIndex:
             continue
         kind = e["type"]
         draw_id = e.get("draw_id")
+        if kind in DRAW_ENTRY_TYPES:
+            index.draw_entries[i] = kind
         if kind == "registry.snapshot" and isinstance(e.get("snapshot"), str):
             name = e["snapshot"]
             if name not in index.snapshots:
