@@ -19,8 +19,12 @@ must fail where:
 * `audit`: the finding of `fairdraw audit` that fails;
 * `assignments`: whether `fairdraw assignments --draw draw_id` must refuse;
 * `before`: for attacks only a client with memory can see (rollback, a
-  dropped checkpoint), the portal the client verified first, then `out` is
-  served.
+  dropped checkpoint), the portal the client verified first (remembering its
+  checkpoint in its state), then `out` is served. `audit == "state"` (and
+  `verify is None`): the client state refuses the view itself (a rollback:
+  CLI exit 4, the browser turns red on the memory check). For a dropped
+  checkpoint the remembered one is evidence again: `verify`/`rule` name what
+  fails once it counts (without memory the draw looks never committed).
 
 `honest_demo(out, now)` is the untampered, demo-like portal every verifier
 must pass: a drawn draw, a draw cancelled in time and re-drawn under a new id
@@ -548,10 +552,10 @@ def dropped_checkpoint(out: Path, now: int) -> Attack:
     draw looks never committed, so its cancel looks allowed. A client that saw it first
     (state file) catches the drop."""
     p = _base(out, now)
-    rnd = p.round_at(now - 3600)
+    rnd = p.round_at(now - 1800)
     rt = _rt(p, rnd)
     ai = p.announce(DRAW, rnd)
-    p.cosign(rt - DAY)
+    p.cosign(rt - 3600)  # committed an hour before its round (and fresh for the first view)
     committed = max(p.checkpoints)
     p.write()
     seen = out.parent / f"{out.name}-seen-first"
@@ -568,9 +572,9 @@ def dropped_checkpoint(out: Path, now: int) -> Attack:
         "a checkpoint listed before (the draw's commitment) is dropped from data/log.json",
         p,
         DRAW,
-        None,
-        None,
-        "state",
+        "draw-history",
+        "late-cancel",
+        "draw:draw-history",
         before=seen,
         extra={"checkpoint": f"log/checkpoints/{committed}"},
     )
