@@ -396,8 +396,10 @@ def _serve(done: dict[str, Any], port: int) -> None:
     import uvicorn
 
     from fairdraw.app import create_app
+    from fairdraw.refresh import start_checkpoint_refresh
 
     app = create_app(done["settings"], runtime=done["runtime"])
+    start_checkpoint_refresh(app, done["runtime"])  # keeps the portal fresh while it serves
     url = f"http://127.0.0.1:{port}/portal/"
     print(f"portal: {url}", flush=True)
     for draw, _ in done["results"]:

@@ -4,7 +4,8 @@ All read the service settings (environment `FAIRDRAW_*`, or `--config FILE`,
 TOML or JSON; see fairdraw.settings).
 
 - `fairdraw serve [--host H] [--port P]` runs the service app (fairdraw.app) under
-  uvicorn, after bringing the database schema up to date.
+  uvicorn, after bringing the database schema up to date; as the log's writer it
+  re-co-signs the checkpoint every `checkpoint_refresh_seconds` (fairdraw.refresh).
 - `fairdraw token create --role admin|operator [--name N]` prints a new operator
   token ONCE on stdout (only its hash is stored); `token list`, `token revoke ID`.
 - `fairdraw db upgrade` runs every package's migrations (fairdraw.db).
@@ -59,9 +60,15 @@ def serve(
         runtime = open_runtime(settings)
     except Exception as e:
         raise _fail(f"cannot open the service: {e}") from e
+    from fairdraw.refresh import start_checkpoint_refresh
+
     app = create_app(settings, runtime=runtime)
     sys.stderr.write(f"fairdraw serving on http://{host}:{port}/ (database "
                      f"{runtime.engine.dialect.name})\n")
+    if start_checkpoint_refresh(app, runtime) is not None:
+        sys.stderr.write(f"the checkpoint is co-signed again when "
+                         f"{settings.checkpoint_refresh_seconds} s old "
+                         "(checkpoint_refresh_seconds)\n")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
                     limit_concurrency=4096, backlog=4096)
