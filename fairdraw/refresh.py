@@ -65,7 +65,7 @@ class CheckpointRefresher:
         latest = self.storage.latest_checkpoint(cosigned_only=True)
         if latest is None:
             return None
-        return latest.created_at.timestamp() + self.interval - self.clock()
+        return float(latest.created_at.timestamp()) + self.interval - self.clock()
 
     def refresh_if_due(self) -> float:
         """Publish if due; return the seconds to wait before the next look."""
