@@ -33,7 +33,7 @@ def portal(tmp_path: Path) -> PortalLog:
 
 def run(p: PortalLog, trust: dict | None = None):
     t = load_trust(json.dumps(trust or p.trust()).encode())
-    return verify_portal_draw(DirectorySource(p.out), t, DRAW)
+    return verify_portal_draw(DirectorySource(p.out), t, DRAW, now=NOW)
 
 
 def statuses(report) -> dict[str, str]:
@@ -67,11 +67,14 @@ def _edit_snapshot(p: PortalLog) -> None:
     f.write_text(text.replace('"risk_level":"high"', '"risk_level":"low"', 1))
 
 
-def _flip_tile(p: PortalLog) -> None:
-    f = p.out / "log" / "tile" / "0" / "000.p" / "4"
-    data = bytearray(f.read_bytes())
-    data[32 * 2 + 3] ^= 1  # the announce's leaf hash
-    f.write_bytes(bytes(data))
+def _flip_bundle(p: PortalLog) -> None:
+    """One byte of the announce inside the entry bundle: the bundles no longer hash to the
+    checkpoint root (a hash tile is not evidence here: every entry is proven from its bundle;
+    `fairdraw audit` checks the tiles)."""
+    f = p.out / "log" / "tile" / "entries" / "000.p" / "4"
+    data = f.read_bytes()
+    i = data.index(b'"draw.announce"')
+    f.write_bytes(data[:i] + b'"draw.announcE"' + data[i + 15 :])
 
 
 def _rebuild(p: PortalLog, *, cosigners=(0, 1, 2), early=-86400, tamper=None, extra=False):
@@ -121,7 +124,7 @@ TAMPERS = [
         "witness-cosignatures",
     ),
     ("a checkpoint signature byte", _flip_checkpoint_sig, "checkpoint-signature"),
-    ("a tile hash", _flip_tile, "announce-inclusion"),
+    ("an entry bundle byte", _flip_bundle, "announce-inclusion"),
     (
         "cosignatures only after the round time minus the margin",
         lambda p: _rebuild(p, early=-30),
@@ -151,10 +154,7 @@ def test_trust_with_other_witness_keys_fails_cosignatures(portal: PortalLog) -> 
 
 
 def test_snapshot_after_inspection_leaves_verdict_pending(portal: PortalLog) -> None:
-    nav = portal.out / "data" / "draws" / f"{DRAW}.json"
-    d = json.loads(nav.read_text())
-    d["snapshots"]["units"]["path"] = None
-    nav.write_text(json.dumps(d))
+    (portal.out / "data" / "snapshots" / "units-2026-11.jsonl").unlink()
     r = run(portal)
     assert r.verdict == "pending"
     assert statuses(r)["snapshot-roots"] == "skipped"
@@ -187,7 +187,7 @@ def test_partial_tile_falls_back_to_full_tile(tmp_path: Path) -> None:
     p.cosign(round_time(p.chain, rnd) + 30)
     p.write()
     src = DirectorySource(p.out)
-    r = verify_portal_draw(src, load_trust(json.dumps(p.trust()).encode()), DRAW)
+    r = verify_portal_draw(src, load_trust(json.dumps(p.trust()).encode()), DRAW, now=NOW)
     assert r.verdict == "pass", r.to_json()
     # a reader of the older size 257 must fall back to the full tiles
     reader = TileReader(src, 257)
@@ -313,9 +313,9 @@ def http_portal(portal: PortalLog):
 def test_verify_over_real_http(http_portal) -> None:
     portal, url = http_portal
     t = load_trust(json.dumps(portal.trust()).encode())
-    r = verify_portal_draw(HttpSource(url), t, DRAW)
+    r = verify_portal_draw(HttpSource(url), t, DRAW, now=NOW)
     assert r.verdict == "pass", r.to_json()
     assert HttpSource(url).read("log/nothing-here", 100) is None
     _edit_snapshot(portal)
-    r = verify_portal_draw(HttpSource(url), t, DRAW)
+    r = verify_portal_draw(HttpSource(url), t, DRAW, now=NOW)
     assert statuses(r)["snapshot-roots"] == "fail"
