@@ -17,7 +17,7 @@ from fairdraw.assignments import brigade_assignments
 from fairdraw.portal_inputs import portal_draw_inputs
 from fairdraw.source import DirectorySource
 from fairdraw.trust import load_trust
-from fairdraw.verify import parse_snapshot_file, verify_draw
+from fairdraw.verify import verify_draw
 from tests.fairdraw.clienthelp import fairdraw
 from tests.fairdraw.portal_fixture import PortalLog, honest_portal
 from tests.fairdraw.test_verify import (
@@ -57,9 +57,8 @@ def _args(p: PortalLog, source: str, *extra: str) -> list[str]:
 def _expected_rows(p: PortalLog) -> list[tuple[str, str]]:
     src = DirectorySource(p.out)
     inputs = portal_draw_inputs(src, DRAW)
-    report = verify_draw(load_trust(json.dumps(p.trust()).encode()), inputs)
-    recs = {k: parse_snapshot_file(v) for k, v in inputs.snapshots.items() if v}
-    rows = brigade_assignments(report, recs, "xingbin", load_default_calendar())
+    report = verify_draw(load_trust(json.dumps(p.trust()).encode()), inputs, now=NOW)
+    rows = brigade_assignments(report, report.records, "xingbin", load_default_calendar())
     return [(r.status, r.unit_id) for r in rows]
 
 
@@ -67,8 +66,8 @@ def test_rows_are_the_brigades_units_with_names_and_notice_date(portal: PortalLo
     units = {u["id"]: u for u in portal.unit_records}
     src = DirectorySource(portal.out)
     inputs = portal_draw_inputs(src, DRAW)
-    report = verify_draw(load_trust(json.dumps(portal.trust()).encode()), inputs)
-    recs = {k: parse_snapshot_file(v) for k, v in inputs.snapshots.items() if v}
+    report = verify_draw(load_trust(json.dumps(portal.trust()).encode()), inputs, now=NOW)
+    recs = report.records  # the records whose roots matched the logged snapshots
     rows = brigade_assignments(report, recs, "xingbin", load_default_calendar())
     selected = [
         s for s in report.computed["selected"] if units[s["unit_id"]]["brigade"] == "xingbin"
@@ -138,8 +137,9 @@ def test_cli_refuses_tampered_portal(portal: PortalLog, tamper, check) -> None:
 def test_cli_catches_rollback_to_an_older_portal(portal: PortalLog, tmp_path: Path) -> None:
     older = tmp_path / "older"
     shutil.copytree(portal.out, older)
-    portal.append(
-        {"type": "draw.cancel", "v": 1, "draw_id": "X", "announce_index": 2, "reason": "r"}
+    portal.append(  # the log grows (a cancel naming announce 2 would now be caught)
+        {"type": "inspection.outcome", "v": 1, "draw_id": DRAW, "unit_id": "U1",
+         "date": "2026-12-02", "result": "compliant", "note": "", "evidence_sha256": []}
     )
     portal.cosign(NOW)
     portal.write()
