@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,8 @@ from tests.fairdraw.portal_fixture import ORIGIN, PortalLog, honest_portal
 from transparency.checkpoint import open_checkpoint
 from transparency.note import Signer
 
-NOW = 1_790_000_000
+DRAW = "LB-2026-12"
+NOW = int(time.time())  # the CLI reads the real clock (checkpoint-freshness)
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "trust"
 
 
@@ -201,7 +203,7 @@ def test_cli_prints_the_trust_root_and_shares_state_between_verify_and_audit(
     a = honest_portal(tmp_path / "a", NOW, units=60)
     saved = tmp_path / "a-old"
     shutil.copytree(a.out, saved)
-    a.append({"type": "draw.cancel", "v": 1, "draw_id": "X", "announce_index": 2, "reason": "r"})
+    a.announce("LB-2027-01", a.round_at(NOW + 86400))  # the log grows by a pending draw
     a.cosign(NOW)
     a.write()
     trust = _trust_file(a, tmp_path / "trust.json")
@@ -217,7 +219,8 @@ def test_cli_prints_the_trust_root_and_shares_state_between_verify_and_audit(
     assert a.chain.chain_hash.hex() in shown.stdout
     assert "LOCAL" in shown.stdout
 
-    r = fairdraw("verify", str(a.out), "--trust", str(trust), "--state", str(state))
+    r = fairdraw("verify", str(a.out), "--trust", str(trust), "--state", str(state), "--draw",
+                 DRAW)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.splitlines()[0].endswith(fp.short)  # the trust root comes first
     # audit --state with the same file sees the rollback to the saved (smaller) view
