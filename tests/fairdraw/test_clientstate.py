@@ -59,6 +59,9 @@ def test_fingerprint_changes_with_any_value() -> None:
     trust["witness_policy"]["groups"][0]["k"] = 3
     assert trust_fingerprint(trust).full != base["full"]
     assert str(trust_fingerprint(json.loads(base["text"]))) == base["short"]
+    for bad in ({**trust, "margin_seconds": 60.5}, {**trust, "margin_seconds": 2**53}):
+        with pytest.raises(TrustError, match="no canonical form"):
+            trust_fingerprint(bad)
 
 
 @pytest.mark.parametrize("v", _vectors("memory.json"), ids=lambda v: v["name"])
