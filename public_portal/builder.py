@@ -251,6 +251,17 @@ def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> Build
             rel = _publish_checkpoint(writer, note, f"the commitment checkpoint of {draw.draw_id}")
             commitment.append(rel)
             checkpoints.append(rel)
+        # The first co-signed checkpoint covering the announce and the cancel: when each was
+        # first publicly committed (commitment-timing, late-cancel: docs/spec/verification.md).
+        for what, leaf in (("announce", draw.announce_index), ("cancel", draw.cancel_index)):
+            first = inputs.storage.first_cosigned_covering(leaf) if leaf is not None else None
+            if first is not None and first.tree_size <= size:
+                rel = _publish_checkpoint(
+                    writer, first.note, f"the first checkpoint covering the {what} of "
+                    f"{draw.draw_id}")
+                if rel not in commitment:
+                    commitment.append(rel)
+                checkpoints.append(rel)
         refs = {}
         for kind in ("units", "inspectors", "experts"):
             ref = draw.announce.get(kind)

@@ -268,6 +268,21 @@ class SqlStorage:
         created = row[4] if row[4].tzinfo else row[4].replace(tzinfo=UTC)
         return StoredCheckpoint(row[0], bytes(row[1]), bytes(row[2]), bool(row[3]), created)
 
+    def first_cosigned_covering(self, index: int) -> StoredCheckpoint | None:
+        t = checkpoints_table
+        query = (
+            sa.select(t.c.tree_size, t.c.root_hash, t.c.note, t.c.cosigned, t.c.created_at)
+            .where(t.c.cosigned.is_(True), t.c.tree_size > index)
+            .order_by(t.c.id)
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        created = row[4] if row[4].tzinfo else row[4].replace(tzinfo=UTC)
+        return StoredCheckpoint(row[0], bytes(row[1]), bytes(row[2]), bool(row[3]), created)
+
     # -- writes ------------------------------------------------------------------
 
     def _write(self) -> Any:

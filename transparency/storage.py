@@ -93,6 +93,11 @@ class LogStorage(Protocol):
         """The most recently stored checkpoint (only co-signed ones if asked), or None."""
         ...
 
+    def first_cosigned_covering(self, index: int) -> StoredCheckpoint | None:
+        """The earliest stored co-signed checkpoint whose tree holds entry `index`
+        (tree_size > index), or None: when that entry was first publicly committed."""
+        ...
+
     def acquire_sequencer_lock(self) -> SequencerLock:
         """Exclusive right to append; SequencerBusyError if another holder has it."""
         ...
@@ -188,6 +193,12 @@ class MemoryStorage:
                 if cp.cosigned or not cosigned_only:
                     return cp
             return None
+
+    def first_cosigned_covering(self, index: int) -> StoredCheckpoint | None:
+        with self._mutex:
+            return next(
+                (cp for cp in self._checkpoints if cp.cosigned and cp.tree_size > index), None
+            )
 
     def acquire_sequencer_lock(self) -> SequencerLock:
         with self._mutex:

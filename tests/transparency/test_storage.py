@@ -145,6 +145,24 @@ def test_checkpoint_history(storage: LogStorage) -> None:
     assert (cosigned.tree_size, cosigned.note, cosigned.cosigned) == (1, b"note-1 cosigned\n", True)
 
 
+def test_first_cosigned_covering(storage: LogStorage) -> None:
+    grow(storage, [b"a", b"b", b"c"])
+    root1, root2, root3 = (merkle.tree_root(n, storage) for n in (1, 2, 3))
+    assert storage.first_cosigned_covering(0) is None
+    storage.store_checkpoint(1, root1, b"note-1\n", cosigned=False, created_at=T0)
+    assert storage.first_cosigned_covering(0) is None  # only co-signed checkpoints count
+    storage.store_checkpoint(1, root1, b"note-1 cosigned\n", cosigned=True, created_at=T0)
+    storage.store_checkpoint(3, root3, b"note-3 cosigned\n", cosigned=True, created_at=T0)
+    storage.store_checkpoint(2, root2, b"note-2 cosigned\n", cosigned=True, created_at=T0)
+    first = storage.first_cosigned_covering(0)
+    assert first is not None
+    assert first.note == b"note-1 cosigned\n"
+    covering = storage.first_cosigned_covering(1)  # the earliest stored, not the smallest
+    assert covering is not None
+    assert covering.note == b"note-3 cosigned\n"
+    assert storage.first_cosigned_covering(3) is None
+
+
 def test_checkpoint_bad_arguments_change_nothing(storage: LogStorage) -> None:
     grow(storage, [b"a"])
     with pytest.raises(StorageError, match="size 2 but the log holds 1"):
