@@ -11,6 +11,8 @@ on purpose: that tree belongs to the draw code, this one to the beacon code.
 
 from __future__ import annotations
 
+import time
+
 
 class BeaconError(Exception):
     """Base of every beacon error."""
@@ -120,11 +122,18 @@ class BeaconUnavailableError(BeaconError):
     """The beacon could not be fetched: network error, timeout, HTTP error, bad response."""
 
 
+def _utc(seconds: int) -> str:
+    """RFC 3339 UTC for a message (the raw number if it is outside years 1970-9999)."""
+    if not 0 <= seconds < 253_402_300_800:
+        return str(seconds)
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
 class RoundNotYetAvailableError(BeaconUnavailableError):
     """The round is in the future: its round time has not come (HTTP 425 from our servers)."""
 
     def __init__(self, *, round: int, round_time: int | None, detail: str = "") -> None:
-        when = f" (round time {round_time})" if round_time is not None else ""
+        when = f" (round time {_utc(round_time)})" if round_time is not None else ""
         tail = f": {detail}" if detail else ""
         super().__init__(f"round {round} is not available yet{when}{tail}")
         self.round = round

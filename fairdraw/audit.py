@@ -62,12 +62,12 @@ from fairdraw.source import (
     read_json,
     read_required,
 )
-from fairdraw.trust import Trust
+from fairdraw.trust import Trust, open_log_checkpoint
 from fairdraw.verify import (
-    DEFAULT_MAX_AGE,
     ProvenLog,
     check_consistent,
     check_freshness,
+    max_age_of,
     parse_snapshot_file,
     prove_log,
     verify_draw,
@@ -156,7 +156,7 @@ class _Audit:
     trust: Trust
     now: int
     grace: int
-    max_age: int
+    max_age: int | None
     remembered: Sequence[bytes]
     rep: AuditReport
     note: bytes = b""
@@ -180,7 +180,7 @@ def audit_log_tiles(a: _Audit) -> bool:
     """The checkpoint opens and fsck recomputes every tile and bundle; False stops the audit."""
     a.note = read_required(a.source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
     try:
-        cp, _ = open_checkpoint(a.note, list(a.trust.log_vkeys), origin=a.trust.origin)
+        cp, _ = open_log_checkpoint(a.note, a.trust)
     except TransparencyError as e:
         a.add("log-tiles", FAIL, "log/checkpoint", f"checkpoint does not verify: {e}")
         return False
@@ -218,7 +218,8 @@ def audit_cosignatures(a: _Audit) -> None:
     )
     try:
         counted = {c.witness: c.timestamp for c in res.counted}
-        reason = check_freshness(counted, a.trust.policy, now=a.now, max_age=a.max_age)
+        max_age = max_age_of(a.trust, a.max_age)
+        reason = check_freshness(counted, a.trust.policy, now=a.now, max_age=max_age)
         a.add("checkpoint-freshness", PASS, "log/checkpoint", reason)
     except CHECK_ERRORS as e:
         a.add("checkpoint-freshness", FAIL, "log/checkpoint", str(e), evidence_of(e))
@@ -489,7 +490,7 @@ def audit_portal(
     *,
     now: int,
     grace: int = 0,
-    max_age: int = DEFAULT_MAX_AGE,
+    max_age: int | None = None,
     remembered: Sequence[bytes] = (),
 ) -> AuditReport:
     """Every finding of the module docstring. `remembered`: checkpoints this client verified

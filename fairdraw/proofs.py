@@ -38,8 +38,7 @@ from fairdraw.source import (
     TileReader,
     read_required,
 )
-from fairdraw.trust import Trust
-from transparency.checkpoint import open_checkpoint
+from fairdraw.trust import Trust, open_log_checkpoint
 from transparency.errors import TransparencyError
 from transparency.merkle import leaf_hash, verify_inclusion
 from transparency.proof import TlogProof, format_proof, parse_proof, prove_entry
@@ -104,7 +103,7 @@ def draw_proofs(source: PortalSource, trust: Trust, draw_id: str) -> list[tuple[
     Raises ProofCheckError if the portal's checkpoint or log does not verify."""
     note = read_required(source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
     try:
-        cp, _ = open_checkpoint(note, list(trust.log_vkeys), origin=trust.origin)
+        cp, _ = open_log_checkpoint(note, trust)
     except TransparencyError as e:
         raise ProofCheckError("checkpoint-signature", str(e)) from e
     reader = TileReader(source, cp.tree_size)
@@ -139,7 +138,7 @@ def check_proof(data: bytes, trust: Trust) -> ProofReport:
     passed.append(("tlog-proof", f"c2sp.org/tlog-proof@v1, index {proof.leaf_index}, "
                                  f"{len(proof.inclusion_proof)} proof hashes"))
     try:
-        cp, _ = open_checkpoint(proof.checkpoint, list(trust.log_vkeys), origin=trust.origin)
+        cp, _ = open_log_checkpoint(proof.checkpoint, trust)
     except TransparencyError as e:
         raise ProofCheckError("checkpoint-signature", str(e)) from e
     passed.append(("checkpoint-signature",

@@ -136,10 +136,30 @@ class HttpSource:
                     raise SourceError(f"GET {url}: {length} bytes, more than the limit {limit}")
                 data = r.raw.read(limit + 1, decode_content=True)
         except requests.RequestException as e:
-            raise SourceError(f"GET {url}: {e}") from e
+            raise SourceError(unreachable(self.base, url, e)) from e
         if len(data) > limit:
             raise SourceError(f"GET {url}: more than the limit of {limit} bytes")
         return bytes(data)
+
+
+def unreachable(base: str, url: str, e: Exception) -> str:
+    """One line for a request that got no HTTP answer: "cannot reach BASE: connection
+    refused (GET URL)", never the library's nested exception text (issue 13 point 10)."""
+    text = str(e)
+    if isinstance(e, requests.Timeout):
+        why = "no answer in time (timed out)"
+    elif "Name or service not known" in text or "NameResolutionError" in text or \
+            "nodename nor servname" in text or "getaddrinfo failed" in text:
+        why = "unknown host name (check the address)"
+    elif "Connection refused" in text:
+        why = "connection refused (is the portal or `fairdraw demo` running there?)"
+    elif isinstance(e, requests.exceptions.SSLError):
+        why = "TLS (https) error: certificate or protocol refused"
+    elif isinstance(e, requests.ConnectionError):
+        why = "the connection failed or was reset"
+    else:
+        why = f"{type(e).__name__}: {text[:200]}"
+    return f"cannot reach {base}: {why} (GET {url})"
 
 
 class MemorySource:

@@ -26,6 +26,9 @@ from draw_engine.beacon import ChainInfo, check_chain_hash, parse_chain_info_jso
 from draw_engine.beacon_errors import ChainIdentityError
 from draw_engine.canonical import canonical_json, parse_json
 from fairdraw.source import ClientError
+from transparency.checkpoint import Checkpoint, open_checkpoint
+from transparency.errors import FormatError, SignatureError
+from transparency.note import OpenedNote, parse_note, parse_verifier_key
 from witnesses.policy import Policy, policy_from_trust_json
 
 DEFAULT_MARGIN_SECONDS = 60
@@ -34,6 +37,13 @@ DEFAULT_MARGIN_SECONDS = 60
 class TrustError(ClientError):
     """trust.json is malformed: nothing can be verified against it."""
 
+
+class LogKeyMismatchError(SignatureError):
+    """No log key of trust.json signed the checkpoint: trust.json is for another log (or key)."""
+
+    def __init__(self, message: str, *, expected: list[str], found: list[str]) -> None:
+        super().__init__(message)
+        self.expected, self.found = expected, found
 
 
 @dataclass(frozen=True)
@@ -141,6 +151,42 @@ def load_trust(data: bytes) -> Trust:
         return parse_trust(parse_json(data, max_size=1 << 20))
     except ValueError as e:
         raise TrustError(f"trust.json is not valid JSON: {e}") from e
+
+
+def _key_name(vkey: str) -> str:
+    try:
+        v = parse_verifier_key(vkey)
+    except FormatError:
+        return vkey
+    return f"{v.name}+{v.key_id:08x}"
+
+
+def open_log_checkpoint(note: bytes, trust: Trust) -> tuple[Checkpoint, OpenedNote]:
+    """`open_checkpoint` with trust.json's log keys and origin. When the checkpoint carries
+    no signature line of any log key of trust.json, the error (`LogKeyMismatchError`) says so
+    in words: the key(s) trust.json expects, the ones the checkpoint carries, and that
+    trust.json does not match this log. A bad signature by a pinned key stays as it is
+    (that is tampering, not a wrong trust.json)."""
+    try:
+        return open_checkpoint(note, list(trust.log_vkeys), origin=trust.origin)
+    except SignatureError as e:
+        try:
+            parsed = parse_note(note)
+        except FormatError:
+            raise e from None
+        found = [f"{s.name}+{s.key_id:08x}" for s in parsed.signatures]
+        expected = [_key_name(k) for k in trust.log_vkeys]
+        if set(found) & set(expected):
+            raise
+        origin = parsed.text.split(b"\n", 1)[0].decode("utf-8", "replace")
+        other_log = f" of log {origin}" if origin != trust.origin else ""
+        raise LogKeyMismatchError(
+            f"trust.json does not match this log: the checkpoint{other_log} is signed by "
+            f"{', '.join(found) or 'no key'}, but trust.json expects the log key "
+            f"{' or '.join(expected)} (log {trust.origin}). Use this log's trust.json and "
+            "compare its fingerprint (`fairdraw trust show`) with the published one",
+            expected=expected, found=found,
+        ) from e
 
 
 # -- fingerprint (docs/spec/verification.md "Trust root") ------------------------------

@@ -78,7 +78,7 @@ from fairdraw.report import (
     evidence_of,
 )
 from fairdraw.source import MAX_SNAPSHOT_SIZE, TileReader
-from fairdraw.trust import Trust
+from fairdraw.trust import Trust, open_log_checkpoint
 from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.merkle import verify_consistency
 from witnesses.policy import Policy, check, counted_cosignatures
@@ -272,7 +272,8 @@ class DrawInputs:
     snapshot_for: Callable[[str], bytes | None]
     checkpoints: Sequence[bytes] = ()
     offline: bool = False
-    max_age: int = DEFAULT_MAX_AGE
+    max_age: int | None = None
+    """None: trust.json `max_age_seconds`, else DEFAULT_MAX_AGE."""
     cache: dict[Any, Any] = field(default_factory=dict)
 
 
@@ -321,7 +322,7 @@ class _Draw:
 
 
 def checkpoint_signature(d: _Draw) -> str:
-    cp, _ = open_checkpoint(d.inputs.checkpoint, list(d.trust.log_vkeys), origin=d.trust.origin)
+    cp, _ = open_log_checkpoint(d.inputs.checkpoint, d.trust)  # names the keys on a mismatch
     d.cp, d.reader = cp, d.inputs.reader_for(cp.tree_size)
     d.report.checkpoint = cp
     return f"signed by the log key; tree size {cp.tree_size}"
@@ -351,12 +352,23 @@ def check_freshness(counted: Mapping[str, int], policy: Policy, *, now: int, max
     return f"newest quorum co-signed at {format_utc(newest)} ({max(age, 0)} s ago)"
 
 
+def max_age_of(trust: Trust, override: int | None) -> int:
+    """`--max-age` if given, else trust.json `max_age_seconds`, else 24 h (as the JS)."""
+    value = override if override is not None else trust.raw.get("max_age_seconds")
+    if value is None:
+        return DEFAULT_MAX_AGE
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
+        raise CheckFailedError(f"max_age_seconds {value!r} is not a non-negative integer")
+    return value
+
+
 def checkpoint_freshness(d: _Draw) -> str:
     """Live sources only: offline bundles are exempt and say so."""
     if d.inputs.offline:
         return OFFLINE_FRESHNESS
     assert d.counted is not None
-    return check_freshness(d.counted, d.trust.policy, now=d.now, max_age=d.inputs.max_age)
+    max_age = max_age_of(d.trust, d.inputs.max_age)
+    return check_freshness(d.counted, d.trust.policy, now=d.now, max_age=max_age)
 
 
 def announce_inclusion(d: _Draw) -> str:
@@ -366,6 +378,12 @@ def announce_inclusion(d: _Draw) -> str:
     if key not in d.inputs.cache:
         d.inputs.cache[key] = prove_log(d.reader, d.cp.root_hash)
     d.log = d.inputs.cache[key]
+    # SPEC(verification.md): the history is derived from every entry, so every entry must be
+    # one (a malformed "result" could otherwise hide from the scan).
+    for i, e in enumerate(d.log.entries):
+        if e is None or entry_type(e) is None:
+            why = d.log.bad[i] if e is None else f"unknown entry type {e.get('type')!r}"
+            raise CheckFailedError(f"entry {i} is not a log entry: {why}", index=i)
     h = d.history = draw_history(dict(enumerate(d.log.entries)), d.inputs.draw_id)
     ai = d.announce_index = check_announce(h)
     d.announce = dict(h.entries[ai])

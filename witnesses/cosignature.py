@@ -26,6 +26,7 @@ import base64
 import binascii
 import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
@@ -46,6 +47,13 @@ PAYLOAD_SIZE = 4 + 8 + 64
 _EM_DASH = "\u2014"
 _HEX8 = re.compile(r"[0-9a-f]{8}")
 _MAX_LINE = 1024
+
+
+def _utc(seconds: int) -> str:
+    """RFC 3339 UTC for a message (the raw number if it is outside years 1970-9999)."""
+    if not 0 <= seconds < 253_402_300_800:
+        return str(seconds)
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def _b64decode(text: str, what: str) -> bytes:
@@ -136,7 +144,8 @@ class CosignerKey:
             )
         except InvalidSignature as e:
             raise CosignatureVerificationError(
-                f"Ed25519 signature does not verify for timestamp {cosignature.timestamp}",
+                f"Ed25519 signature does not verify for timestamp {cosignature.timestamp} "
+                f"({_utc(cosignature.timestamp)})",
                 name=self.name,
                 key_id=self.key_id,
             ) from e

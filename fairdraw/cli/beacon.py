@@ -130,8 +130,9 @@ def serve_local(
         raise _fail(str(exc), 2) from exc
     chain = key.chain
     typer.echo(LOCAL_WARNING, err=True)
+    genesis = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(chain.genesis_time))
     typer.echo(
-        f"chain {chain.chain_hash.hex()} genesis {chain.genesis_time} period {chain.period} s; "
+        f"chain {chain.chain_hash.hex()} genesis {genesis} period {chain.period} s; "
         f"pin {directory / 'chain-info.json'}",
         err=True,
     )

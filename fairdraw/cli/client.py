@@ -54,7 +54,7 @@ from fairdraw.source import (
     read_required,
 )
 from fairdraw.trust import Trust, load_trust
-from fairdraw.verify import DEFAULT_MAX_AGE, verify_draw
+from fairdraw.verify import verify_draw
 from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.errors import TransparencyError
 from witnesses.errors import WitnessError
@@ -67,10 +67,11 @@ TrustOpt = Annotated[Path | None, typer.Option("--trust", help="pinned trust.jso
 StateOpt = Annotated[Path | None, typer.Option("--state", help="client state file")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 MaxAgeOpt = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--max-age",
-        help="seconds the newest quorum of co-signatures may be old (checkpoint-freshness)",
+        help="seconds the newest quorum of co-signatures may be old (checkpoint-freshness; "
+        "default: trust.json max_age_seconds, else 86400)",
     ),
 ]
 
@@ -110,7 +111,20 @@ def _trust(source: PortalSource, path: Path | None) -> Trust:
 def _open(location: str) -> PortalSource:
     if not location.startswith(("http://", "https://")) and not Path(location).is_dir():
         raise _usage(f"{location} is neither a portal directory nor an http(s) URL")
-    return open_source(location)
+    source = open_source(location)
+    # Every portal serves log/checkpoint: without it the address is wrong, and saying so
+    # beats "log/checkpoint does not exist" later (issue 13 point 10).
+    if source.read("log/checkpoint", MAX_CHECKPOINT_SIZE) is None:
+        web = location.startswith(("http://", "https://"))
+        raise _usage(
+            f"{source.description} is not a fairdraw portal: "
+            f"{source.description}/log/checkpoint "
+            f"{'answers HTTP 404 (not found)' if web else 'does not exist'}. Check the address: "
+            "give the portal's base, the "
+            f"{'URL' if web else 'directory'} that holds index.html, trust.json and log/ "
+            "(e.g. http://127.0.0.1:8080/portal/ or fairdraw-demo/portal)"
+        )
+    return source
 
 
 class _Session:
@@ -121,7 +135,7 @@ class _Session:
         source: PortalSource,
         trust: Trust,
         state_path: Path | None,
-        max_age: int = DEFAULT_MAX_AGE,
+        max_age: int | None = None,
     ) -> None:
         self.source, self.trust, self.max_age = source, trust, max_age
         self.note = read_required(source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
@@ -266,7 +280,7 @@ def assignments(  # noqa: PLR0917 (typer options)
     draw: Annotated[
         str | None, typer.Option("--draw", help="one draw id (default: all drawn)")
     ] = None,
-    max_age: MaxAgeOpt = DEFAULT_MAX_AGE,
+    max_age: MaxAgeOpt = None,
 ) -> None:
     """Verify every draw first; then print this brigade's assignments."""
     if fmt not in FORMATS:
@@ -361,7 +375,7 @@ def verify(  # noqa: PLR0917 (typer options)
     proof: Annotated[list[Path] | None, typer.Option(
         "--proof", help="check a .tlog-proof FILE instead (repeatable; needs --trust or a "
         "portal TARGET for trust.json)")] = None,
-    max_age: MaxAgeOpt = DEFAULT_MAX_AGE,
+    max_age: MaxAgeOpt = None,
 ) -> None:
     """Verify a bundle or a live draw and print each check with ✓/✗ and its reason."""
     if proof:
@@ -417,7 +431,7 @@ def audit(  # noqa: PLR0917 (typer options)
         "--state", help="share the client state file with verify: a PATH, or 'default' "
                         "for $XDG_STATE_HOME/fairdraw/client-state.json (default: no state)",
     )] = None,
-    max_age: MaxAgeOpt = DEFAULT_MAX_AGE,
+    max_age: MaxAgeOpt = None,
 ) -> None:
     """Replay the whole log; exit 0 only if every draw and every checkpoint holds."""
     try:

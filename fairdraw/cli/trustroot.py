@@ -59,7 +59,8 @@ def trust_root_lines(trust: Trust) -> list[str]:
         label = ("LOCAL development beacon 本地开发信标, not public randomness" if local
                  else f"drand {pinned}, pinned in code" if pinned else "not a pinned drand chain")
         lines.append(f"  beacon 信标 {chain_hash} ({label})")
-        lines.append(f"    {chain.scheme}, period {chain.period} s, genesis {chain.genesis_time}, "
+        genesis = datetime.fromtimestamp(chain.genesis_time, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lines.append(f"    {chain.scheme}, period {chain.period} s, genesis {genesis}, "
                      f"key fingerprint 公钥指纹 {key_fingerprint(chain)}")
     lines.append(f"  margin 提前量 {trust.margin_seconds} s")
     return lines
