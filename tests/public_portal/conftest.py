@@ -89,11 +89,13 @@ def make_demo_log(directory: Path, *, units: int = 400) -> DemoLog:
             cosigning=collector, policy=policy, log_verifier_key=signer.verifier_key,
             settings=LifecycleSettings(lead_time=5, commitment_margin=margin,
                                        beacon_timeout=30, poll_interval=0.2))
-        service.import_registry("units", _jsonl(generate_units(active=units - units // 20,
-                                                               defunct=units // 20)),
-                                fmt="jsonl", source_name="units.jsonl")
-        service.import_registry("inspectors", _jsonl(generate_inspectors()), fmt="jsonl",
+        unit_records = generate_units(active=units - units // 20, defunct=units // 20)
+        inspector_records = generate_inspectors()
+        service.import_registry("units", _jsonl(unit_records), fmt="jsonl",
+                                source_name="units.jsonl")
+        service.import_registry("inspectors", _jsonl(inspector_records), fmt="jsonl",
                                 source_name="inspectors.jsonl")
+        active = sorted(u["id"] for u in unit_records if u["status"] == "active")
         service.create_snapshot("units", "units-2026-11")
         service.create_snapshot("inspectors", "inspectors-2026-11")
         base = {"title": "十一月日常抽查", "authority": "来宾市消防救援支队", "kind": "routine",
@@ -105,8 +107,11 @@ def make_demo_log(directory: Path, *, units: int = 400) -> DemoLog:
                           "kind": "special"})
         service.publish_checkpoint()
         service.cancel("D-CANCEL", "检查计划调整 / plan changed")
+        # The re-draw also excludes a unit and declares a recusal (the page's rules section).
         service.announce({**base, "draw_id": "D-REDRAW", "title": "专项（重新抽取）",
-                          "kind": "special", "supersedes": "D-CANCEL"})
+                          "kind": "special", "supersedes": "D-CANCEL",
+                          "exclusions": [{"unit_id": active[3], "reason": "rectification_pending"}],
+                          "recusals": [[inspector_records[0]["id"], active[5]]]})
         service.publish_checkpoint()
         for draw_id in DRAWN:
             service.execute(draw_id)

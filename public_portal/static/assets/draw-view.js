@@ -11,23 +11,11 @@
  * outcomes, .tlog-proof links and the "was my unit in the pool?" lookup.
  * The browser's memory of each log lives in localStorage (MEMORY_KEY).
  */
-import { CHECK_TEXTS, applyLanguage, checkLabel, checkReason, onLanguageChange, t } from './i18n.js';
+import { CHECK_TEXTS, checkDetail, checkLabel, checkReason, onLanguageChange, t } from './i18n.js';
+import { UNVERIFIED, brigadeLabel, cutoffs, el, renderStory, stratumTitle } from './draw-story.js';
 
 export const MEMORY_KEY = 'fairdraw.logs';
-export const UNVERIFIED = '未验证 / not verified';
 const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k.startsWith('data-') || k === 'class' || k === 'title' || k === 'href' || k === 'download') e.setAttribute(k, v);
-    else e[k] = v;
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
 
 /** The backend forced with ?crypto=noble|webcrypto (tests, diagnostics), else 'auto'. */
 export function requestedBackend() {
@@ -107,11 +95,13 @@ function renderChecks(checks) {
       el('span', { class: 'icon', text: icon }),
       el('strong', { class: 'label', text: checkLabel(c.name) }), ' ',
       el('span', { class: 'reason', text: checkReason(c.name, c.status) }),
-      el('details', {}, el('summary', { text: c.name }), el('code', { class: 'detail', text: c.reason || '' }))));
+      // Unfolded: what the check computed in the page language, then the verifier's own
+      // technical reason (English, with its evidence: hashes, sizes, times).
+      el('details', {}, el('summary', {}, `${t('checks.details')} · `, el('span', { class: 'mono', text: c.name })),
+        el('p', { class: 'check-detail', 'data-check-detail': c.name, text: checkDetail(c.name) }),
+        el('div', {}, el('small', { text: `${t('checks.original')}: ` }), el('code', { class: 'detail', text: c.reason || '' })))));
   }
 }
-
-const unverifiedBadge = () => el('span', { class: 'unverified-badge', 'data-unverified': '1', text: UNVERIFIED });
 
 /**
  * The facts in the page header were written by the builder from data/draws.json (a hint):
@@ -240,6 +230,8 @@ function renderResult(out) {
   if (!out.result || !Array.isArray(out.result.selected)) return;
   $('result-section').hidden = false;
   const rows = rowsOf(out);
+  const names = out.brigadeNames || {};
+  const cut = cutoffs(out.result);
   const box = $('strata');
   box.replaceChildren();
   for (const st of out.result.strata || []) {
@@ -247,24 +239,32 @@ function renderResult(out) {
     for (const r of rows.filter((x) => x.stratum === st.name)) {
       body.append(el('tr', { 'data-unit-id': r.unit_id, 'data-brigade': r.brigade },
         el('td', { text: String(r.rank) }), el('td', { class: 'mono', text: r.unit_id }), el('td', { text: r.name }),
-        el('td', { text: r.brigade }), el('td', { class: 'mono', title: r.ticket, text: r.ticket.slice(0, 12) + '…' }),
+        el('td', { title: r.brigade, text: brigadeLabel(r.brigade, names) }), el('td', { class: 'mono', title: r.ticket, text: r.ticket.slice(0, 12) + '…' }),
         el('td', { text: r.team })));
     }
+    const ticket = cut.get(st.name) ?? null;
     const head = el('tr', {}, ...['col.rank', 'col.unit', 'col.name', 'col.brigade', 'col.ticket', 'col.team']
       .map((k) => el('th', { 'data-i18n': k, text: t(k) })));
     const reserve = (st.reserve || []).map((id) => `${id}${out.units[id] ? ` ${out.units[id].name}` : ''}`).join('、');
     box.append(el('div', { class: 'stratum', 'data-stratum': st.name },
-      el('h3', {}, el('span', { 'data-i18n': 'result.stratum', text: t('result.stratum') }), ` ${st.name} `,
+      el('h3', {}, el('span', { 'data-i18n': 'result.stratum', text: t('result.stratum') }), ' ', stratumTitle(st.name), ' ',
         el('small', { text: t('result.nk', { n: st.n, k: st.k }) })),
+      el('p', { class: 'cutoff' }, el('span', { 'data-i18n': 'result.cutoff', text: t('result.cutoff') }), ': ',
+        el('span', { class: 'mono', 'data-cutoff': st.name, text: ticket ?? t('result.none') })),
       el('table', { class: 'selected' }, el('thead', {}, head), body),
       el('p', { class: 'reserve' }, el('span', { 'data-i18n': 'result.reserve', text: t('result.reserve') }), ': ',
         el('span', { class: 'mono', 'data-reserve': st.name, text: reserve || t('result.none') }))));
   }
+  // Re-rendered on a language change: options rebuilt (value = code, text = name), choice kept.
   const select = $('brigade-filter');
-  for (const b of [...new Set(rows.map((r) => r.brigade))].filter(Boolean).sort()) select.append(el('option', { value: b, text: b }));
+  const chosen = select.value;
+  select.replaceChildren(select.options[0]);
+  for (const b of [...new Set(rows.map((r) => r.brigade))].filter(Boolean).sort()) select.append(el('option', { value: b, text: brigadeLabel(b, names) }));
+  select.value = chosen;
   select.onchange = () => {
     for (const tr of box.querySelectorAll('tr[data-unit-id]')) tr.hidden = Boolean(select.value) && tr.dataset.brigade !== select.value;
   };
+  select.onchange();
   $('csv-download').onclick = () => {
     const chosen = rows.filter((r) => !select.value || r.brigade === select.value);
     const cols = ['stratum', 'rank', 'unit_id', 'name', 'brigade', 'ticket', 'team'];
@@ -350,6 +350,7 @@ export function startVerification({ drawId, base, files, remember }) {
         renderChecks(out.allChecks);
         $('crypto-backend').textContent = out.backend;
         renderFacts(out);
+        renderStory(out);
         renderTrust(out.trustInfo);
         renderChain(out);
         renderResult(out);
@@ -405,7 +406,8 @@ onLanguageChange(() => {
   setVerdict(v, lastOut);
   renderChain(lastOut);
   renderTrust(lastOut.trustInfo);
-  if ($('strata')) applyLanguage($('strata'), false);
+  renderResult(lastOut);
+  renderStory(lastOut);
 });
 
-export { CHECK_TEXTS };
+export { CHECK_TEXTS, UNVERIFIED };

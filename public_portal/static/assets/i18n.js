@@ -88,6 +88,82 @@ export const TEXTS = {
   'memory.explain': ['如果您已核对新的 trust.json 指纹与官方公布的一致，可以让浏览器忘记这个日志：',
     'If you have checked the new trust.json fingerprint against the published one, let this browser forget the log:'],
   'memory.forget': ['忘记这个日志', 'Forget this log'],
+  // The story of the draw (docs/spec/portal.md "What the page shows"): rules, witnesses, beacon.
+  'result.cutoff': ['分界抽签值（本层最后一个抽中单位的抽签值，不大于它的被抽中）',
+    'Cut-off ticket (the last selected unit’s; units with a ticket at most this are selected)'],
+  'checks.details': ['技术细节', 'Technical details'],
+  'checks.original': ['验证程序的原文（英文）', 'The verifier’s own words'],
+  'rules.title': ['抽取规则（来自已证明的公告）', 'The rules (from the proven announcement)'],
+  'rules.lead': ['以下规则在信标产生之前就已写入日志并由见证方联署，事后无法更改。',
+    'These rules were logged and co-signed by the witnesses before the beacon existed, so they cannot have been changed afterwards.'],
+  'rules.period': ['检查期间', 'Inspection period'], 'rules.kind': ['抽取类型', 'Kind of draw'],
+  'rules.snapshots': ['名单快照（名称、条数、根哈希）', 'Registry snapshots (name, records, root)'],
+  'snapshot.units': ['单位', 'units'], 'snapshot.inspectors': ['检查人员', 'inspectors'], 'snapshot.experts': ['专家', 'experts'],
+  'rules.strata': ['分层与抽取数量', 'Strata and quotas'],
+  'rules.order': ['每个在册、未被排除的单位归入第一个符合条件的分层；每层按抽签值从小到大排序，取前 k 家，其后若干家为备选。',
+    'Each active, not excluded unit joins the first stratum whose condition it meets; each stratum is ordered by ticket, smallest first: the first k are selected, the next ones are the reserve.'],
+  'rules.unmatched': ['不属于任何分层的单位：{n} 家（只计数，不抽取）', 'Units matching no stratum: {n} (counted, not drawn)'],
+  'col.stratum': ['分层', 'Stratum'], 'col.match': ['条件', 'Condition'], 'col.quota': ['抽取数量规则', 'Quota'],
+  'col.n': ['池中', 'In pool'], 'col.k': ['抽中', 'Drawn'], 'col.cutoff': ['分界抽签值', 'Cut-off ticket'],
+  'quota.ratio': ['按比例 {r}（向上取整）', 'ratio {r} (rounded up)'], 'quota.count': ['固定 {c} 家', '{c} units'],
+  'quota.all': ['全部', 'all of them'], 'quota.min': ['至少 {m} 家', 'at least {m}'], 'quota.reserve': ['备选 {r} 家', '{r} in reserve'],
+  'match.all': ['所有单位', 'every unit'], 'match.or': ['或', 'or'],
+  'rules.exclusions': ['排除的单位（不参加本次抽取）', 'Excluded units (not in this draw’s pool)'],
+  'rules.recusals': ['回避（该检查人员不参加该单位的检查；原因不公开）', 'Recusals (the inspector never inspects that unit; the reasons are private)'],
+  'rules.recusal-applied': ['本次抽取中实际回避 {n} 次', 'applied {n} time(s) in this draw'],
+  'rules.zones': ['协作区（用于在区内派检查人员）', 'Collaboration zones (inspectors are sought within the zone)'],
+  'rules.teams': ['检查组规则', 'Team rules'],
+  'teams.size': ['每个抽中单位派 1 名主办、{a} 名协办、{e} 名专家。', 'Each selected unit gets 1 lead, {a} assistant(s) and {e} expert(s).'],
+  'teams.scopes': ['检查人员依次从以下范围中选：{s}；同一范围内先派任务最少的人，再按抽签值。', 'Inspectors are sought in this order: {s}; within a scope the least busy go first, then by ticket.'],
+  'teams.own': ['不派本大队人员检查本大队的单位。', 'Never an inspector of the unit’s own brigade.'],
+  'teams.certs': ['检查人员的执法证须有效至检查期末（{d}）。', 'Inspector certificates must be valid until the end of the period ({d}).'],
+  'teams.none': ['本次抽取不派检查组。', 'No teams in this draw.'],
+  'time.local': ['本地时间', 'local time'],
+  'witness.title': ['见证方何时联署', 'When the witnesses co-signed'],
+  'witness.lead': ['见证方是独立的机构，它们在日志的检查点上联署并签上时间。公告必须在信标轮次时间之前（留出提前量）就被足够多的见证方联署。',
+    'Witnesses are independent parties that co-sign the log’s checkpoints with a timestamp. The announcement must be co-signed by enough witnesses before the beacon round time, less a margin.'],
+  'witness.commitment': ['承诺检查点（覆盖公告，大小 {n}）', 'Commitment checkpoint (covers the announcement, size {n})'],
+  'witness.current': ['当前检查点（大小 {n}）', 'Current checkpoint (size {n})'],
+  'witness.none': ['未联署', 'did not co-sign'],
+  'witness.round-time': ['信标轮次时间', 'Beacon round time'], 'witness.margin': ['提前量', 'Margin'],
+  'witness.seconds': ['{m} 秒', '{m} s'],
+  'witness.deadline': ['截止时间（轮次时间 − 提前量）', 'Deadline (round time − margin)'],
+  'witness.quorum-time': ['联署规则满足的时间（承诺检查点）', 'Policy met at (commitment checkpoint)'],
+  'witness.met': ['联署规则“{q}”在截止时间之前已满足：公告在随机数产生之前就已固定。',
+    'The co-signing policy “{q}” was met before the deadline: the announcement was fixed before the randomness existed.'],
+  'witness.missed': ['没有覆盖公告的检查点在截止时间之前满足联署规则“{q}”。', 'No checkpoint covering the announcement met the co-signing policy “{q}” by the deadline.'],
+  'witness.in-time': ['早于截止时间', 'before the deadline'], 'witness.late': ['晚于截止时间', 'after the deadline'],
+  'witness.no-commitment': ['没有找到覆盖公告的已联署检查点。', 'No co-signed checkpoint covering the announcement was found.'],
+  'beacon.title': ['随机信标与抽取种子', 'The beacon and the draw seed'],
+  'beacon.lead': ['随机数来自公告中预先指定的信标轮次：它在公告被联署之后才产生，任何人都无法预知或挑选。抽取种子 = SHA-256("fairdraw/draw-v1/seed" ‖ 0x00 ‖ 公告哈希 ‖ 随机数)。',
+    'The randomness comes from the beacon round fixed in the announcement: it appeared only after the announcement was co-signed, so nobody could foresee or choose it. Seed = SHA-256("fairdraw/draw-v1/seed" ‖ 0x00 ‖ announce hash ‖ randomness).'],
+  'beacon.chain': ['信标链（链哈希）', 'Beacon chain (chain hash)'], 'beacon.scheme': ['签名方案', 'Signature scheme'],
+  'beacon.key': ['信标公钥指纹', 'Beacon key fingerprint'], 'beacon.round': ['信标轮次', 'Beacon round'],
+  'beacon.round_time': ['轮次时间', 'Round time'], 'beacon.signature': ['信标签名', 'Beacon signature'],
+  'beacon.previous_signature': ['上一轮签名（链式方案）', 'Previous signature (chained scheme)'],
+  'beacon.randomness': ['随机数（签名的 SHA-256）', 'Randomness (SHA-256 of the signature)'],
+  'beacon.spec_hash': ['公告哈希（spec_hash）', 'Announcement hash (spec_hash)'], 'beacon.seed': ['抽取种子', 'Draw seed'],
+  'beacon.source': ['来源', 'Source'], 'beacon.from-announce': ['公告（日志条目 #{i}）', 'announcement (log entry #{i})'],
+  'beacon.from-result': ['抽取结果（日志条目 #{i}）', 'result (log entry #{i})'], 'beacon.from-trust': ['trust.json', 'trust.json'],
+  'beacon.pending': ['尚无结果：信标轮次到来、结果记入日志后，这里显示签名、随机数和种子。', 'No result yet: the signature, randomness and seed appear here once the beacon round has come and the result is logged.'],
+  'beacon.local': ['本地开发信标：随机数由操作方的本地密钥产生，不是公共随机数。', 'Local development beacon: the randomness comes from the operator’s own key, not public randomness.'],
+  // Codes of the announce and records shown with a name (fallback: the code itself).
+  'attr.risk_level': ['风险等级', 'risk level'], 'attr.key_unit': ['重点单位', 'key unit'],
+  'attr.crowded_place': ['人员密集场所', 'crowded place'], 'attr.tags': ['标记', 'tags'], 'attr.brigade': ['大队', 'brigade'],
+  'attr.industry': ['行业', 'industry'], 'attr.size_class': ['规模', 'size class'],
+  'val.true': ['是', 'yes'], 'val.false': ['否', 'no'], 'val.high': ['高', 'high'], 'val.medium': ['中', 'medium'], 'val.low': ['低', 'low'],
+  'val.ebike_parking': ['电动自行车停放充电', 'e-bike parking and charging'], 'val.high_rise': ['高层建筑', 'high-rise'],
+  // The demo's strata (fairdraw/demo_registry.py routine_strata, draw_engine/plan.py return visits).
+  'stratum.high-risk-key-crowded': ['高风险重点人员密集场所', 'High-risk key crowded places'],
+  'stratum.ebike-parking': ['电动自行车停放充电场所', 'E-bike parking and charging places'],
+  'stratum.high-risk': ['高风险单位', 'High-risk units'], 'stratum.key-units': ['消防安全重点单位', 'Key fire-safety units'],
+  'stratum.non-key': ['一般单位', 'Other units'], 'stratum.inspected': ['已检查的单位（回访）', 'Inspected units (return visit)'],
+  // The demo's brigades and zones (fairdraw/demo_registry.py); records with brigade_name win.
+  'brigade.xingbin': ['兴宾', 'Xingbin'], 'brigade.heshan': ['合山', 'Heshan'], 'brigade.xiangzhou': ['象州', 'Xiangzhou'],
+  'brigade.wuxuan': ['武宣', 'Wuxuan'], 'brigade.xincheng': ['忻城', 'Xincheng'], 'brigade.jinxiu': ['金秀', 'Jinxiu'],
+  'brigade.hq': ['支队防火监督科', 'Detachment fire supervision section'],
+  'zone.zone-1': ['第一协作区', 'Zone 1'], 'zone.zone-2': ['第二协作区', 'Zone 2'], 'zone.zone-3': ['第三协作区', 'Zone 3'],
+  'reason.rectification_pending': ['正在整改', 'rectification pending'],
 };
 
 /** Check names -> [label zh, label en, pass zh, pass en, fail zh, fail en]. */
@@ -135,6 +211,52 @@ export const CHECK_TEXTS = {
     '门户的抽取索引与日志中已证明的条目一致。', 'The portal’s draw index agrees with the proven log entries.',
     '门户的抽取索引与日志不符：页面上未验证的信息不可信。', 'The portal’s draw index differs from the log: unverified facts on this site cannot be trusted.'],
 };
+
+/**
+ * Check names -> [zh, en]: what the check computed, in plain words, shown above the
+ * verifier's technical reason (English, with its evidence) when a check line is unfolded.
+ */
+export const CHECK_DETAILS = {
+  'checkpoint-signature': ['用 trust.json 中的日志公钥验证检查点（日志的条目数和根哈希）的 Ed25519 签名。',
+    'The checkpoint (the log’s size and root hash) was checked against the Ed25519 log key of trust.json.'],
+  'witness-cosignatures': ['逐一验证见证方在检查点上的联署（cosignature/v1，带时间戳），再按 trust.json 的联署规则计数。',
+    'Each witness co-signature on the checkpoint (cosignature/v1, timestamped) was verified and counted toward the policy of trust.json.'],
+  'checkpoint-freshness': ['比较最近一次满足联署规则的时间与现在的时间差，不得超过允许的最长期限。',
+    'The newest time the co-signing policy was met is compared with the current time and the maximum age allowed.'],
+  'announce-inclusion': ['下载日志的全部条目，逐一重新计算哈希直到检查点的根哈希，再在其中找本编号的公告。',
+    'Every log entry was downloaded and re-hashed up to the checkpoint’s root; this draw id’s announcement was looked up among them.'],
+  'draw-history': ['由已证明的条目推导本抽取的取消与替代关系，按信标时间和联署时间检查规则；原文开头是违反的规则名。',
+    'The draw’s cancels and supersedes were derived from proven entries and checked against the beacon and co-signing times; a failure starts with the rule’s name.'],
+  'result-inclusion': ['抽取结果条目是否在已证明的日志条目之中。', 'Whether the result entry is among the proven log entries.'],
+  'single-result': ['在整个日志中查找附属于本抽取的结果和取消条目。', 'The result and cancel entries attached to this draw, looked up across the whole log.'],
+  'snapshot-roots': ['重新计算公布的名单文件的默克尔根哈希，与公告和名单快照条目中记下的比较。',
+    'The Merkle roots of the published list files were recomputed and compared with those in the announcement and the snapshot entries.'],
+  'beacon-identity': ['由信标链信息重新计算链哈希，与代码中固定的公共信标比较，并由创世时间和周期算出轮次时间。',
+    'The chain hash was recomputed from the chain info and compared with the public chains pinned in code; the round time was computed from genesis and period.'],
+  'beacon-signature': ['用信标公钥验证该轮次的 BLS 签名；随机数等于签名的 SHA-256。', 'The round’s BLS signature was verified with the beacon key; the randomness is the SHA-256 of the signature.'],
+  'commitment-timing': ['寻找覆盖公告、且在“信标轮次时间 − 提前量”之前满足联署规则的检查点。',
+    'A checkpoint covering the announcement whose co-signatures met the policy by round time − margin was looked for.'],
+  'recompute': ['用公告、名单和随机数按 draw-v1 在本浏览器中重新计算，与日志中的结果逐字节比较。',
+    'The draw was recomputed in this browser with draw-v1 from the announcement, the lists and the randomness, and compared byte for byte with the logged result.'],
+  'log-consistency': ['与本浏览器上次记住的检查点比较（条目数、根哈希、一致性证明、trust.json 指纹）。',
+    'Compared with the checkpoint this browser remembered (size, root hash, consistency proof, trust.json fingerprint).'],
+  'index': ['门户的导航文件（data/draws.json 等）与已证明的条目逐项比较。', 'The portal’s navigation files (data/draws.json and others) compared field by field with the proven entries.'],
+  'load': ['页面无法取得验证所需的文件。', 'The page could not get the files it verifies.'],
+};
+
+export function checkDetail(name) {
+  const e = CHECK_DETAILS[name];
+  return e ? e[currentLang() === 'en' ? 1 : 0] : '';
+}
+
+/**
+ * The display name of a code under a TEXTS prefix ("stratum", "brigade", "zone", "attr",
+ * "val", "reason"), or the code itself when none is known.
+ */
+export function codeLabel(prefix, code) {
+  const entry = TEXTS[`${prefix}.${code}`];
+  return entry ? entry[currentLang() === 'en' ? 1 : 0] : String(code);
+}
 
 export const SKIPPED_TEXT = ['未完成：所需数据尚未公布，或前一项检查未通过。', 'Not done: the data are not published yet, or an earlier check failed.'];
 

@@ -23,6 +23,7 @@
  */
 import {
   verifyDraw, checkConsistency, parseSnapshotLines, parseUtcSeconds, snapshotLinesRoot, ParsedSnapshot,
+  DEFAULT_MARGIN_SECONDS,
 } from './js/verify-draw.js';
 import { drawHistory, cancelFate as historyCancelFate } from './js/history.js';
 import { cryptoBackend, setCryptoBackend } from './js/hashing.js';
@@ -395,16 +396,74 @@ async function verify(msg) {
     for (const s of result.selected) wanted.add(s.unit_id);
     for (const s of result.strata || []) for (const u of s.reserve || []) wanted.add(u);
   }
+  // The rules section names the excluded units and the units of each recusal.
+  if (out.announce) {
+    for (const x of out.announce.exclusions || []) wanted.add(x.unit_id);
+    for (const pair of out.announce.recusals || []) wanted.add(pair[1]);
+  }
   out.units = {};
   for (const id of wanted) {
     const u = units && findRecord(units, id);
     if (u) out.units[id] = { name: u.name, brigade: u.brigade };
   }
   out.people = Object.fromEntries(people);
+  out.brigadeNames = brigadeNames(parsed);
+  out.witnessTimes = witnessTimes(out, trust);
+  out.checkpoints = out.checkpoints.map((c) => ({ ...c, cosignatures: undefined })); // shown via witnessTimes
   timings.total_ms = performance.now() - t0;
   out.timings = timings;
   state = { announce: out.announce, result, units, seed: result && result.seed, fetched, drawId: msg.drawId };
   post({ kind: 'done', out });
+}
+
+/**
+ * Brigade code -> Chinese name from the snapshot records that carry one (`brigade_name`,
+ * DESIGN §4 "extra attributes are allowed"): the first name met per code.
+ */
+function brigadeNames(parsed) {
+  const names = {};
+  for (const kind of ['units', 'inspectors']) {
+    for (const r of parsed[kind] || []) {
+      if (typeof r.brigade === 'string' && typeof r.brigade_name === 'string' && !(r.brigade in names)) names[r.brigade] = r.brigade_name;
+    }
+  }
+  return names;
+}
+
+/**
+ * When each witness co-signed (docs/spec/portal.md "Witnesses"): for every witness of the
+ * policy, its verified cosignature time on the commitment checkpoint (the first verified
+ * checkpoint covering the announce whose quorum was met by round time − margin, as
+ * commitment-timing picks it; else the covering one whose quorum came first) and on the
+ * current checkpoint. POSIX seconds as numbers; null where a witness did not co-sign.
+ */
+function witnessTimes(out, trust) {
+  if (!out.announce) return null;
+  const margin = trust.margin_seconds ?? DEFAULT_MARGIN_SECONDS;
+  let roundTime = null;
+  try {
+    roundTime = parseUtcSeconds(out.announce.beacon && out.announce.beacon.round_time);
+  } catch { /* beacon-identity says why */ }
+  const deadline = roundTime === null ? null : roundTime - margin;
+  const num = (v) => (v === null || v === undefined ? null : Number(v));
+  const view = (c) => c && {
+    treeSize: c.treeSize, quorumTime: num(c.quorumTime),
+    times: Object.fromEntries((c.cosignatures || []).map((s) => [s.witness, Number(s.timestamp)])),
+  };
+  const covering = out.checkpoints.filter((c) => c.treeSize > out.announceIndex);
+  const inTime = deadline === null ? undefined : covering.find((c) => c.quorumTime !== null && Number(c.quorumTime) <= deadline);
+  const first = covering.filter((c) => c.quorumTime !== null).sort((a, b) => Number(a.quorumTime) - Number(b.quorumTime))[0];
+  const commitment = view(inTime || first || null);
+  const current = view(out.checkpoints.find((c) => c.current) || null);
+  const names = ((trust.witness_policy && trust.witness_policy.witnesses) || []).map((w) => w.name);
+  return {
+    margin, roundTime, deadline, met: Boolean(inTime), commitment, current, quorum: (trust.witness_policy || {}).quorum ?? null,
+    witnesses: names.map((name) => ({
+      name,
+      commitment: commitment && name in commitment.times ? commitment.times[name] : null,
+      current: current && name in current.times ? current.times[name] : null,
+    })),
+  };
 }
 
 function valueKey(v) {

@@ -170,7 +170,8 @@ export function newestQuorumTime(policy, cosignatures) {
  * of the current tree (consistency proof from tiles), its cosignatures counted toward the
  * policy. `notes` are hints (data/log.json and the draw file list them); the current
  * checkpoint is always added. Returns {verified: [{treeSize, quorumTime (bigint|null),
- * note}] sorted by size, rejected: [reason]}.
+ * cosignatures: [{witness, keyId, timestamp}], note, current (is currentNote)}] sorted by
+ * size, rejected: [reason]}.
  */
 export async function verifyCheckpoints(notes, { logKeys, origin, policy, reader, current, currentNote }) {
   const verified = [];
@@ -184,7 +185,7 @@ export async function verifyCheckpoints(notes, { logKeys, origin, policy, reader
       const { checkpoint: c } = await openCheckpoint(note, logKeys, origin);
       await checkConsistency(reader, current.rootHash, c);
       const cos = await collectCosignatures(note, policy);
-      verified.push({ treeSize: Number(c.treeSize), quorumTime: quorumTime(policy, cos), cosignatures: cos, note });
+      verified.push({ treeSize: Number(c.treeSize), quorumTime: quorumTime(policy, cos), cosignatures: cos, note, current: equalBytes(note, currentNote) });
     } catch (e) {
       rejected.push(reasonOf(e));
     }
@@ -231,7 +232,7 @@ function snapshotOf(given) {
  *   maxAgeSeconds?: overrides trust.max_age_seconds (default 24 h),
  *   onProgress?: fraction -> void }
  * Returns {verdict, checks, drawId, announce, announceIndex, result, resultIndex, cancel, history,
- *   entries (parsed, by leaf index), checkpoints (verified), current, computed, local, chain}.
+ *   entries (parsed, by leaf index), checkpoints (verified: {treeSize, quorumTime, current, cosignatures: [{witness, timestamp}]}), current, computed, local, chain}.
  */
 export async function verifyDraw(input) {
   const checks = new Map(CHECKS.map((n) => [n, { name: n, status: 'skipped', reason: 'not run: an earlier check failed' }]));
@@ -328,7 +329,10 @@ export async function verifyDraw(input) {
       logKeys, origin: trust.log.origin, policy, reader, current: cp, currentNote: input.checkpoint,
     });
   }
-  out.checkpoints = hints.verified.map(({ treeSize, quorumTime: q }) => ({ treeSize, quorumTime: q }));
+  // Each with its verified cosignatures (earliest per witness) for the page's witness table.
+  out.checkpoints = hints.verified.map(({ treeSize, quorumTime: q, cosignatures: cs, current }) => ({
+    treeSize, quorumTime: q, current, cosignatures: cs.map(({ witness, timestamp }) => ({ witness, timestamp })),
+  }));
 
   await run('draw-history', () => {
     if (roundTime === null) throw new FormatError(`announce round_time ${JSON.stringify(announce.beacon && announce.beacon.round_time)} is not RFC 3339 UTC`);
