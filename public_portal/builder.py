@@ -4,8 +4,10 @@
 verifier assets, `trust.json`, the log's latest co-signed checkpoint with its
 tiles and entry bundles (via `transparency.export.export_log`), every
 co-signed checkpoint the draws need, the navigation index, the snapshot
-records files whose publish mode allows them, and a C2SP tlog-proof file for
-every draw.announce/result/cancel entry (`data/proofs/<leaf>.tlog-proof`).
+records files whose publish mode allows them, a C2SP tlog-proof file for
+every draw.announce/result/cancel entry (`data/proofs/<leaf>.tlog-proof`), and
+per draw the offline bundle that a page opened from disk verifies
+(`data/disk/<id>.js`, public_portal/disk.py).
 
 Incremental by construction (the contract of docs/spec/portal.md §Builder):
 - tiles, entry bundles, `log/checkpoints/<size>` and snapshot files are
@@ -37,6 +39,7 @@ from typing import Any
 
 from draw_engine.beacon import ChainInfo, format_chain_info_json
 from draw_engine.store import DrawStore
+from public_portal.disk import write_disk_bundle
 from public_portal.index import LogIndex, scan_log, snapshot_available
 from public_portal.site import render_draw_page, render_index, render_static_page
 from transparency.checkpoint import parse_checkpoint
@@ -244,6 +247,7 @@ def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> Build
         published[name] = rel
 
     draws_out = []
+    disk_snapshots: dict[str, list[str]] = {}
     for draw in index.draws.values():
         commitment = []
         note = inputs.commitments.get(draw.draw_id)
@@ -282,6 +286,7 @@ def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> Build
                 ("cancel", draw.cancel_index))},
         }
         writer.update(f"data/draws/{draw.draw_id}.json", _json_bytes(nav))
+        disk_snapshots[draw.draw_id] = [r["path"] for r in refs.values() if r["path"]]
         summary = index.summary(draw)
         draws_out.append(summary)
         writer.update(f"draw/{draw.draw_id}.html", render_draw_page(summary).encode())
@@ -289,6 +294,9 @@ def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> Build
     writer.update("data/draws.json", _json_bytes({"log_size": size, "draws": draws_out}))
     writer.update("data/log.json", _json_bytes({"log_size": size,
                                                 "checkpoints": sorted(set(checkpoints))}))
+    # Last, as they copy the files above: each draw's bundle for pages opened from disk.
+    for draw_id, paths in disk_snapshots.items():
+        write_disk_bundle(out, draw_id, paths, writer.update)
     writer.update("index.html", render_index(draws_out, size).encode())
     for page in ("log", "offline"):
         writer.update(f"{page}.html", render_static_page(page).encode())

@@ -325,11 +325,35 @@ function showLookup(a) {
 }
 
 /**
- * Verify one draw. source = {base} (portal URL) or {files} (offline bundle map).
+ * The verifier in a Web Worker; where workers are refused (a page opened from disk, file://,
+ * or a browser that blocks them) the same module runs on this thread behind the same
+ * message interface, loaded on demand.
+ */
+function startWorker() {
+  if (location.protocol !== 'file:') {
+    try {
+      return new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
+    } catch { /* refused: fall back to the main thread */ }
+  }
+  const port = { onmessage: null, onerror: null, queue: [] };
+  const deliver = (m) => setTimeout(() => port.onmessage && port.onmessage({ data: m }), 0);
+  let handle = null;
+  import('./verify-worker.js').then((mod) => {
+    handle = mod.connectMainThread(deliver);
+    for (const m of port.queue.splice(0)) handle(m);
+  }, (e) => port.onerror && port.onerror({ message: `the verifier could not load: ${e.message}` }));
+  port.postMessage = (m) => (handle ? setTimeout(() => handle(m), 0) : port.queue.push(m));
+  document.documentElement.dataset.mainThread = '1';
+  return port;
+}
+
+/**
+ * Verify one draw. source = {base} (portal URL) or {files} (offline bundle map); `failure`
+ * (a message) shows a red page without verifying (the page could not even get its inputs).
  * remember: compare with / update this browser's memory of the log (localStorage).
  */
-export function startVerification({ drawId, base, files, remember }) {
-  const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
+export function startVerification({ drawId, base, files, remember, failure = null }) {
+  const worker = failure ? { postMessage() {} } : startWorker();
   const started = performance.now();
   setVerdict('pending', null);
   return new Promise((resolve) => {
@@ -391,6 +415,10 @@ export function startVerification({ drawId, base, files, remember }) {
     worker.onerror = (e) => {
       worker.onmessage({ data: { kind: 'error', message: e.message || 'the verifier could not start' } });
     };
+    if (failure) {
+      worker.onmessage({ data: { kind: 'error', message: failure } });
+      return;
+    }
     const msg = { kind: 'verify', drawId, backend: requestedBackend() };
     if (files) msg.files = files;
     else msg.base = base;

@@ -72,6 +72,7 @@ export const TEXTS = {
     'Drop an offline bundle (.json file) below or choose it. Verification runs entirely on this computer.'],
   'offline.drop': ['拖放验证包到这里', 'Drop the bundle here'],
   'offline.keys': ['包内 trust.json 的日志公钥（请与官方公布的公钥核对）', 'Log key in the bundle’s trust.json (compare it with the published key)'],
+  'disk.missing': ['从磁盘打开的页面需要本抽取的离线数据文件 data/disk/<编号>.js，但它无法读取；请改用“离线验证”页面和验证包。', 'A page opened from disk needs this draw’s offline data file data/disk/<id>.js, which could not be read; use the offline check page with a bundle instead.'],
   'offline.bad': ['这不是一个有效的离线验证包：', 'This is not a valid offline bundle: '],
   'result.unverified': ['验证失败：下面的结果和下载内容不可信。', 'Verification failed: the result below and its downloads cannot be trusted.'],
   'history.title': ['重新抽取与取消', 'Re-draws and cancellations'],

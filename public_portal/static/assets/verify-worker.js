@@ -81,7 +81,9 @@ function makeLoader(msg, fetched) {
   };
 }
 
-const post = (m) => postMessage(m);
+// Where messages out go: the page, through postMessage in a worker, or a callback when the
+// page runs this module on its main thread (file:// pages and browsers that refuse workers).
+let post = (m) => postMessage(m);
 // Progress is batched: at most one message per PROGRESS_MS within a phase (a 1,000,000-unit
 // draw would otherwise post thousands of messages the page only uses to move a bar).
 const PROGRESS_MS = 50;
@@ -525,8 +527,7 @@ function offlineBundle(source) {
   });
 }
 
-onmessage = async (ev) => {
-  const msg = ev.data;
+async function handle(msg) {
   try {
     if (msg.kind === 'verify') await verify(msg);
     else if (msg.kind === 'lookup') post({ kind: 'lookup', answer: lookup(msg.unitId) });
@@ -535,4 +536,17 @@ onmessage = async (ev) => {
   } catch (e) {
     post({ kind: 'error', message: String((e && e.message) || e) });
   }
-};
+}
+
+/**
+ * Run this verifier on the calling thread: messages out go to `send`; returns the function
+ * taking messages in (the main-thread fallback of draw-view.js). One verification per page.
+ */
+export function connectMainThread(send) {
+  post = send;
+  return handle;
+}
+
+if (typeof WorkerGlobalScope !== 'undefined' && globalThis instanceof WorkerGlobalScope) {
+  onmessage = (ev) => handle(ev.data);
+}
