@@ -203,8 +203,9 @@ FOOTER = """\
   const entry = tag.dataset.classicEntry;
   if (entry && location.protocol === 'file:') {
     // Like a module script, the page script runs once the document is parsed.
-    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => require(entry));
-    else require(entry);
+    const run = () => require(entry);
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', run);
+    else run();
   }
 })();
 """

@@ -64,7 +64,7 @@ def format_disk_bundle(draw_id: str, files: dict[str, bytes]) -> bytes:
     return (f"/* fairdraw offline bundle of draw {draw_id} for pages opened from disk "
             "(public_portal/disk.py): verified like any bundle, trusted for nothing. */\n"
             f"(globalThis.FairdrawDisk = globalThis.FairdrawDisk || {{}})[{key}] = {body};\n"
-            ).encode("utf-8")
+            ).encode()
 
 
 def write_disk_bundle(out: Path, draw_id: str, snapshot_paths: Iterable[str],
