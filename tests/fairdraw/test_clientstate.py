@@ -275,3 +275,21 @@ def test_trust_show_refuses_a_bad_file(tmp_path: Path) -> None:
     r = fairdraw("trust", "show", "--trust", str(bad))
     assert r.returncode == 2
     assert "log.origin" in r.stderr
+
+
+def test_cli_warns_when_a_known_origin_comes_with_another_log_key(tmp_path: Path) -> None:
+    a = honest_portal(tmp_path / "a", NOW, units=60)
+    b = PortalLog(tmp_path / "b", NOW, units=60, log_key=Signer(ORIGIN, bytes([8]) * 32))
+    b.add_snapshots(suffix="other")
+    b.cosign(NOW)
+    b.write()
+    state = str(tmp_path / "s.json")
+    first = fairdraw("verify", str(a.out), "--trust", str(_trust_file(a, tmp_path / "ta.json")),
+                     "--state", state)
+    assert first.returncode == 0, first.stderr
+    assert "ANOTHER log key" not in first.stderr
+    second = fairdraw("verify", str(b.out), "--trust", str(_trust_file(b, tmp_path / "tb.json")),
+                      "--state", state)
+    assert second.returncode == 0, second.stdout + second.stderr  # a new log, not a fork
+    assert "ANOTHER log key" in second.stderr
+    assert key_id_of(a.log_key.verifier_key) in second.stderr
