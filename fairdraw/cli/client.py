@@ -376,8 +376,14 @@ def verify(  # noqa: PLR0917 (typer options)
         "--proof", help="check a .tlog-proof FILE instead (repeatable; needs --trust or a "
         "portal TARGET for trust.json)")] = None,
     max_age: MaxAgeOpt = None,
+    inputs: Annotated[Path | None, typer.Option(
+        "--inputs", help="once the --draw verifies, write what `fairdraw recompute` needs to "
+        "DIR: announce.json, units/inspectors/experts.jsonl, randomness.hex (and result.json)")
+    ] = None,
 ) -> None:
     """Verify a bundle or a live draw and print each check with ✓/✗ and its reason."""
+    if inputs is not None and draw is None and (target is None or not Path(target).is_file()):
+        raise _usage("--inputs needs --draw DRAW_ID (one draw)")
     if proof:
         if trust is None and target is None:
             raise _usage("--proof needs --trust trust.json (or a portal to read it from)")
@@ -419,7 +425,35 @@ def verify(  # noqa: PLR0917 (typer options)
     else:
         for r in reports:
             _print_report(r)
+    if inputs is not None:
+        if reports[0].verdict != PASS:
+            _err(f"--inputs: nothing written, draw {reports[0].draw_id} did not verify")
+        else:
+            written = _write_inputs(reports[0], inputs)
+            _err(f"recompute inputs of {reports[0].draw_id} written to {inputs}: "
+                 f"{', '.join(written)}")
     raise typer.Exit(_exit_for([r.verdict for r in reports]))
+
+
+def _write_inputs(report: DrawReport, directory: Path) -> list[str]:
+    """The inputs of a draw that verified, taken from what was verified: the proven announce
+    entry (canonical JSON, the leaf's bytes), the snapshot records whose roots matched, the
+    randomness of the verified beacon round, and the proven result entry to compare with; so
+    `fairdraw recompute` can redo the draw on its own (README "Checking a draw")."""
+    from draw_engine.canonical import canonical_json
+
+    assert report.announce is not None
+    assert report.result is not None
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {"announce.json": canonical_json(report.announce) + b"\n",
+             "randomness.hex": report.result["beacon"]["randomness"].encode() + b"\n",
+             "result.json": canonical_json(report.result) + b"\n"}
+    for kind, records in sorted(report.records.items()):
+        ordered = sorted(records, key=lambda r: r["id"].encode())
+        files[f"{kind}.jsonl"] = b"".join(canonical_json(r) + b"\n" for r in ordered)
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+    return list(files)
 
 
 def audit(  # noqa: PLR0917 (typer options)
