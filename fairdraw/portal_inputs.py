@@ -40,7 +40,7 @@ from fairdraw.source import (
     read_required,
 )
 from fairdraw.trust import Trust
-from fairdraw.verify import DEFAULT_MAX_AGE, DrawInputs, verify_draw
+from fairdraw.verify import DrawInputs, verify_draw
 
 CHECKPOINTS_DIR = "log/checkpoints"
 _CHECKPOINT_NAME = re.compile(r"[0-9]+(-[0-9a-f]{16})?")
@@ -97,7 +97,7 @@ def portal_draw_inputs(
     *,
     checkpoint: bytes | None = None,
     readers: dict[int, TileReader] | None = None,
-    max_age: int = DEFAULT_MAX_AGE,
+    max_age: int | None = None,
     cache: dict[Any, Any] | None = None,
     checkpoints: list[bytes] | None = None,
     remembered: Sequence[bytes] = (),
