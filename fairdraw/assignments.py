@@ -225,24 +225,48 @@ def format_table(rows: Sequence[Assignment]) -> str:
     return "\n".join(lines) + "\n"
 
 
+DATE_COLUMNS = ("period_from", "period_to", "planned_date", "notice_date")
+
+
 def format_csv(rows: Sequence[Assignment]) -> bytes:
+    """CSV with the same bilingual header row as the XLSX ("单位编号 unit", …), UTF-8 with BOM."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(COLUMNS)
+    w.writerow([HEADERS[c] for c in COLUMNS])
     for r in rows:
         w.writerow([getattr(r, c) for c in COLUMNS])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
+def _cell(column: str, value: Any) -> Any:
+    """Dates as real spreadsheet dates (sortable, filterable); an empty date stays empty."""
+    if column in DATE_COLUMNS and isinstance(value, str) and value:
+        return dt.date.fromisoformat(value)
+    return value
+
+
 def format_xlsx(rows: Sequence[Assignment], *, title: str = "assignments") -> bytes:
+    """One sheet: bold frozen bilingual header, date cells as dates, columns fit their text."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
     ws.append([HEADERS[c] for c in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
     for r in rows:
-        ws.append([getattr(r, c) for c in COLUMNS])
+        ws.append([_cell(c, getattr(r, c)) for c in COLUMNS])
+    for i, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(i)
+        if column in DATE_COLUMNS:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = "yyyy-mm-dd"
+        texts = [HEADERS[column], *(str(getattr(r, column)) for r in rows)]
+        ws.column_dimensions[letter].width = min(60, max(_width(t) for t in texts) + 2)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

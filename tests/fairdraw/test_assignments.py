@@ -83,7 +83,7 @@ def test_rows_are_the_brigades_units_with_names_and_notice_date(portal: PortalLo
     # 2026-12-01 is a Tuesday: the notice goes out on Monday 2026-11-30
     cal = load_default_calendar()
     assert rows[0].notice_date == cal.working_days_before(dt.date(2026, 12, 1), 1).isoformat()
-    with pytest.raises(Exception, match="no unit of brigade"):
+    with pytest.raises(Exception, match="unknown brigade 'nowhere'"):
         brigade_assignments(report, recs, "nowhere", cal)
 
 
@@ -98,7 +98,7 @@ def test_cli_table_csv_xlsx_from_directory(portal: PortalLog, tmp_path: Path) ->
     )
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(io.StringIO((tmp_path / "a.csv").read_text("utf-8-sig"))))
-    assert [(x["status"], x["unit_id"]) for x in rows] == want
+    assert [(x["状态 status"], x["单位编号 unit"]) for x in rows] == want
     r = fairdraw(
         *_args(portal, str(portal.out), "--format", "xlsx", "--out", str(tmp_path / "a.xlsx"))
     )
@@ -107,6 +107,13 @@ def test_cli_table_csv_xlsx_from_directory(portal: PortalLog, tmp_path: Path) ->
 
     ws = load_workbook(tmp_path / "a.xlsx").active
     assert ws.max_row == len(want) + 1
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["抽查编号 draw", "状态 status", "单位编号 unit"]
+    planned = ws.cell(row=2, column=header.index("计划日期 planned") + 1)
+    assert isinstance(planned.value, dt.datetime)  # a real date cell, not text
+    assert planned.number_format == "yyyy-mm-dd"
+    assert ws.column_dimensions["D"].width > 10  # unit names are wide
+    assert ws.freeze_panes == "A2"
     assert fairdraw(*_args(portal, str(portal.out), "--format", "pdf")).returncode == 2
 
 
