@@ -8,7 +8,8 @@
  * "未验证 / not verified"), the supersede chain with each old draw's fate, the
  * trust root (fingerprint and every key), the selected units per stratum
  * (brigade filter, CSV; greyed out and marked on a failed page), reserves,
- * outcomes, .tlog-proof links and the "was my unit in the pool?" lookup.
+ * outcomes, .tlog-proof links and the "was my unit in the pool?" lookup; the rules,
+ * witness times and beacon of the draw come from draw-story.js.
  * The browser's memory of each log lives in localStorage (MEMORY_KEY).
  */
 import { CHECK_TEXTS, checkDetail, checkLabel, checkReason, onLanguageChange, t } from './i18n.js';

@@ -12,7 +12,10 @@
  * Messages out:
  *   {kind: 'progress', phase: 'download'|'verify'|'recompute', fraction}
  *   {kind: 'done', out: {...verifyDraw output without entries, status, chainOfDraws, cancel, outcomes,
- *     trustInfo, proofs, index, consistency, memory (record to remember or null), units, people, backend}}
+ *     trustInfo, proofs, index, consistency, memory (record to remember or null), units, people, backend,
+ *     brigadeNames ({code: brigade_name} from the records), witnessTimes (each witness's cosignature
+ *     time on the commitment and the current checkpoint, deadline, margin; checkpoints lose their
+ *     cosignatures)}}
  *   {kind: 'lookup', answer}
  *   {kind: 'error', message}
  * Files come either from the portal over HTTP (`base`) or from an offline bundle (`files`,
