@@ -4260,7 +4260,10 @@ factories['assets/verify-worker.js'] = function (exports, require) {
  * Messages out:
  *   {kind: 'progress', phase: 'download'|'verify'|'recompute', fraction}
  *   {kind: 'done', out: {...verifyDraw output without entries, status, chainOfDraws, cancel, outcomes,
- *     trustInfo, proofs, index, consistency, memory (record to remember or null), units, people, backend}}
+ *     trustInfo, proofs, index, consistency, memory (record to remember or null), units, people, backend,
+ *     brigadeNames ({code: brigade_name} from the records), witnessTimes (each witness's cosignature
+ *     time on the commitment and the current checkpoint, deadline, margin; checkpoints lose their
+ *     cosignatures)}}
  *   {kind: 'lookup', answer}
  *   {kind: 'error', message}
  * Files come either from the portal over HTTP (`base`) or from an offline bundle (`files`,
@@ -4808,7 +4811,8 @@ factories['assets/draw-view.js'] = function (exports, require) {
  * "未验证 / not verified"), the supersede chain with each old draw's fate, the
  * trust root (fingerprint and every key), the selected units per stratum
  * (brigade filter, CSV; greyed out and marked on a failed page), reserves,
- * outcomes, .tlog-proof links and the "was my unit in the pool?" lookup.
+ * outcomes, .tlog-proof links and the "was my unit in the pool?" lookup; the rules,
+ * witness times and beacon of the draw come from draw-story.js.
  * The browser's memory of each log lives in localStorage (MEMORY_KEY).
  */
 const { CHECK_TEXTS, checkDetail, checkLabel, checkReason, onLanguageChange, t } = require('assets/i18n.js');
