@@ -24,40 +24,20 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from draw_engine.calendar import load_default_calendar
-from fairdraw.assignments import (
-    FORMATS,
-    AssignmentError,
-    UnknownBrigadeError,
-    brigade_assignments,
-    format_csv,
-    format_table,
-    format_xlsx,
-)
-from fairdraw.audit import audit_portal
-from fairdraw.bundle import format_bundle_file, make_bundle, read_bundle
 from fairdraw.cli.trustroot import log_key_of, print_trust_root, state_notes
-from fairdraw.clientstate import ClientState, RollbackOrForkError, default_state_path, key_id_of
-from fairdraw.portal_inputs import draw_ids, portal_draw_inputs
-from fairdraw.proofs import check_proof_files, draw_proofs, format_proof_results
-from fairdraw.report import FAIL, PASS, DrawReport
-from fairdraw.source import (
-    MAX_CHECKPOINT_SIZE,
-    ClientError,
-    PortalSource,
-    TileReader,
-    open_source,
-    read_required,
-)
-from fairdraw.trust import Trust, load_trust
-from fairdraw.verify import verify_draw
-from transparency.checkpoint import Checkpoint, open_checkpoint
-from transparency.errors import TransparencyError
-from witnesses.errors import WitnessError
+
+# The verifying modules (requests, cryptography, the draw engine, openpyxl…) are imported
+# by the functions that use them, so `fairdraw --help` stays fast (issue 13 point 9).
+if TYPE_CHECKING:
+    from fairdraw.clientstate import ClientState, RollbackOrForkError
+    from fairdraw.report import DrawReport
+    from fairdraw.source import PortalSource, TileReader
+    from fairdraw.trust import Trust
+    from transparency.checkpoint import Checkpoint
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_PENDING, EXIT_ROLLBACK = 0, 1, 2, 3, 4
 MARK = {"pass": "✓", "fail": "✗", "skipped": "…", "pending": "…"}
@@ -96,6 +76,9 @@ def _usage(message: str) -> typer.Exit:
 
 
 def _trust(source: PortalSource, path: Path | None) -> Trust:
+    from fairdraw.source import read_required
+    from fairdraw.trust import load_trust
+
     if path is not None:
         try:
             return load_trust(path.read_bytes())
@@ -109,6 +92,8 @@ def _trust(source: PortalSource, path: Path | None) -> Trust:
 
 
 def _open(location: str) -> PortalSource:
+    from fairdraw.source import MAX_CHECKPOINT_SIZE, open_source
+
     if not location.startswith(("http://", "https://")) and not Path(location).is_dir():
         raise _usage(f"{location} is neither a portal directory nor an http(s) URL")
     source = open_source(location)
@@ -137,6 +122,9 @@ class _Session:
         state_path: Path | None,
         max_age: int | None = None,
     ) -> None:
+        from fairdraw.clientstate import ClientState, default_state_path
+        from fairdraw.source import MAX_CHECKPOINT_SIZE, TileReader, read_required
+
         self.source, self.trust, self.max_age = source, trust, max_age
         self.note = read_required(source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
         self.readers: dict[int, TileReader] = {}
@@ -154,20 +142,25 @@ class _Session:
         self.seen = self.memory.seen()  # evidence even if the portal stops listing it
 
     def verify(self, draw_id: str) -> DrawReport:
-        inputs = portal_draw_inputs(
+        from fairdraw.portal_inputs import verify_portal_draw
+
+        report = verify_portal_draw(
             self.source,
+            self.trust,
             draw_id,
+            now=int(time.time()),
             checkpoint=self.note,
             readers=self.readers,
             max_age=self.max_age,
             cache=self.cache,
             remembered=self.seen,
         )
-        report = verify_draw(self.trust, inputs, now=int(time.time()))
         self._remember(report)
         return report
 
     def _remember(self, report: DrawReport) -> None:
+        from fairdraw.report import PASS
+
         if self.memory is not None and all(
             report.check(n).status == PASS for n in ("checkpoint-signature", "witness-cosignatures")
         ):
@@ -180,6 +173,8 @@ class _StateKey:
 
     def __init__(self, note: bytes, cp: Checkpoint, vkey: str, trust: Trust,
                  state: ClientState) -> None:
+        from fairdraw.clientstate import key_id_of
+
         self.note, self.cp, self.vkey, self.state = note, cp, vkey, state
         self.key_id = key_id_of(vkey)
         self.fingerprint = trust.fingerprint.full
@@ -187,6 +182,10 @@ class _StateKey:
     @classmethod
     def of(cls, note: bytes, trust: Trust, state: ClientState) -> _StateKey | None:
         """None if the checkpoint does not open with trust.json's log keys."""
+        from fairdraw.source import ClientError
+        from transparency.checkpoint import open_checkpoint
+        from transparency.errors import TransparencyError
+
         try:
             cp, opened = open_checkpoint(note, list(trust.log_vkeys), origin=trust.origin)
         except TransparencyError:
@@ -211,6 +210,9 @@ class _StateKey:
 
     def cosigned(self, trust: Trust) -> bool:
         """Does the witness quorum of trust.json co-sign this checkpoint?"""
+        from transparency.errors import TransparencyError
+        from witnesses.errors import WitnessError
+
         try:
             trust.policy.check(self.note)
         except (TransparencyError, WitnessError):
@@ -226,6 +228,9 @@ def _audit_state(src: PortalSource, trust: Trust, state: str | None) -> _StateKe
     """With `--state`, the served checkpoint must extend the one this client remembers
     (checked before the audit); None without `--state` or if the checkpoint does not open
     (the audit reports that)."""
+    from fairdraw.clientstate import ClientState, default_state_path
+    from fairdraw.source import MAX_CHECKPOINT_SIZE, TileReader, read_required
+
     if state is None:
         return None
     path = default_state_path() if state == "default" else Path(state)
@@ -246,6 +251,8 @@ def _print_report(report: DrawReport) -> None:
 
 
 def _exit_for(verdicts: list[str]) -> int:
+    from fairdraw.report import FAIL, PASS
+
     if FAIL in verdicts:
         return EXIT_FAIL
     return EXIT_OK if all(v == PASS for v in verdicts) else EXIT_PENDING
@@ -283,6 +290,21 @@ def assignments(  # noqa: PLR0917 (typer options)
     max_age: MaxAgeOpt = None,
 ) -> None:
     """Verify every draw first; then print this brigade's assignments."""
+    from draw_engine.calendar import load_default_calendar
+    from fairdraw.assignments import (
+        FORMATS,
+        AssignmentError,
+        UnknownBrigadeError,
+        brigade_assignments,
+        format_csv,
+        format_table,
+        format_xlsx,
+    )
+    from fairdraw.clientstate import RollbackOrForkError
+    from fairdraw.portal_inputs import draw_ids
+    from fairdraw.report import FAIL, PASS
+    from fairdraw.source import ClientError
+
     if fmt not in FORMATS:
         raise _usage(f"--format must be one of {', '.join(FORMATS)}")
     if fmt == "xlsx" and out is None:
@@ -347,6 +369,10 @@ def bundle(
         "DIR/<draw>-<kind>-<index>.tlog-proof (C2SP tlog-proof@v1)")] = None,
 ) -> None:
     """Write one JSON file with everything needed to verify DRAW_ID offline."""
+    from fairdraw.bundle import format_bundle_file, make_bundle
+    from fairdraw.proofs import draw_proofs
+    from fairdraw.source import ClientError
+
     try:
         src = _open(source)
         pinned = _trust(src, trust)
@@ -382,6 +408,14 @@ def verify(  # noqa: PLR0917 (typer options)
     ] = None,
 ) -> None:
     """Verify a bundle or a live draw and print each check with ✓/✗ and its reason."""
+    from fairdraw.bundle import read_bundle
+    from fairdraw.clientstate import RollbackOrForkError
+    from fairdraw.portal_inputs import draw_ids
+    from fairdraw.proofs import check_proof_files, format_proof_results
+    from fairdraw.report import PASS
+    from fairdraw.source import ClientError
+    from fairdraw.trust import load_trust
+
     if inputs is not None and draw is None and (target is None or not Path(target).is_file()):
         raise _usage("--inputs needs --draw DRAW_ID (one draw)")
     if proof:
@@ -468,6 +502,10 @@ def audit(  # noqa: PLR0917 (typer options)
     max_age: MaxAgeOpt = None,
 ) -> None:
     """Replay the whole log; exit 0 only if every draw and every checkpoint holds."""
+    from fairdraw.audit import audit_portal
+    from fairdraw.clientstate import RollbackOrForkError
+    from fairdraw.source import ClientError
+
     try:
         src = _open(source)
         pinned = _trust(src, trust)

@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from draw_engine.announce import parse_announce
-from draw_engine.canonical import canonical_json, gc_paused, parse_json
-from draw_engine.errors import DrawEngineError
-from draw_engine.select import compute_draw, parse_randomness
-from draw_engine.snapshot import ParsedRecords, check_parsed, parse_records, records_file_root
+# draw_engine is imported by the commands that run it, not for `fairdraw --help`.
+if TYPE_CHECKING:
+    from draw_engine.snapshot import ParsedRecords
 
 MAX_ANNOUNCE_SIZE = 16 * 1024 * 1024
 MAX_RECORDS_SIZE = 2 * 1024 * 1024 * 1024
@@ -58,6 +56,9 @@ def _read(path: Path, what: str, limit: int) -> bytes:
 
 
 def _records(path: Path | None, kind: str, ref: Any) -> ParsedRecords | None:
+    from draw_engine.errors import DrawEngineError
+    from draw_engine.snapshot import check_parsed, parse_records
+
     if ref is None:
         if path is not None:
             raise _fail(f"--{kind} given, but the announce names no {kind} snapshot")
@@ -87,6 +88,8 @@ def recompute(
     ] = None,
 ) -> None:
     """Recompute a draw-v1 result and print its computed part as canonical JSON."""
+    from draw_engine.canonical import gc_paused
+
     # Speed only: no cyclic GC for the whole command. The records hold no cycles, and
     # with the collector on, a million records are rescanned after every step (seconds).
     with gc_paused():  # (the records are freed when _recompute returns, still paused)
@@ -95,6 +98,11 @@ def recompute(
 
 def _recompute(announce: Path, units: Path, randomness: str, inspectors: Path | None,
                experts: Path | None) -> None:
+    from draw_engine.announce import parse_announce
+    from draw_engine.canonical import canonical_json, parse_json
+    from draw_engine.errors import DrawEngineError
+    from draw_engine.select import compute_draw, parse_randomness
+
     try:
         entry = parse_json(_read(announce, "announce", MAX_ANNOUNCE_SIZE),
                            max_size=MAX_ANNOUNCE_SIZE)
@@ -125,6 +133,10 @@ def snapshot_root(
     file: Annotated[Path, typer.Argument(help="A snapshot records file (JSON Lines).")],
 ) -> None:
     """Print the RFC 9162 root and the record count of a snapshot records file."""
+    from draw_engine.canonical import gc_paused
+    from draw_engine.errors import DrawEngineError
+    from draw_engine.snapshot import records_file_root
+
     with gc_paused():  # speed only, as in `recompute`
         try:
             # Two processes for big canonical files (same root; see records_file_root).

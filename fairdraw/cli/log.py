@@ -14,18 +14,20 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from transparency.errors import TransparencyError
-from transparency.export import FsckError, export_log, fsck_log, open_source
-from transparency.keyfile import read_signer_key_file, write_signer_key_file
-from transparency.note import generate_signer
-from transparency.sequencer import MAX_BATCH, Sequencer
-from transparency.sql import DEFAULT_DATABASE_URL, SqlStorage
+# The log's modules (SQLAlchemy, requests, cryptography) are imported by the commands that
+# use them, so `fairdraw --help` does not load them (issue 13 point 9).
+if TYPE_CHECKING:
+    from transparency.sequencer import Sequencer
+    from transparency.sql import SqlStorage
+
+DEFAULT_DATABASE_URL = "sqlite:///fairdraw.db"
+"""= transparency.sql.DEFAULT_DATABASE_URL (tests/fairdraw/test_cli_startup.py holds them equal)."""
 
 log_app = typer.Typer(
     help="The transparency log: init, append, checkpoint, serve, export, fsck.",
@@ -75,10 +77,15 @@ def _progress(description: str, quiet: bool = False) -> Iterator[Callable[[int, 
 
 
 def _open(db: str) -> SqlStorage:
+    from transparency.sql import SqlStorage
+
     return SqlStorage.open(db)
 
 
 def _sequencer(db: str, key: Path) -> Sequencer:
+    from transparency.keyfile import read_signer_key_file
+    from transparency.sequencer import Sequencer
+
     signer = read_signer_key_file(key)
     return Sequencer(_open(db), [signer], signer.name)
 
@@ -92,6 +99,10 @@ def init(
     db: DbOption = DEFAULT_DATABASE_URL,
 ) -> None:
     """Create the log's signing key (log.key, mode 0600) and database schema; print the vkey."""
+    from transparency.errors import TransparencyError
+    from transparency.keyfile import write_signer_key_file
+    from transparency.note import generate_signer
+
     try:
         signer = generate_signer(origin)
         directory.mkdir(parents=True, exist_ok=True)
@@ -124,6 +135,9 @@ def append(
     key: KeyOption = Path("log.key"),
 ) -> None:
     """Durably append entries; prints the index range once it is committed."""
+    from transparency.errors import TransparencyError
+    from transparency.sequencer import MAX_BATCH
+
     try:
         entries = _read_entries(files)
         with _sequencer(db, key) as seq, _progress("appending") as progress:
@@ -145,6 +159,8 @@ def append(
 @log_app.command("checkpoint")
 def checkpoint_cmd(db: DbOption = DEFAULT_DATABASE_URL, key: KeyOption = Path("log.key")) -> None:
     """Sign a checkpoint over every committed entry and print it."""
+    from transparency.errors import TransparencyError
+
     try:
         with _sequencer(db, key) as seq:
             note = seq.checkpoint()
@@ -163,6 +179,7 @@ def serve(
     import uvicorn
 
     from transparency.api import create_app
+    from transparency.errors import TransparencyError
 
     try:
         storage = _open(db)
@@ -178,6 +195,9 @@ def export(
     db: DbOption = DEFAULT_DATABASE_URL,
 ) -> None:
     """Write the checkpoint and all its tiles and bundles as static files (incremental)."""
+    from transparency.errors import TransparencyError
+    from transparency.export import export_log
+
     try:
         storage = _open(db)
         with _progress("exporting") as progress:
@@ -206,6 +226,9 @@ def fsck(
     ],
 ) -> None:
     """Recompute the whole tree from the published files; exit 1 on any difference."""
+    from transparency.errors import TransparencyError
+    from transparency.export import FsckError, fsck_log, open_source
+
     try:
         with _progress("checking") as progress:
             report = fsck_log(open_source(source), _vkeys(vkey), progress=progress)

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from witnesses.errors import WitnessError
-
 witness_app = typer.Typer(help="A witness: init, add-log, serve, restore.", no_args_is_help=True)
 
 DirOpt = Annotated[Path, typer.Option("--dir", help="The witness directory.")]
@@ -29,6 +27,7 @@ def init(
 ) -> None:
     """Create the witness key and state database; print the cosigner verifier key (type 0x04)."""
     from witnesses.directory import init_witness
+    from witnesses.errors import WitnessError
 
     try:
         cosigner = init_witness(directory, name, database_url=database_url)
@@ -45,6 +44,7 @@ def add_log(
 ) -> None:
     """Trust a log key for an origin."""
     from witnesses.directory import add_log as add
+    from witnesses.errors import WitnessError
 
     try:
         config = add(directory, origin, vkey)
@@ -63,6 +63,7 @@ def restore(
 ) -> None:
     """Recover from a lost database (docs/spec/witness.md §7)."""
     from witnesses.directory import restore_state
+    from witnesses.errors import WitnessError
 
     try:
         records = restore_state(directory, [p.read_bytes() for p in checkpoint])
@@ -89,6 +90,7 @@ def serve(  # noqa: PLR0917 (typer options)
     import uvicorn
 
     from witnesses.directory import open_witness
+    from witnesses.errors import WitnessError
     from witnesses.server import RateLimiter, WitnessService, create_app
 
     try:
