@@ -46,6 +46,7 @@ from draw_engine.canonical import canonical_json
 from draw_engine.entries import SNAPSHOT, SnapshotRef, announce_round_time, entry_type
 from draw_engine.history import DrawHistory, draw_histories
 from draw_engine.snapshot import check_root
+from fairdraw.navigation import NAV_FIELDS, ROW_FIELDS, index_differences, proven_row
 from fairdraw.portal_inputs import (
     directory_checkpoints,
     listed_checkpoints,
@@ -399,50 +400,13 @@ def audit_draws(a: _Audit) -> None:
             a.add("draw:verify", PENDING, subject, f"not checkable yet: {', '.join(skipped)}")
 
 
-def _proven_row(a: _Audit, h: DrawHistory) -> dict[str, Any]:
-    """What data/draws.json must say about a draw with one announce (portal-data.md)."""
-    assert h.announce_index is not None
-    ann = h.entries[h.announce_index]
-    beacon = ann.get("beacon") if isinstance(ann.get("beacon"), Mapping) else {}
-    succ = h.superseded_by[0] if h.superseded_by else None
-    status = (
-        "superseded"
-        if succ is not None
-        else "cancelled"
-        if h.cancels
-        else "drawn"
-        if h.results
-        else "announced"
-    )
-    return {
-        "draw_id": h.draw_id,
-        "title": ann.get("title"),
-        "kind": ann.get("kind"),
-        "authority": ann.get("authority"),
-        "period": ann.get("period"),
-        "status": status,
-        "announce_index": h.announce_index,
-        "result_index": h.results[0] if h.results else None,
-        "cancel_index": h.cancels[0] if h.cancels else None,
-        "result_indices": list(h.results),
-        "superseded_by": h.entries[succ].get("draw_id") if succ is not None else None,
-        "supersedes": h.supersedes,
-        "round": beacon.get("round"),
-        "round_time": beacon.get("round_time"),
-        "local": bool(beacon.get("local", False)),
-    }
-
-
-def _compare(a: _Audit, subject: str, given: Mapping[str, Any], proven: Mapping[str, Any]) -> None:
-    wrong = [k for k in proven if k in given and given[k] != proven[k]]
-    for k in wrong:
-        a.add(
-            "index",
-            FAIL,
-            subject,
-            f"{k} is {given[k]!r} but the proven entries say {proven[k]!r}",
-            {"field": k, "expected": proven[k], "got": given[k]},
-        )
+def _compare(a: _Audit, subject: str, given: Mapping[str, Any], proven: Mapping[str, Any],
+             fields: tuple[str, ...]) -> None:
+    wrong = index_differences(subject, given, proven, fields)
+    for d in wrong:
+        a.add("index", FAIL, subject,
+              f"{d['field']} is {d['got']!r} but the proven entries say {d['expected']!r}",
+              {"field": d["field"], "expected": d["expected"], "got": d["got"]})
     if not wrong:
         a.add("index", PASS, subject, "every field matches the proven entries")
 
@@ -477,11 +441,11 @@ def audit_index(a: _Audit) -> None:
         h = a.histories[draw_id]
         if h.announce_index is None:
             continue  # announce-twice: draw:announce-inclusion reports it
-        proven = _proven_row(a, h)
-        _compare(a, f"data/draws.json {draw_id}", rows[draw_id], proven)
+        proven = proven_row(h)
+        _compare(a, f"data/draws.json {draw_id}", rows[draw_id], proven, ROW_FIELDS)
         nav = a.navs.get(draw_id)
         if isinstance(nav, Mapping):
-            _compare(a, f"data/draws/{draw_id}.json", nav, proven)
+            _compare(a, f"data/draws/{draw_id}.json", nav, proven, NAV_FIELDS)
 
 
 def audit_portal(

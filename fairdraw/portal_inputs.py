@@ -26,7 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from draw_engine.canonical import parse_json
-from fairdraw.report import DrawReport
+from fairdraw.navigation import NAV_FIELDS, ROW_FIELDS, index_differences, proven_row
+from fairdraw.report import FAIL, PASS, Check, DrawReport
 from fairdraw.source import (
     MAX_CHECKPOINT_SIZE,
     MAX_JSON_SIZE,
@@ -143,7 +144,44 @@ def verify_portal_draw(
 ) -> DrawReport:
     """Verify one draw of a portal; `now` defaults to the clock (freshness, due commitments)."""
     inputs = portal_draw_inputs(source, draw_id, **kw)
-    return verify_draw(trust, inputs, now=int(time.time()) if now is None else now)
+    report = verify_draw(trust, inputs, now=int(time.time()) if now is None else now)
+    check = index_check(source, draw_id, report)
+    if check is not None:  # after the twelve checks, as on the draw page
+        report.checks.append(check)
+        if check.status == FAIL:
+            report.verdict = FAIL
+    return report
+
+
+def index_check(source: PortalSource, draw_id: str, report: DrawReport) -> Check | None:
+    """The `index` check (fairdraw.navigation): data/draws.json and data/draws/<id>.json, where
+    present, say what the proven entries say; None when the draw has no single announce."""
+    h = report.history
+    if h is None or h.announce_index is None:
+        return None
+    proven = proven_row(h)
+    diffs: list[dict[str, Any]] = []
+    try:
+        index = read_optional_json(source, "data/draws.json")
+        nav = read_optional_json(source, f"data/draws/{draw_id}.json")
+    except SourceError as e:
+        return Check("index", FAIL, f"the portal's index cannot be read: {e}")
+    if isinstance(index, Mapping):
+        rows = [r for r in index.get("draws") or [] if isinstance(r, Mapping)
+                and r.get("draw_id") == draw_id]
+        if not rows:
+            diffs.append({"where": "data/draws.json", "field": "draw_id", "expected": draw_id,
+                          "got": None})
+        for row in rows:
+            diffs += index_differences("data/draws.json", row, proven, ROW_FIELDS)
+    if isinstance(nav, Mapping):
+        diffs += index_differences(f"data/draws/{draw_id}.json", nav, proven, NAV_FIELDS)
+    if not diffs:
+        return Check("index", PASS, "the portal's index agrees with the proven entries")
+    said = "; ".join(f"{d['where']} says {d['field']} {d['got']!r}, the log {d['expected']!r}"
+                     for d in diffs)
+    return Check("index", FAIL, f"the portal's index differs from the log: {said}",
+                 {"differences": diffs})
 
 
 def draw_ids(source: PortalSource) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from draw_engine.beacon_errors import BeaconError
 from draw_engine.errors import DrawEngineError
+from draw_engine.history import DrawHistory
 from fairdraw.source import ClientError
 from transparency.checkpoint import Checkpoint
 from transparency.errors import TransparencyError
@@ -84,6 +85,8 @@ class DrawReport:
     key_fingerprint: str | None = None
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Snapshot records that matched their logged roots (snapshot-roots)."""
+    history: DrawHistory | None = None
+    """The draw's history derived from every proven entry (announce-inclusion on)."""
 
     def check(self, name: str) -> Check:
         return next(c for c in self.checks if c.name == name)

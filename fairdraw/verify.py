@@ -384,7 +384,8 @@ def announce_inclusion(d: _Draw) -> str:
         if e is None or entry_type(e) is None:
             why = d.log.bad[i] if e is None else f"unknown entry type {e.get('type')!r}"
             raise CheckFailedError(f"entry {i} is not a log entry: {why}", index=i)
-    h = d.history = draw_history(dict(enumerate(d.log.entries)), d.inputs.draw_id)
+    h = d.history = d.report.history = draw_history(dict(enumerate(d.log.entries)),
+                                                    d.inputs.draw_id)
     ai = d.announce_index = check_announce(h)
     d.announce = dict(h.entries[ai])
     d.report.announce, d.report.announce_index = d.announce, ai

@@ -58,7 +58,8 @@ def test_bundle_verifies_offline_after_the_portal_is_gone(bundle) -> None:
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout)[0]
     assert rep["verdict"] == "pass"
-    assert len(rep["checks"]) == 12
+    assert [c["name"] for c in rep["checks"]][-1] == "index"  # the bundle's hints were kept
+    assert len(rep["checks"]) == 13
     fresh = next(c for c in rep["checks"] if c["name"] == "checkpoint-freshness")
     assert fresh["reason"] == "offline bundle: freshness not checked"
     r = _verify(p, out)
