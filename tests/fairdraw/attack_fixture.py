@@ -514,7 +514,8 @@ def _nav_attack(name: str, what: str, **row: Any) -> Callable[[Path, int], Attac
         p.cosign(now - 60)
         p.write()
         edit_index_row(p.out, DRAW, **row)
-        return Attack(name, 8, what, p, DRAW, None, None, "index", extra={"field": next(iter(row))})
+        return Attack(name, 8, what, p, DRAW, "index", None, "index",
+                      extra={"field": next(iter(row))})
 
     return build
 
