@@ -15,16 +15,20 @@ inspections of every draw naming it are over: each such draw is cancelled,
 superseded, or has an `inspection.outcome` for every selected unit. A
 snapshot no draw names is never published in that mode.
 
-Pure: entries in, values out. Entries that are not JSON objects with a
-`type` are ignored (a log may carry other entry types).
+Pure: entries in, values out. Entries the one entry model does not classify
+(`draw_engine.entries.entry_type`: canonical JSON of a known type with "v": 1)
+are ignored here; the verifiers report them.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from draw_engine.entries import OUTCOME, SNAPSHOT, entry_type, parse_entry
+from draw_engine.errors import EntryError
+from draw_engine.history import draw_histories
 
 KINDS = ("units", "inspectors", "experts")
 
@@ -96,55 +100,47 @@ class LogIndex:
         }
 
 
-def _entry(data: bytes) -> dict[str, Any] | None:
-    try:
-        value = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
-        return None
-    return value
-
-
 def scan_log(entries: Iterable[tuple[int, bytes]]) -> LogIndex:
-    """Index (leaf index, entry bytes) pairs in log order."""
+    """Index (leaf index, entry bytes) pairs in log order.
+
+    Entries are classified by the one entry model (`draw_engine.entries.entry_type`) and
+    draws derived by the verifiers' own `draw_engine.history.draw_histories`: a result or
+    cancel belongs to a draw by its `draw_id` or by an `announce_index` naming the draw's
+    announce, so this index says what every verifier derives (their `index` check)."""
     index = LogIndex()
-    outcomes: list[tuple[int, dict[str, Any]]] = []
+    parsed: dict[int, Mapping[str, Any]] = {}
     for i, data in entries:
         index.size = i + 1
-        e = _entry(data)
-        if e is None:
+        try:
+            e = parse_entry(bytes(data))
+        except EntryError:
             continue
-        kind = e["type"]
-        draw_id = e.get("draw_id")
+        if entry_type(e) is not None:
+            parsed[i] = e
+    for i, e in parsed.items():
+        kind = entry_type(e)
         if kind in DRAW_ENTRY_TYPES:
-            index.draw_entries[i] = kind
-        if kind == "registry.snapshot" and isinstance(e.get("snapshot"), str):
+            index.draw_entries[i] = str(kind)
+        if kind == SNAPSHOT and isinstance(e.get("snapshot"), str):
             name = e["snapshot"]
             if name not in index.snapshots:
                 index.snapshots[name] = SnapshotInfo(name, str(e.get("kind")),
                                                      str(e.get("publish", "at_announce")), i)
-        elif kind == "draw.announce" and isinstance(draw_id, str):
-            if draw_id in index.draws:
-                continue  # a second announce of one id is not a draw; the first one counts
-            index.draws[draw_id] = DrawInfo(draw_id, i, e)
-            old = e.get("supersedes")
-            if isinstance(old, str) and old in index.draws:
-                index.draws[old].superseded_by = draw_id
-        elif kind == "draw.result" and isinstance(draw_id, str) and draw_id in index.draws:
-            d = index.draws[draw_id]
-            d.result_indices.append(i)
-            for s in e.get("selected", []):
+    histories = [h for h in draw_histories(parsed).values() if h.announces]
+    for h in sorted(histories, key=lambda h: h.announces[0]):
+        first = h.announces[0]  # a second announce of one id is not a draw; the first counts
+        d = DrawInfo(h.draw_id, first, dict(parsed[first]))
+        d.result_indices = list(h.results)
+        d.cancel_index = h.cancels[0] if h.cancels else None
+        if h.superseded_by:
+            d.superseded_by = str(parsed[h.superseded_by[0]].get("draw_id"))
+        for r in h.results:
+            for s in parsed[r].get("selected", []):
                 if isinstance(s, Mapping) and isinstance(s.get("unit_id"), str):
                     d.selected.add(s["unit_id"])
-        elif kind == "draw.cancel" and isinstance(draw_id, str) and draw_id in index.draws:
-            d = index.draws[draw_id]
-            if d.cancel_index is None:
-                d.cancel_index = i
-        elif kind == "inspection.outcome" and isinstance(draw_id, str):
-            outcomes.append((i, e))
-    for i, e in outcomes:
-        target = index.draws.get(e["draw_id"])
+        index.draws[h.draw_id] = d
+    for i, e in parsed.items():
+        target = index.draws.get(e.get("draw_id")) if entry_type(e) == OUTCOME else None
         if target is not None:
             target.outcome_indices.append(i)
             if isinstance(e.get("unit_id"), str):
