@@ -13,8 +13,10 @@ the checkpoint's signature against the given verifier keys, parses every entry
 bundle, recomputes every leaf hash, every tile of every level and the root,
 and reports each difference precisely (which file, which hash, expected vs
 found). It raises `FsckError` (a VerificationError carrying the list of
-problems) when anything is wrong; it never returns a failure silently. A
-missing partial tile falls back to the full tile, as tlog-tiles allows.
+problems) when anything is wrong; it never returns a failure silently. Files
+are read through the project's one tile reader (`transparency.reader`), so
+a missing partial tile falls back to the full tile, as tlog-tiles allows,
+exactly as in the verifying clients.
 
 Left out: gzip-encoded files, pruned logs (a minimum index), and checking
 older checkpoints than the one published.
@@ -26,7 +28,6 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import requests
 
@@ -34,15 +35,13 @@ from transparency.checkpoint import open_checkpoint
 from transparency.errors import TransparencyError, VerificationError
 from transparency.merkle import append_leaves, fold_frontier, leaf_hash
 from transparency.note import MAX_NOTE_SIZE, NoteVerifier
+from transparency.reader import TileReader, TileSource
 from transparency.storage import LogStorage
 from transparency.tiles import (
-    MAX_BUNDLE_SIZE,
     TILE_HEIGHT,
     TILE_WIDTH,
     TileRef,
     format_bundle,
-    parse_bundle,
-    parse_tile,
     tile_nodes,
     tiles_for_size,
 )
@@ -140,12 +139,6 @@ def _read_group(storage: LogStorage, level: int | None, group: Sequence[TileRef]
 # -- sources --------------------------------------------------------------------------
 
 
-class TileSource(Protocol):
-    def read(self, path: str, limit: int) -> bytes | None:
-        """The file at `path` (e.g. "tile/0/000"), None if it does not exist."""
-        ...
-
-
 class DirectorySource:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
@@ -209,26 +202,16 @@ class FsckReport:
 
 
 def _check_tile(
-    source: TileSource, ref: TileRef, expected: Sequence[bytes], report: FsckReport
+    reader: TileReader, ref: TileRef, expected: Sequence[bytes], report: FsckReport
 ) -> None:
-    data = source.read(ref.path, _TILE_BYTES)
-    fell_back = False
-    if data is None and ref.width is not None:
-        # SPEC(tlog-tiles): partial tiles may be deleted once the full tile exists.
-        data = source.read(TileRef(ref.level, ref.index).path, _TILE_BYTES)
-        fell_back = data is not None
-    if data is None:
-        report.problems.append(f"{ref.path} is missing")
+    level = ref.level or 0
+    try:
+        found = reader.tile_hashes(level, ref.index)
+    except TransparencyError as e:  # missing, or not a tile of this width: names the file
+        report.problems.append(str(e))
         return
     report.files += 1
-    if fell_back:
-        data = data[: ref.count * 32]
-    try:
-        found = parse_tile(data, ref.width)
-    except TransparencyError as e:
-        report.problems.append(f"{ref.path}: {e}")
-        return
-    per_hash = TILE_WIDTH ** (ref.level or 0)
+    per_hash = TILE_WIDTH**level
     for i, (want, got) in enumerate(zip(expected, found, strict=True)):
         if want != got:
             first = (ref.index * TILE_WIDTH + i) * per_hash
@@ -254,6 +237,7 @@ def fsck_log(
         raise FsckError([f"checkpoint does not verify: {e}"]) from e
     size = cp.tree_size
     report = FsckReport(cp.origin, size, cp.root_hash)
+    reader = TileReader(source, size)
     bundles = -(-size // TILE_WIDTH)
     upper: dict[int, list[bytes]] = {}
     total = sum(1 for r in tiles_for_size(size) if r.level != 0)
@@ -261,15 +245,10 @@ def fsck_log(
     for b in range(bundles):
         count = min(TILE_WIDTH, size - b * TILE_WIDTH)
         width = None if count == TILE_WIDTH else count
-        ref = TileRef(None, b, width)
-        data = source.read(ref.path, MAX_BUNDLE_SIZE)
-        if data is None:
-            report.problems.append(f"{ref.path} is missing: cannot recompute the tree past it")
-            raise FsckError(report.problems)
         try:
-            entries = parse_bundle(data, count)
+            entries = reader.bundle(b)
         except TransparencyError as e:
-            report.problems.append(f"{ref.path}: {e}")
+            report.problems.append(f"{e}: cannot recompute the tree past it")
             raise FsckError(report.problems) from e
         report.files += 1
         report.entries += len(entries)
@@ -281,7 +260,7 @@ def fsck_log(
                 if index != len(row):
                     raise AssertionError("append_leaves created nodes out of order")
                 row.append(h)
-        _check_tile(source, TileRef(0, b, width), leaves, report)
+        _check_tile(reader, TileRef(0, b, width), leaves, report)
         if progress:
             progress(b + 1, total)
     done = bundles
@@ -290,7 +269,7 @@ def fsck_log(
         for n in range(-(-len(hashes) // TILE_WIDTH)):
             chunk = hashes[n * TILE_WIDTH : (n + 1) * TILE_WIDTH]
             width = None if len(chunk) == TILE_WIDTH else len(chunk)
-            _check_tile(source, TileRef(level, n, width), chunk, report)
+            _check_tile(reader, TileRef(level, n, width), chunk, report)
             done += 1
             if progress:
                 progress(done, total)
