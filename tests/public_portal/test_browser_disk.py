@@ -90,3 +90,11 @@ def test_the_offline_page_opened_from_disk_verifies_a_bundle(browser: Any, built
     page.set_input_files("#bundle-file", str(path))
     page.wait_for_function(DONE, timeout=60_000)
     assert verdict(page) == "pass", checks(page)
+
+
+def test_a_cancelled_draw_says_cancelled_not_waiting(browser: Any, built_portal: Path) -> None:
+    page = open_file(browser, built_portal / "draw" / "D-CANCEL.html")
+    assert verdict(page) == "pending", checks(page)  # no result will come: nothing failed
+    assert checks(page)["draw-history"] == "pass"
+    assert page.get_attribute("#verdict-title", "data-i18n") == "verdict.cancelled"
+    assert "已取消" in page.inner_text("#verdict-title")

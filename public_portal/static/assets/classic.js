@@ -55,6 +55,7 @@ const TEXTS = {
   'verdict.pass': ['验证通过：这次抽取公平、完整、未被改动', 'Verified: this draw is fair, complete and unaltered'],
   'verdict.fail': ['验证失败', 'Verification failed'],
   'verdict.waiting': ['尚无法完成验证', 'Cannot be fully verified yet'],
+  'verdict.cancelled': ['已取消：取消已在日志中公开并通过全部检查，这次抽取不会有结果', 'Cancelled: the cancel is in the log and passes every check; this draw will have no result'],
   'verdict.failed-check': ['未通过的检查', 'failed check'],
   'progress.download': ['正在下载数据', 'Downloading data'],
   'progress.verify': ['正在检查签名和证明', 'Checking signatures and proofs'],
@@ -4874,6 +4875,11 @@ function setVerdict(verdict, out) {
     const failed = out.allChecks.filter((c) => c.status === 'fail');
     detail.textContent = `${t('verdict.failed-check')}: ${failed.map((c) => `${checkLabel(c.name)} (${c.name})`).join(', ')}`;
     detail.dataset.failed = failed.map((c) => c.name).join(' ');
+  } else if (out && out.cancel && !out.cancel.error) {
+    // A proven cancel whose history holds (draw-history passed): no result will ever come,
+    // so the page says "cancelled", not "not verifiable yet" (data-verdict stays pending).
+    title.dataset.i18n = 'verdict.cancelled';
+    detail.textContent = pendingReason(out);
   } else {
     title.dataset.i18n = out ? 'verdict.waiting' : 'verdict.pending';
     detail.textContent = out ? pendingReason(out) : '';

@@ -71,6 +71,11 @@ function setVerdict(verdict, out) {
     const failed = out.allChecks.filter((c) => c.status === 'fail');
     detail.textContent = `${t('verdict.failed-check')}: ${failed.map((c) => `${checkLabel(c.name)} (${c.name})`).join(', ')}`;
     detail.dataset.failed = failed.map((c) => c.name).join(' ');
+  } else if (out && out.cancel && !out.cancel.error) {
+    // A proven cancel whose history holds (draw-history passed): no result will ever come,
+    // so the page says "cancelled", not "not verifiable yet" (data-verdict stays pending).
+    title.dataset.i18n = 'verdict.cancelled';
+    detail.textContent = pendingReason(out);
   } else {
     title.dataset.i18n = out ? 'verdict.waiting' : 'verdict.pending';
     detail.textContent = out ? pendingReason(out) : '';

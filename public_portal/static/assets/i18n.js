@@ -33,6 +33,7 @@ export const TEXTS = {
   'verdict.pass': ['验证通过：这次抽取公平、完整、未被改动', 'Verified: this draw is fair, complete and unaltered'],
   'verdict.fail': ['验证失败', 'Verification failed'],
   'verdict.waiting': ['尚无法完成验证', 'Cannot be fully verified yet'],
+  'verdict.cancelled': ['已取消：取消已在日志中公开并通过全部检查，这次抽取不会有结果', 'Cancelled: the cancel is in the log and passes every check; this draw will have no result'],
   'verdict.failed-check': ['未通过的检查', 'failed check'],
   'progress.download': ['正在下载数据', 'Downloading data'],
   'progress.verify': ['正在检查签名和证明', 'Checking signatures and proofs'],
