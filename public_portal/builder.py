@@ -296,7 +296,7 @@ def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> Build
                                                 "checkpoints": sorted(set(checkpoints))}))
     # Last, as they copy the files above: each draw's bundle for pages opened from disk.
     for draw_id, paths in disk_snapshots.items():
-        write_disk_bundle(out, draw_id, paths, writer.update)
+        write_disk_bundle(out, draw_id, paths, writer.update, writer.once)
     writer.update("index.html", render_index(draws_out, size).encode())
     for page in ("log", "offline"):
         writer.update(f"{page}.html", render_static_page(page).encode())

@@ -2,28 +2,32 @@
 
 A page opened from disk cannot fetch the portal's files (Chromium refuses
 `fetch` and XHR on file:// URLs) but may load classic scripts. So the
-builder writes, per draw, `data/disk/<draw_id>.js`: one classic script that
-registers the draw's offline bundle (docs/spec/portal-data.md §Offline
-bundles, the same object `fairdraw bundle` writes, without `created_at` so
-that an unchanged portal rebuilds to the same bytes):
+builder writes every file a draw's verification reads as a classic script
+named by its content, and per draw a manifest naming them:
 
-    (globalThis.FairdrawDisk = globalThis.FairdrawDisk || {})["<id>"] = {"draw_id": …, "files": …};
+    data/disk/f/<sha256>.js  (globalThis.FairdrawDiskFiles ||= {})["<sha256>"] = "<base64>";
+    data/disk/<draw_id>.js   (globalThis.FairdrawDisk ||= {})["<id>"] =
+                             {"draw_id", "format": "fairdraw-disk/v1", "files": {path: sha256}};
 
-assets/app-draw.js loads it and verifies it like an offline bundle (freshness
-exempt, as the check says). Nothing in it is trusted more than the files it
-copies: every byte is verified against the checkpoint and trust.json.
+Content names make the files write-once and shared: the draws of one
+portal read the same snapshot and log files, stored once. assets/app-draw.js
+loads the manifest and the files, turns them into an offline bundle
+(docs/spec/portal-data.md §Offline bundles) and verifies it like one
+(freshness exempt, as the check says). Nothing here is trusted more than
+the files it copies: every byte is verified against the checkpoint and
+trust.json.
 
-The bundle holds a superset of what one verification reads: trust.json, the
-checkpoint, the navigation files, every published checkpoint and every tile
-and entry bundle under log/tile/, and the draw's published snapshot files. A
-draw whose files exceed `MAX_DISK_BUNDLE` gets no disk file (the page then
-says to use offline.html with a bundle). Left out: sharing the log's files
-between the draws of one portal (each disk file stands alone).
+A draw's manifest names a superset of what one verification reads:
+trust.json, the checkpoint, the navigation files, every published checkpoint,
+every tile and entry bundle under log/tile/, and the draw's published
+snapshot files. A draw whose files exceed `MAX_DISK_BUNDLE` gets no manifest
+(the page then says to use offline.html with a bundle).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -31,7 +35,7 @@ from pathlib import Path
 MAX_DISK_BUNDLE = 64 * 1024 * 1024
 """Raw bytes of the files in one disk bundle (base64 adds a third)."""
 
-BUNDLE_FORMAT = "fairdraw-bundle/v1"
+DISK_FORMAT = "fairdraw-disk/v1"
 
 
 def disk_path(draw_id: str) -> str:
@@ -51,33 +55,40 @@ def disk_files(out: Path, draw_id: str, snapshot_paths: Iterable[str]) -> list[s
     return paths
 
 
-def format_disk_bundle(draw_id: str, files: dict[str, bytes]) -> bytes:
-    """The classic script registering the bundle of `files` (portal path -> bytes)."""
-    bundle = {
-        "draw_id": draw_id,
-        "files": {p: base64.b64encode(files[p]).decode("ascii") for p in sorted(files)},
-        "format": BUNDLE_FORMAT,
-        "source": "portal directory (data/disk)",
-    }
-    body = json.dumps(bundle, sort_keys=True, separators=(",", ":"))
-    key = json.dumps(draw_id)
-    return (f"/* fairdraw offline bundle of draw {draw_id} for pages opened from disk "
-            "(public_portal/disk.py): verified like any bundle, trusted for nothing. */\n"
-            f"(globalThis.FairdrawDisk = globalThis.FairdrawDisk || {{}})[{key}] = {body};\n"
-            ).encode()
+def disk_file_path(digest: str) -> str:
+    return f"data/disk/f/{digest}.js"
+
+
+def format_disk_file(digest: str, data: bytes) -> bytes:
+    """The classic script registering one file's bytes under its SHA-256."""
+    text = base64.b64encode(data).decode("ascii")
+    return (f"(globalThis.FairdrawDiskFiles = globalThis.FairdrawDiskFiles || {{}})"
+            f'["{digest}"] = "{text}";\n').encode()
+
+
+def format_disk_manifest(draw_id: str, files: dict[str, str]) -> bytes:
+    """The classic script registering a draw's manifest (portal path -> SHA-256)."""
+    manifest = {"draw_id": draw_id, "files": dict(sorted(files.items())), "format": DISK_FORMAT}
+    body = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+    return (f"/* fairdraw: the files draw {draw_id} is verified from when its page is opened "
+            "from disk (public_portal/disk.py): verified like any bundle, trusted for nothing. */\n"
+            f"(globalThis.FairdrawDisk = globalThis.FairdrawDisk || {{}})[{json.dumps(draw_id)}]"
+            f" = {body};\n").encode()
 
 
 def write_disk_bundle(out: Path, draw_id: str, snapshot_paths: Iterable[str],
-                      write: Callable[[str, bytes], None]) -> bool:
-    """Write data/disk/<draw_id>.js through `write(rel, data)`; False when too large."""
+                      write: Callable[[str, bytes], None],
+                      write_once: Callable[[str, bytes], bool]) -> bool:
+    """Write the draw's manifest (through `write`) and its content-named files (through
+    `write_once`); False, writing nothing, when the files exceed MAX_DISK_BUNDLE."""
     paths = disk_files(out, draw_id, snapshot_paths)
-    total = 0
-    files: dict[str, bytes] = {}
+    if sum((out / p).stat().st_size for p in paths) > MAX_DISK_BUNDLE:
+        return False
+    files: dict[str, str] = {}
     for p in paths:
         data = (out / p).read_bytes()
-        total += len(data)
-        if total > MAX_DISK_BUNDLE:
-            return False
-        files[p] = data
-    write(disk_path(draw_id), format_disk_bundle(draw_id, files))
+        digest = hashlib.sha256(data).hexdigest()
+        write_once(disk_file_path(digest), format_disk_file(digest, data))
+        files[p] = digest
+    write(disk_path(draw_id), format_disk_manifest(draw_id, files))
     return True
