@@ -43,6 +43,7 @@ from draw_engine.lifecycle_errors import (
     CommitmentError,
     DrawStateError,
     LifecycleError,
+    MassRemovalError,
     PlanError,
     SupersedeError,
     UnknownDrawError,
@@ -66,6 +67,9 @@ def status_for(exc: Exception) -> tuple[int, dict[str, Any]] | None:
         detail["field"] = exc.field
         if isinstance(exc, SupersedeError):
             detail["rule"] = exc.rule
+        if isinstance(exc, MassRemovalError):
+            detail.update(active=exc.active, retired=exc.retired,
+                          limit_percent=exc.limit_percent)
         return 400, detail
     if isinstance(exc, UnknownDrawError):
         return 404, detail
@@ -140,6 +144,8 @@ def create_routers(
         request: Request,
         fmt: str = Query(alias="format"),
         source_name: str = Query(default="upload", max_length=256),
+        allow_mass_removal: bool = Query(default=False, description=(
+            "Accept a file that retires more than the allowed share of the active records.")),
     ) -> dict[str, Any]:
         if kind not in KINDS:
             raise HTTPException(404, detail={"error": "UnknownKind",
@@ -149,7 +155,8 @@ def create_routers(
                                              "message": f"format must be one of {FORMATS}"})
         data = await _read_body(request, max_upload)
         v = await run_in_threadpool(_call, service.import_registry, kind, data, fmt=fmt,
-                                    source_name=source_name)
+                                    source_name=source_name,
+                                    allow_mass_removal=allow_mass_removal)
         return {"kind": v.kind, "version": v.version, "count": v.count,
                 "source_sha256": v.source_sha256}
 

@@ -33,6 +33,8 @@ from draw_engine.errors import CanonicalError
 
 MAX_SAFE_INTEGER = 2**53 - 1
 DEFAULT_MAX_SIZE = 64 * 1024 * 1024
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and objects `parse_json` accepts (our schemas need fewer than 8)."""
 
 # SPEC(DESIGN §4): identifiers are ASCII [A-Za-z0-9._:-]{1,64}.
 _IDENTIFIER = re.compile(r"[A-Za-z0-9._:-]{1,64}", re.ASCII)
@@ -276,10 +278,12 @@ def _decode(text: str) -> Any:
     return _DECODER.decode(text)
 
 
-def parse_json(data: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE) -> Any:
+def parse_json(data: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE,
+               max_depth: int = MAX_DEPTH) -> Any:
     """Strictly parse one JSON value in our subset (not necessarily canonical bytes).
 
-    The size bound is checked before parsing. Raises `CanonicalError`.
+    The size bound is checked before parsing, the depth bound (`max_depth` nested
+    arrays/objects) while and after parsing. Raises `CanonicalError`.
     """
     if len(data) > max_size:
         raise CanonicalError(f"input is {len(data)} bytes, more than the limit {max_size}")
@@ -295,8 +299,30 @@ def parse_json(data: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE) -> Any:
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise CanonicalError(f"not JSON: {exc.msg} at {where}") from exc
+    except RecursionError as exc:  # the C scanner's own bound, far above max_depth
+        raise CanonicalError(f"nested more than {max_depth} levels deep") from exc
+    # Fewer brackets than the bound cannot nest deeper than it (two C counts, no walk).
+    if text.count("[") + text.count("{") > max_depth:
+        check_depth(value, max_depth)
     check_value(value)
     return value
+
+
+def check_depth(value: object, max_depth: int = MAX_DEPTH) -> None:
+    """Raise `CanonicalError` naming the path when arrays/objects nest deeper than `max_depth`.
+
+    Iterative, so a hostile value cannot exhaust the interpreter's stack."""
+    stack: list[tuple[object, int, str]] = [(value, 0, "$")]
+    while stack:
+        item, depth, where = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= max_depth:
+                raise CanonicalError(f"nested more than {max_depth} levels deep", path=where)
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in pairs:
+                if isinstance(child, dict | list):
+                    step = f"{where}.{key}" if isinstance(item, dict) else f"{where}[{key}]"
+                    stack.append((child, depth + 1, step))
 
 
 class _RefusedError(Exception):

@@ -57,6 +57,7 @@ from draw_engine.lifecycle_errors import (
     CommitmentMissedError,
     DrawStateError,
     LifecycleError,
+    MassRemovalError,
     PlanError,
     SecondResultError,
     UnknownDrawError,
@@ -105,6 +106,8 @@ class LifecycleSettings:
     beacon_timeout: float = 300.0
     """How long `execute` keeps asking for the round after its round time."""
     poll_interval: float = 1.0
+    mass_removal_percent: int = 20
+    """An import may retire at most this share (%) of the active records unless allowed."""
 
 
 WaitCallback = Callable[[str, float, float], None]
@@ -147,9 +150,26 @@ class DrawService:
         with self._lock:
             return index_log(self.storage, self.store)
 
-    def _append(self, entry: Mapping[str, Any]) -> int:
+    def recover(self) -> int:
+        """`sync`, then (a writer only) drop the snapshots a crash left without a log entry.
+
+        A snapshot row is written before its `registry.snapshot` entry (the log must never
+        commit to records the store lacks); once the log is indexed, a row still without a
+        `log_index` was never accepted. Only the writer may drop them: a reader could not
+        tell them from a write in flight. Returns the new watermark."""
+        with self._lock:
+            watermark = self.sync()
+            if self.sequencer is not None:
+                with self.store.transaction() as tx:
+                    tx.drop_pending_snapshots()
+            return watermark
+
+    def _require_writer(self) -> None:
         if self.sequencer is None:
             raise LifecycleError("this service is read-only: it has no sequencer")
+
+    def _append(self, entry: Mapping[str, Any]) -> int:
+        self._require_writer()
         data = canonical_json(entry)
         if len(data) > MAX_ENTRY_SIZE:
             raise LifecycleError(f"{entry['type']} entry would be {len(data)} bytes; a log entry "
@@ -165,11 +185,16 @@ class DrawService:
 
     # -- registries and snapshots ----------------------------------------------------
 
-    def import_registry(self, kind: str, data: bytes, *, fmt: str, source_name: str
-                        ) -> StoredVersion:
-        """Import one registry file (all or nothing) as the next version of `kind`."""
+    def import_registry(self, kind: str, data: bytes, *, fmt: str, source_name: str,
+                        allow_mass_removal: bool = False) -> StoredVersion:
+        """Import one registry file (all or nothing) as the next version of `kind`.
+
+        Refused, changing nothing: a file with no records (`ValidationError`), and one that
+        would retire more than `settings.mass_removal_percent` of the active records unless
+        `allow_mass_removal` (`MassRemovalError`, with the counts)."""
         if kind not in KINDS:
             raise PlanError(f"must be one of {', '.join(KINDS)}, got {kind!r}", field="kind")
+        self._require_writer()
         imported = import_registry(data, kind=kind, fmt=fmt)  # raises ValidationError
         with self._lock, self.store.transaction() as tx:
             previous = tx.latest_version(kind)
@@ -178,6 +203,8 @@ class DrawService:
                 prev = RegistryVersion(kind, previous.version,
                                        tuple(_read_jsonl(previous.records)))
             version = next_version(prev, imported, kind=kind)
+            if prev is not None and not allow_mass_removal:
+                _check_removal(prev, version, self.settings.mass_removal_percent)
             stored = StoredVersion(
                 kind=kind, version=version.version,
                 records=b"".join(canonical_json(dict(r)) + b"\n" for r in version.records),
@@ -187,11 +214,12 @@ class DrawService:
         return stored
 
     def import_records(self, kind: str, records: Sequence[Mapping[str, Any]], *,
-                       source_name: str) -> StoredVersion:
+                       source_name: str, allow_mass_removal: bool = False) -> StoredVersion:
         """`import_registry` for records already in memory (e.g. fairdraw.demo_registry)."""
         data = b"".join(json.dumps(dict(r), ensure_ascii=False).encode() + b"\n"
                         for r in records)
-        return self.import_registry(kind, data, fmt="jsonl", source_name=source_name)
+        return self.import_registry(kind, data, fmt="jsonl", source_name=source_name,
+                                    allow_mass_removal=allow_mass_removal)
 
     def create_snapshot(self, kind: str, name: str, *, publish: str = "at_announce"
                         ) -> StoredSnapshot:
@@ -212,19 +240,27 @@ class DrawService:
         if publish not in PUBLISH_MODES:
             raise PlanError(f"must be one of {', '.join(PUBLISH_MODES)}", field="publish")
         entry = snapshot_entry(snap, previous=prev, publish=publish)
-        self.sync()
-        with self.store.transaction() as tx:
-            existing = tx.get_snapshot(snap.name)
-            if existing is not None and (existing.log_index is not None
-                                         or existing.root != snap.root_hex):
-                raise PlanError(f"snapshot {snap.name!r} exists already", field="name")
-            if existing is None:
+        self._require_writer()  # refused before anything is written
+        data = canonical_json(entry)
+        if len(data) > MAX_ENTRY_SIZE:
+            raise LifecycleError(f"registry.snapshot entry would be {len(data)} bytes; a log "
+                                 f"entry holds at most {MAX_ENTRY_SIZE}")
+        with self._lock:
+            self.recover()  # rows an earlier crash left are not taken for this one
+            with self.store.transaction() as tx:
+                if tx.get_snapshot(snap.name) is not None:
+                    raise PlanError(f"snapshot {snap.name!r} exists already", field="name")
+                # The records are stored before the log commits to them, as a pending row
+                # (no log_index) that indexing the entry completes.
                 tx.add_snapshot(StoredSnapshot(
                     name=snap.name, kind=snap.kind, root=snap.root_hex, count=snap.count,
                     publish=publish, records=format_records(snap), source=source,
                     prev=prev.name if prev else None, log_index=None, created_at=self._now()))
-        self._append(entry)
-        return self._snapshot(snap.name)
+            try:
+                self._append(entry)
+            finally:
+                self.recover()  # the append refused (or failed): no row stays behind
+            return self._snapshot(snap.name)
 
     def _snapshot(self, name: str) -> StoredSnapshot:
         with self.store.transaction() as tx:
@@ -426,7 +462,7 @@ class DrawService:
             self.sync()
             draw = self.draw(draw_id)
             entry = plans.outcome_entry(draw_id, unit_id, date_text=date, result=result,
-                                        note=note, evidence_sha256=list(evidence_sha256))
+                                        note=note, evidence_sha256=evidence_sha256)
             if draw.result_index is None:
                 raise DrawStateError(f"draw {draw_id} has no result; outcomes follow a result")
             drawn = self.entry(draw.result_index)
@@ -533,6 +569,17 @@ def draw_view(draw: DrawRecord) -> dict[str, Any]:
 
 
 # -- helpers -----------------------------------------------------------------------
+
+
+def _check_removal(prev: RegistryVersion, new: RegistryVersion, limit_percent: int) -> None:
+    """SPEC(lifecycle.md §Registry import): at most `limit_percent` of the active records of
+    `prev` may stop being active in `new` (dropped from the file or marked retired in it)."""
+    active = {str(r["id"]) for r in prev.records if r.get("status") == "active"}
+    still = {str(r["id"]) for r in new.records if r.get("status") == "active"}
+    retired = len(active - still)
+    if active and retired * 100 > limit_percent * len(active):
+        raise MassRemovalError(kind=new.kind, active=len(active), retired=retired,
+                               limit_percent=limit_percent)
 
 
 def _read_jsonl(data: bytes) -> list[dict[str, Any]]:

@@ -44,6 +44,21 @@ class TooLateError(PlanError):
         self.round, self.round_time, self.now, self.lead_time = round, round_time, now, lead_time
 
 
+class MassRemovalError(PlanError):
+    """SPEC(docs/spec/lifecycle.md §Registry import): an import that would retire more than
+    the allowed share of the active records is refused unless explicitly allowed."""
+
+    def __init__(self, *, kind: str, active: int, retired: int, limit_percent: int) -> None:
+        super().__init__(
+            f"this file would retire {retired} of the {active} active {kind} records "
+            f"({100 * retired / active:.1f}%), more than the {limit_percent}% allowed; check "
+            "the file (a truncated export?) or, if the removal is meant, import it again "
+            "with --allow-mass-removal (API: allow_mass_removal=true)",
+            field="allow_mass_removal")
+        self.kind, self.active, self.retired = kind, active, retired
+        self.limit_percent = limit_percent
+
+
 class UnknownDrawError(LifecycleError, LookupError):
     """No draw with this id."""
 

@@ -34,6 +34,12 @@ from draw_engine.canonical import is_identifier, parse_json
 from draw_engine.errors import CanonicalError, ValidationError, ValidationProblem
 
 MAX_FILE_SIZE = 64 * 1024 * 1024
+MAX_COLUMNS = 256
+"""Columns (CSV/XLSX header cells, JSONL keys over the file) a registry may have."""
+MAX_CELL = 4096
+"""Characters in one cell; CSV fields above it are refused by the reader already."""
+MAX_XLSX_UNPACKED = 512 * 1024 * 1024
+"""Bytes the parts of an XLSX workbook may unpack to (a zip bomb is refused before reading)."""
 FORMATS = ("csv", "xlsx", "jsonl")
 KINDS = ("units", "inspectors", "experts")
 
@@ -133,7 +139,13 @@ def _text(value: object) -> str | None:
         raise ValueError(f"decimal number {value} where text is expected (store it as text)")
     if isinstance(value, datetime | date):
         return value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, dict | list | tuple):
+        # SPEC(docs/spec/lifecycle.md §Registry import): no nested values (never a repr).
+        raise ValueError("a nested JSON value (object or array) where a plain value is "
+                         "expected")
     text = unicodedata.normalize("NFC", str(value)).strip()
+    if len(text) > MAX_CELL:
+        raise ValueError(f"is {len(text)} characters long, more than the limit {MAX_CELL}")
     return text or None
 
 
@@ -194,8 +206,12 @@ def _convert(kind: str, field: str, raw: object) -> Any:
 
 
 def _extra(raw: object) -> Any:
-    if isinstance(raw, bool | int | list) or raw is None:
+    """An extra attribute: text, integer, boolean, or a flat list of those (JSONL only)."""
+    if isinstance(raw, bool | int) or raw is None:
         return raw
+    if isinstance(raw, list):
+        return [item if isinstance(item, bool | int) or item is None else _text(item)
+                for item in raw]
     return _text(raw)
 
 
@@ -214,6 +230,9 @@ def records_from_rows(
     fields: list[str | None] = []
     seen: dict[str, str] = {}
     hrow = header_row if header_row is not None else 1
+    if len(header) > MAX_COLUMNS:
+        raise ValidationError([ValidationProblem(hrow, None, f"{len(header)} columns, more "
+                                                 f"than the limit {MAX_COLUMNS}")])
     for cell in header:
         name = _text(cell)
         if name is None:
@@ -270,6 +289,12 @@ def records_from_rows(
             record.setdefault(field, list(default) if isinstance(default, list) else default)
         records.append(record)
     problems.raise_if_any()
+    if not records:
+        # SPEC(docs/spec/lifecycle.md §Registry import): an empty file is always refused; as a
+        # new version it would retire every record.
+        raise ValidationError([ValidationProblem(hrow + 1, None, "file has no records (only a "
+                                                 "header): refused, it would retire every "
+                                                 "record of the registry")])
     records.sort(key=lambda r: str(r["id"]).encode("ascii"))
     return records
 
@@ -282,6 +307,19 @@ def _check_size(data: bytes) -> None:
     if len(data) > MAX_FILE_SIZE:
         raise ValidationError([ValidationProblem(0, None, f"file is {len(data)} bytes, more "
                                                  f"than the limit {MAX_FILE_SIZE}")])
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ValidationError([ValidationProblem(0, None, f"not an XLSX workbook: {exc}")]
+                              ) from exc
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise ValidationError([ValidationProblem(0, None, f"workbook unpacks to {unpacked} "
+                                                 f"bytes, more than the limit "
+                                                 f"{MAX_XLSX_UNPACKED}")])
 
 
 def import_csv(data: bytes, kind: str) -> list[dict[str, Any]]:
@@ -308,18 +346,29 @@ def import_xlsx(data: bytes, kind: str) -> list[dict[str, Any]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     _check_size(data)
+    _check_unpacked_size(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ValidationError([ValidationProblem(0, None, f"not an XLSX workbook: {exc}")]) from exc
     try:
         sheet = workbook.worksheets[0]
-        rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+        # One column past the limit is read so that a wider sheet is refused, never cut.
+        rows = [_trimmed(row) for row in sheet.iter_rows(values_only=True,
+                                                         max_col=MAX_COLUMNS + 1)]
     finally:
         workbook.close()
     if not rows:
         raise ValidationError([ValidationProblem(1, None, "worksheet is empty: no header row")])
     return records_from_rows(kind, rows[0], ((i, row) for i, row in enumerate(rows[1:], 2)))
+
+
+def _trimmed(row: Sequence[object]) -> tuple[object, ...]:
+    """A worksheet row without its trailing empty cells (openpyxl pads rows to `max_col`)."""
+    end = len(row)
+    while end and _is_empty(row[end - 1]):
+        end -= 1
+    return tuple(row[:end])
 
 
 def import_jsonl(data: bytes, kind: str) -> list[dict[str, Any]]:
@@ -345,8 +394,14 @@ def import_jsonl(data: bytes, kind: str) -> list[dict[str, Any]]:
         objects.append((number, value))
     problems.raise_if_any()
     header: list[str] = []
-    for _number, obj in objects:
-        header.extend(key for key in obj if key not in header)
+    known: set[str] = set()
+    for number, obj in objects:
+        header.extend(key for key in obj if key not in known)
+        known.update(obj)
+        if len(header) > MAX_COLUMNS:
+            raise ValidationError([ValidationProblem(number, None, f"lines up to here use "
+                                                     f"{len(header)} keys, more than the "
+                                                     f"limit {MAX_COLUMNS}")])
     if not objects:
         raise ValidationError([ValidationProblem(1, None, "file has no records")])
     rows = ((n, [obj.get(key) for key in header]) for n, obj in objects)

@@ -120,6 +120,10 @@ class DrawTx(Protocol):
         ...
     def add_snapshot(self, snapshot: StoredSnapshot) -> None: ...
     def set_snapshot_index(self, name: str, log_index: int) -> None: ...
+    def drop_pending_snapshots(self, keep: str | None = None) -> list[str]:
+        """Delete the snapshots the log never accepted (no `log_index`) except `keep`;
+        return their names."""
+        ...
     def get_draw(self, draw_id: str) -> DrawRecord | None: ...
     def list_draws(self) -> list[DrawRecord]:
         """All draws in announce order."""
@@ -191,6 +195,12 @@ class _MemoryTx:
             raise StoreError(f"no snapshot {name!r}")
         self._unique_snapshot_index(log_index)
         self.s.snapshots[name] = replace(snap, log_index=log_index)
+
+    def drop_pending_snapshots(self, keep: str | None = None) -> list[str]:
+        names = [n for n, s in self.s.snapshots.items() if s.log_index is None and n != keep]
+        for name in names:
+            del self.s.snapshots[name]
+        return names
 
     def get_draw(self, draw_id: str) -> DrawRecord | None:
         return self.s.draws.get(draw_id)

@@ -110,11 +110,12 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None,
         policy=policy,
         log_verifier_key=signer.verifier_key,
         settings=LifecycleSettings(lead_time=settings.lead_time_seconds,
-                                   commitment_margin=settings.margin_seconds),
+                                   commitment_margin=settings.margin_seconds,
+                                   mass_removal_percent=settings.mass_removal_percent),
         clock=clock or time.time,
         sleep=sleep or time.sleep,
     )
-    service.sync()
+    service.recover()  # sync, and (the writer) drop snapshot rows a crash left unlogged
     runtime.service = service
     return service
 

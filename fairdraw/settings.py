@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # and the commitment's cosignatures must predate the round by `margin`.
     lead_time_seconds: int = Field(default=86_400, ge=1, le=366 * 86_400)
     margin_seconds: int = Field(default=60, ge=0, le=86_400)
+    # An import may retire at most this share (%) of the active records unless
+    # --allow-mass-removal / allow_mass_removal=true (docs/spec/lifecycle.md).
+    mass_removal_percent: int = Field(default=20, ge=0, le=100)
     # Re-co-sign the checkpoint when the newest co-signed one is this old, even with no new
     # entries, so live portals stay within the verifiers' maximum age (24 h); 0 = never.
     checkpoint_refresh_seconds: int = Field(default=3600, ge=0, le=86_400)

@@ -1,6 +1,7 @@
 """Operator commands of the draw lifecycle (docs/spec/lifecycle.md), on the service settings.
 
-- `fairdraw registry import --kind units|inspectors|experts FILE` (.csv, .xlsx, .jsonl)
+- `fairdraw registry import --kind units|inspectors|experts FILE [--allow-mass-removal]`
+  (.csv, .xlsx, .jsonl)
 - `fairdraw snapshot create --kind K --name N [--publish at_announce|after_inspection]`
 - `fairdraw snapshot return-visit --quarter 2026Q1 [--name N]`
 - `fairdraw draw announce PLAN.json [--dry-run]`
@@ -116,6 +117,10 @@ def _warn_local(view: dict[str, Any]) -> None:
 def registry_import(
     file: Annotated[Path, typer.Argument(help="Registry file: .csv, .xlsx or .jsonl.")],
     kind: Annotated[str, typer.Option("--kind", help="units, inspectors or experts")],
+    allow_mass_removal: Annotated[bool, typer.Option(
+        "--allow-mass-removal",
+        help="Accept a file that retires more than the allowed share of the active records "
+             "(setting mass_removal_percent, default 20).")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Import a registry file as the next version (all or nothing)."""
@@ -131,7 +136,8 @@ def registry_import(
     except OSError as e:
         raise _fail(f"cannot read {file}: {e.strerror or e}") from e
     with _service(config) as service:
-        v = service.import_registry(kind, data, fmt=fmt, source_name=file.name)
+        v = service.import_registry(kind, data, fmt=fmt, source_name=file.name,
+                                    allow_mass_removal=allow_mass_removal)
     typer.echo(f"{v.kind} version {v.version}: {v.count} records (sha256 {v.source_sha256})")
 
 

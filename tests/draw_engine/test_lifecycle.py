@@ -564,7 +564,7 @@ def test_pipeline_with_demo_shaped_records(world: World) -> None:
 
     s = world.service
     v = s.import_records("inspectors", demo_registry.generate_inspectors(),
-                         source_name="demo")
+                         source_name="demo", allow_mass_removal=True)
     assert v.version == 2
     s.create_snapshot("inspectors", "inspectors-demo")
     waits: list[float] = []
@@ -581,7 +581,7 @@ def test_result_too_large_for_one_entry_is_refused_before_the_round(world: World
     s = world.service
     many = "".join(f"X{i:05d},n,b,active,low\n" for i in range(3000))
     s.import_registry("units", f"id,name,brigade,status,risk_level\n{many}".encode(),
-                      fmt="csv", source_name="big.csv")
+                      fmt="csv", source_name="big.csv", allow_mass_removal=True)
     s.create_snapshot("units", "units-big")
     big = world.plan(units="units-big",
                      strata=[{"name": "all", "match": {}, "quota": {"ratio": "1/4"}}])
