@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     # Limits (DESIGN §8)
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     max_upload_bytes: int = Field(default=64 << 20, ge=1024)
+    # HTTP bounds of `fairdraw serve` (fairdraw.httpserver; nginx bounds more in production)
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    http_keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    http_max_connections: int = Field(default=4096, ge=16, le=1_000_000)
+    http_max_header_bytes: int = Field(default=16 << 10, ge=1024, le=1 << 20)
 
     @field_validator("database_url")
     @classmethod

@@ -51,8 +51,7 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", help="uvicorn worker threads")] = 1,
 ) -> None:
     """Serve the log read API, the operator API, the portal, /healthz and /metrics."""
-    import uvicorn
-
+    from fairdraw import httpserver
     from fairdraw.app import create_app, open_runtime
 
     settings = _settings(config)
@@ -64,16 +63,61 @@ def serve(
 
     app = create_app(settings, runtime=runtime)
     sys.stderr.write(f"fairdraw serving on http://{host}:{port}/ (database "
-                     f"{runtime.engine.dialect.name})\n")
+                     f"{runtime.engine.dialect.name}; request heads within "
+                     f"{settings.http_header_timeout_seconds:g} s, keep-alive "
+                     f"{settings.http_keep_alive_seconds} s, at most "
+                     f"{settings.http_max_connections} connections)\n")
     if start_checkpoint_refresh(app, runtime) is not None:
         sys.stderr.write(f"the checkpoint is co-signed again when "
                          f"{settings.checkpoint_refresh_seconds} s old "
                          "(checkpoint_refresh_seconds)\n")
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                    limit_concurrency=4096, backlog=4096)
+        httpserver.run(app, host=host, port=port, settings=settings)
     finally:
         runtime.close()
+
+
+def nginx_config(  # noqa: PLR0917 (typer options)
+    portal: Annotated[Path, typer.Option("--portal", help="The exported portal directory "
+                                         "(portal_dir, or `fairdraw portal build --out`).")],
+    upstream: Annotated[str, typer.Option("--upstream", help="`fairdraw serve` HOST:PORT.")] = (
+        "127.0.0.1:8000"
+    ),
+    listen: Annotated[str, typer.Option("--listen", help="nginx's PORT or ADDRESS:PORT.")] = "80",
+    run_dir: Annotated[Path, typer.Option("--run-dir", help="pid, temp and log files.")] = (
+        Path("/run/fairdraw-nginx")
+    ),
+    user: Annotated[str, typer.Option("--user", help="Workers' user when started as root "
+                                      "(e.g. www-data).")] = "",
+    access_log: Annotated[str, typer.Option("--access-log", help="PATH or off.")] = "off",
+    error_log: Annotated[str, typer.Option("--error-log", help="Default RUN_DIR/error.log.")] = "",
+    header_timeout: Annotated[str, typer.Option("--header-timeout")] = "10s",
+    body_timeout: Annotated[str, typer.Option("--body-timeout")] = "30s",
+    keepalive_timeout: Annotated[str, typer.Option("--keepalive-timeout")] = "15s",
+    worker_processes: Annotated[str, typer.Option("--worker-processes")] = "auto",
+    worker_connections: Annotated[int, typer.Option("--worker-connections")] = 16384,
+    per_ip: Annotated[int, typer.Option("--per-ip", help="Requests in progress per client "
+                                        "address.")] = 256,
+    out: Annotated[Path | None, typer.Option("--out", help="Write here (default stdout).")] = None,
+) -> None:
+    """Print the nginx.conf that serves the exported portal and log as static files (C2SP
+    cache headers) in front of `fairdraw serve`, bounding slow clients (docs/operations.md)."""
+    from fairdraw.deploy import DeployConfigError, NginxConfig, render_nginx_config
+
+    try:
+        text = render_nginx_config(NginxConfig(
+            portal=portal.absolute(), upstream=upstream, listen=listen,
+            run_dir=run_dir.absolute(), user=user, access_log=access_log, error_log=error_log,
+            header_timeout=header_timeout, body_timeout=body_timeout,
+            keepalive_timeout=keepalive_timeout, worker_processes=worker_processes,
+            worker_connections=worker_connections, per_ip=per_ip))
+    except DeployConfigError as e:
+        raise _fail(str(e), 2) from e
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        sys.stderr.write(f"wrote {out}; run: nginx -c {out.absolute()} (mkdir -p {run_dir})\n")
 
 
 @token_app.command("create")
@@ -167,6 +211,7 @@ def notices(
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
+    app.command("nginx-config")(nginx_config)
     app.add_typer(token_app, name="token")
     app.add_typer(db_app, name="db")
     app.command("notices")(notices)
