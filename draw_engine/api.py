@@ -32,6 +32,8 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from pydantic import BaseModel
+from pydantic import ValidationError as ShapeError
 from starlette.concurrency import run_in_threadpool
 
 from draw_engine.errors import AnnounceError, ValidationError
@@ -50,6 +52,14 @@ from draw_engine.lifecycle_errors import (
 )
 from draw_engine.plan import format_time
 from draw_engine.registry import FORMATS, MAX_FILE_SIZE
+from draw_engine.requests import (
+    CancelRequest,
+    ExecuteRequest,
+    OutcomeRequest,
+    PlanRequest,
+    ReturnVisitRequest,
+    SnapshotRequest,
+)
 from draw_engine.snapshot import KINDS
 
 MAX_UPLOAD = MAX_FILE_SIZE
@@ -105,15 +115,29 @@ def _snapshot_view(s: Any) -> dict[str, Any]:
             "publish": s.publish, "prev": s.prev, "log_index": s.log_index, "source": s.source}
 
 
-def _object(body: Any, *keys: str) -> dict[str, Any]:
+def _object(body: Any, model: type[BaseModel]) -> dict[str, Any]:
+    """`body` as sent, once its JSON shape matches `model` (draw_engine.requests); else 400
+    naming the first field (`problems` lists them all), as every refusal here does."""
     if not isinstance(body, dict):
         raise HTTPException(400, detail={"error": "BadRequest", "message": "body must be an "
                                          "object"})
-    for key in keys:
-        if key not in body:
-            raise HTTPException(400, detail={"error": "BadRequest", "field": key,
-                                             "message": f"{key} is missing"})
+    try:
+        model.model_validate(body)
+    except ShapeError as exc:
+        problems = [{"field": ".".join(str(p) for p in e["loc"]) or "$",
+                     "what": "is missing" if e["type"] == "missing" else e["msg"]}
+                    for e in exc.errors(include_url=False, include_input=False)]
+        first = problems[0]
+        raise HTTPException(400, detail={"error": "BadRequest", "field": first["field"],
+                                         "message": f"{first['field']} {first['what']}",
+                                         "problems": problems}) from exc
     return body
+
+
+def _schema(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    """`openapi_extra` documenting a JSON body of `model`'s shape (the route reads it raw)."""
+    return {"requestBody": {"required": required, "content": {
+        "application/json": {"schema": model.model_json_schema()}}}}
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -160,42 +184,39 @@ def create_routers(
         return {"kind": v.kind, "version": v.version, "count": v.count,
                 "source_sha256": v.source_sha256}
 
-    @op.post("/snapshots")
+    @op.post("/snapshots", openapi_extra=_schema(SnapshotRequest))
     def create_snapshot(body: JsonBody) -> dict[str, Any]:
-        obj = _object(body, "kind", "name")
+        obj = _object(body, SnapshotRequest)
         snap = _call(service.create_snapshot, obj["kind"], obj["name"],
                      publish=obj.get("publish", "at_announce"))
         return _snapshot_view(snap)
 
-    @op.post("/draws/plan")
+    @op.post("/draws/plan", openapi_extra=_schema(PlanRequest))
     def plan_draw(body: JsonBody) -> dict[str, Any]:
-        result: dict[str, Any] = _call(service.plan_draw, body)
+        result: dict[str, Any] = _call(service.plan_draw, _object(body, PlanRequest))
         return result
 
-    @op.post("/draws", status_code=201)
+    @op.post("/draws", status_code=201, openapi_extra=_schema(PlanRequest))
     def announce(body: JsonBody) -> dict[str, Any]:
-        return draw_view(_call(service.announce, body))
+        return draw_view(_call(service.announce, _object(body, PlanRequest)))
 
-    @op.post("/draws/{draw_id}/execute")
+    @op.post("/draws/{draw_id}/execute", openapi_extra=_schema(ExecuteRequest, required=False))
     def execute(draw_id: str, body: JsonBody = None) -> dict[str, Any]:
-        timeout = body.get("timeout") if isinstance(body, dict) else None
-        if timeout is not None and (isinstance(timeout, bool) or
-                                    not isinstance(timeout, int | float) or timeout < 0):
-            raise HTTPException(400, detail={"error": "BadRequest", "field": "timeout",
-                                             "message": "timeout must be seconds >= 0"})
+        timeout = _object(body, ExecuteRequest).get("timeout") if body is not None else None
         return draw_view(_call(service.execute, draw_id, timeout=timeout))
 
-    @op.post("/draws/{draw_id}/cancel")
+    @op.post("/draws/{draw_id}/cancel", openapi_extra=_schema(CancelRequest))
     def cancel(draw_id: str, body: JsonBody, response: Response) -> dict[str, Any]:
-        obj = _object(body, "reason")
+        obj = _object(body, CancelRequest)
         report = _call(service.cancel, draw_id, obj["reason"])
         if report.needs_attention:
             response.status_code = 202  # logged, but its proof of timing is still missing
         return cancel_view(report)
 
-    @op.post("/draws/{draw_id}/outcomes", status_code=201)
+    @op.post("/draws/{draw_id}/outcomes", status_code=201,
+             openapi_extra=_schema(OutcomeRequest))
     def record_outcome(draw_id: str, body: JsonBody) -> dict[str, Any]:
-        obj = _object(body, "unit_id", "date", "result")
+        obj = _object(body, OutcomeRequest)
         o = _call(service.record_outcome, draw_id, obj["unit_id"], date=obj["date"],
                   result=obj["result"], note=obj.get("note", ""),
                   evidence_sha256=obj.get("evidence_sha256", []))
@@ -208,9 +229,9 @@ def create_routers(
         return {"tree_size": p.tree_size, "checkpoint": p.note.decode(),
                 "committed": list(p.committed)}
 
-    @op.post("/return-visits/snapshot")
+    @op.post("/return-visits/snapshot", openapi_extra=_schema(ReturnVisitRequest))
     def return_visit_snapshot(body: JsonBody) -> dict[str, Any]:
-        obj = _object(body, "quarter")
+        obj = _object(body, ReturnVisitRequest)
         snap = _call(service.create_return_visit_snapshot, obj["quarter"],
                      name=obj.get("name"))
         return _snapshot_view(snap)

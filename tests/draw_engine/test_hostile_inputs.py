@@ -355,3 +355,37 @@ def test_cli_registry_import_refusals_exit_1_without_traceback(cli_config: Path,
                   "--allow-mass-removal")
     assert allowed.exit_code == 0, allowed.output
     assert "units version 2: 41 records" in allowed.output
+
+
+# -- request schemas ---------------------------------------------------------------------
+
+
+def test_every_write_route_documents_its_body(world: World) -> None:
+    spec = _client(world).get("/openapi.json").json()
+    wanted = {"/api/snapshots": {"kind", "name"}, "/api/draws/plan": {"kind"},
+              "/api/draws": {"kind"}, "/api/draws/{draw_id}/execute": set(),
+              "/api/draws/{draw_id}/cancel": {"reason"},
+              "/api/draws/{draw_id}/outcomes": {"unit_id", "date", "result"},
+              "/api/return-visits/snapshot": {"quarter"}}
+    for path, required in wanted.items():
+        body = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        schema = body["schema"]
+        assert schema["type"] == "object" and schema["properties"], path
+        assert set(schema.get("required", [])) == required, path
+
+
+def test_shape_errors_keep_the_400_field_answer(world: World) -> None:
+    client = _client(world)
+    r = client.post("/api/snapshots", json={"kind": "units"}, headers=AUTH)
+    assert r.status_code == 400
+    assert r.json()["detail"]["field"] == "name"
+    assert r.json()["detail"]["message"] == "name is missing"
+    r = client.post("/api/snapshots", json=["units"], headers=AUTH)
+    assert (r.status_code, r.json()["detail"]["message"]) == (400, "body must be an object")
+    r = client.post("/api/draws/d-x/execute", json={"timeout": -1}, headers=AUTH)
+    assert (r.status_code, r.json()["detail"]["field"]) == (400, "timeout")
+    r = client.post("/api/draws/d-x/execute", json={"timeout": True}, headers=AUTH)
+    assert (r.status_code, r.json()["detail"]["field"]) == (400, "timeout")
+    r = client.post("/api/draws", json={**world.plan(), "strata": "all"}, headers=AUTH)
+    assert (r.status_code, r.json()["detail"]["field"]) == (400, "strata")
+    assert world.storage.tree_size() == 2
