@@ -87,3 +87,13 @@ class StorageError(TransparencyError):
 
 class SequencerBusyError(StorageError):
     """Another sequencer holds the log's lock."""
+
+
+class FencedError(StorageError):
+    """A write carried a fencing token (lease epoch) that is no longer the log's: another
+    sequencer took the write lease over. The write changed nothing; this writer must stop."""
+
+    def __init__(self, message: str, *, epoch: int, current_epoch: int | None) -> None:
+        super().__init__(message)
+        self.epoch = epoch
+        self.current_epoch = current_epoch

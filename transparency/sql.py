@@ -13,14 +13,19 @@ append survives a process kill and a power cut; PostgreSQL commits are durable
 by default. Each write method is one transaction; nothing is visible before
 it commits.
 
-Sequencer exclusion (one appender per log):
-- PostgreSQL: `pg_try_advisory_lock(k)` held on a dedicated connection for as
-  long as the sequencer lives; k is derived from the current schema, so logs
-  in different schemas of one database do not exclude each other. The server
-  drops the lock when the connection dies (crash, SIGKILL).
+Sequencer exclusion (one appender per log, DESIGN §7): the write lease in
+`log_lease` (one row: epoch, holder, expiry; see transparency.storage). Every
+fenced write runs `UPDATE log_lease SET epoch = epoch WHERE id = 1 AND epoch = :e`
+first in its own transaction: no row updated means the lease was taken over
+(FencedError, nothing written); a row updated holds that row's lock until the
+commit, so a takeover (which updates the same row) is ordered entirely before
+or after the write. Besides the lease:
 - SQLite file: an exclusive `flock` on `<database file>-sequencer.lock`; the
-  kernel drops it when the process dies.
-- SQLite in memory: a flag in this process (nothing else can see that database).
+  kernel drops it when the process dies, so holding it proves every other
+  writer of this local file is dead and the lease may be taken over at once;
+- SQLite in memory: a flag in this process (nothing else can see that database);
+- PostgreSQL: no lock beyond the lease. (A session advisory lock was used
+  until issue 14: it vanished with its session while its holder kept writing.)
 
 Node hashes never change once written, so hashes of nodes at level ≥ 8 (one
 per 256 leaves, at most `UPPER_CACHE_LIMIT` of them) are cached in process.
@@ -31,11 +36,10 @@ Left out: pruning, and any ORM layer (Core statements are enough and faster).
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +47,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-from transparency.errors import SequencerBusyError, StorageError
+from transparency.errors import FencedError, SequencerBusyError, StorageError
 from transparency.merkle import Node
 from transparency.storage import (
+    Lease,
     SequencerLock,
     StoredCheckpoint,
     check_append,
     check_checkpoint_args,
+    check_epoch,
+    next_lease,
     node_id,
 )
 
@@ -86,6 +93,16 @@ checkpoints_table = sa.Table(
     sa.Column("cosigned", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+lease_table = sa.Table(
+    "log_lease",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("epoch", sa.BigInteger, nullable=False),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+_LEASE_ID = 1
 
 
 def normalize_url(url: str) -> str:
@@ -130,6 +147,8 @@ def create_log_engine(url: str) -> Engine:
 
 
 class _FileLock:
+    sole_writer = True
+
     def __init__(self, fd: int) -> None:
         self._fd: int | None = fd
 
@@ -141,6 +160,8 @@ class _FileLock:
 
 
 class _FlagLock:
+    sole_writer = True
+
     def __init__(self, storage: SqlStorage) -> None:
         self._storage: SqlStorage | None = storage
 
@@ -151,19 +172,13 @@ class _FlagLock:
                 storage._memory_locked = False
 
 
-class _AdvisoryLock:
-    def __init__(self, conn: Connection, key: int) -> None:
-        self._conn: Connection | None = conn
-        self._key = key
+class _NoLock:
+    """PostgreSQL: servers on several hosts share the database; only the lease decides."""
+
+    sole_writer = False
 
     def release(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
-                conn.commit()
-            finally:
-                conn.close()
+        return None
 
 
 class SqlStorage:
@@ -291,10 +306,16 @@ class SqlStorage:
         return conn
 
     def append(
-        self, start: int, entries: Sequence[bytes], nodes: Sequence[tuple[Node, bytes]]
+        self,
+        start: int,
+        entries: Sequence[bytes],
+        nodes: Sequence[tuple[Node, bytes]],
+        *,
+        epoch: int | None = None,
     ) -> None:
         try:
             with self._write() as conn, conn.begin():
+                _fence(conn, epoch)
                 check_append(_size(conn), start, entries, nodes)
                 if entries:
                     conn.execute(
@@ -310,9 +331,17 @@ class SqlStorage:
             raise StorageError(f"append at index {start} conflicts with stored data") from e
 
     def store_checkpoint(
-        self, tree_size: int, root_hash: bytes, note: bytes, *, cosigned: bool, created_at: datetime
+        self,
+        tree_size: int,
+        root_hash: bytes,
+        note: bytes,
+        *,
+        cosigned: bool,
+        created_at: datetime,
+        epoch: int | None = None,
     ) -> None:
         with self._write() as conn, conn.begin():
+            _fence(conn, epoch)
             check_checkpoint_args(tree_size, root_hash, _size(conn))
             conn.execute(
                 checkpoints_table.insert().values(
@@ -329,7 +358,7 @@ class SqlStorage:
     def acquire_sequencer_lock(self) -> SequencerLock:
         url = self.engine.url
         if self.dialect == "postgresql":
-            return self._advisory_lock()
+            return _NoLock()
         if self.dialect == "sqlite" and url.database not in (None, "", ":memory:"):
             path = Path(str(url.database)).resolve()
             lock_path = f"{path}-sequencer.lock"
@@ -348,24 +377,89 @@ class SqlStorage:
             self._memory_locked = True
         return _FlagLock(self)
 
-    def _advisory_lock(self) -> SequencerLock:
-        conn = self.engine.connect()
+    # -- the write lease ---------------------------------------------------------
+
+    def current_lease(self) -> Lease | None:
+        with self.engine.connect() as conn:
+            return _read_lease(conn)
+
+    def acquire_lease(
+        self, holder: str, *, now: datetime, duration: timedelta, force: bool = False
+    ) -> Lease:
+        t = lease_table
         try:
-            schema = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
-            digest = hashlib.sha256(f"fairdraw.transparency.sequencer:{schema}".encode()).digest()
-            key = int.from_bytes(digest[:8], "big", signed=True)
-            got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar_one()
-            conn.commit()
-        except BaseException:
-            conn.close()
-            raise
-        if not got:
-            conn.close()
-            raise SequencerBusyError(
-                f"another sequencer holds the advisory lock of schema {schema!r} "
-                "(one appender per log)"
-            )
-        return _AdvisoryLock(conn, key)
+            with self._write() as conn, conn.begin():
+                current = _read_lease(conn)
+                lease = next_lease(current, holder, now, duration, force)
+                values = {"epoch": lease.epoch, "holder": holder[:200],
+                          "expires_at": lease.expires_at.astimezone(UTC)}
+                if current is None:
+                    conn.execute(t.insert().values(id=_LEASE_ID, **values))
+                else:
+                    done = conn.execute(
+                        t.update()
+                        .where(t.c.id == _LEASE_ID, t.c.epoch == current.epoch)
+                        .values(**values)
+                    ).rowcount
+                    if done != 1:  # a concurrent acquire won (PostgreSQL read committed)
+                        raise SequencerBusyError("another sequencer took the write lease just now")
+        except sa.exc.IntegrityError as e:  # two first acquires: the primary key decides
+            raise SequencerBusyError("another sequencer took the write lease just now") from e
+        return lease
+
+    def renew_lease(self, epoch: int, *, now: datetime, duration: timedelta) -> Lease:
+        t = lease_table
+        with self._write() as conn, conn.begin():
+            expires = now + duration
+            done = conn.execute(
+                t.update()
+                .where(t.c.id == _LEASE_ID, t.c.epoch == epoch)
+                .values(expires_at=expires.astimezone(UTC))
+            ).rowcount
+            if done != 1:
+                check_epoch(epoch, _read_lease(conn))
+            lease = _read_lease(conn)
+        if lease is None:  # pragma: no cover - the update above matched the row
+            raise StorageError("the write lease vanished during its renewal")
+        return lease
+
+    def release_lease(self, epoch: int, *, now: datetime) -> None:
+        t = lease_table
+        with self._write() as conn, conn.begin():
+            current = _read_lease(conn)
+            if current is not None and current.epoch == epoch and current.expires_at > now:
+                conn.execute(
+                    t.update()
+                    .where(t.c.id == _LEASE_ID, t.c.epoch == epoch)
+                    .values(expires_at=now.astimezone(UTC))
+                )
+
+
+def _read_lease(conn: Connection) -> Lease | None:
+    t = lease_table
+    row = conn.execute(
+        sa.select(t.c.holder, t.c.epoch, t.c.expires_at).where(t.c.id == _LEASE_ID)
+    ).first()
+    if row is None:
+        return None
+    expires = row[2] if row[2].tzinfo else row[2].replace(tzinfo=UTC)
+    return Lease(str(row[0]), int(row[1]), expires)
+
+
+def _fence(conn: Connection, epoch: int | None) -> None:
+    """The fencing check, first in a write transaction: lock the lease row iff it still
+    holds `epoch` (so no takeover can interleave with this write), else FencedError."""
+    if epoch is None:
+        return
+    t = lease_table
+    done = conn.execute(
+        t.update().where(t.c.id == _LEASE_ID, t.c.epoch == epoch).values(epoch=t.c.epoch)
+    ).rowcount
+    if done != 1:
+        check_epoch(epoch, _read_lease(conn))
+        raise FencedError(  # pragma: no cover - check_epoch raised: the epochs differ
+            f"write refused: lease epoch {epoch} is not stored", epoch=epoch, current_epoch=None
+        )
 
 
 def _size(conn: Connection) -> int:

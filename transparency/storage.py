@@ -6,7 +6,20 @@ What is stored (DESIGN §7):
   `merkle.append_leaves` reports as created. A tile is a run of stored nodes
   (tile L N hash i = node (8L, 256N + i)), so tiles need no storage of their own;
 - signed checkpoints: a history of (tree size, root hash, note bytes,
-  cosigned flag, creation time).
+  cosigned flag, creation time);
+- the write lease (DESIGN §7): one record (epoch, holder, expiry). The
+  sequencer's right to write is that lease; its epoch is the fencing token.
+
+Fencing: `acquire_lease` succeeds only when no unexpired lease exists (or when
+the caller proves it is the only possible writer, `force`) and stores epoch+1;
+`renew_lease` extends it while the stored epoch is still the caller's. Every
+`append` and `store_checkpoint` given an `epoch` checks, in its own write
+transaction, that the stored epoch is still that one; otherwise it raises
+`FencedError` and changes nothing. So a writer that lost the lease can never
+write again, whatever it believes. Expiry compares the callers' clocks (passed
+in as `now`): clock skew between servers only delays or hastens a takeover,
+it never lets two epochs write (the epoch check is in the database).
+Writes without an epoch are unfenced (tools and tests that own the storage).
 
 Each write method is one atomic unit: it is either entirely durable when it
 returns or it raised and changed nothing. The sequencer (the service that owns
@@ -24,10 +37,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from transparency.errors import SequencerBusyError, StorageError
+from transparency.errors import FencedError, SequencerBusyError, StorageError
 from transparency.merkle import HASH_SIZE, Node
 
 MAX_TREE_SIZE = 1 << 62
@@ -53,8 +66,25 @@ class StoredCheckpoint:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class Lease:
+    """The write lease as stored: `epoch` is the fencing token every fenced write checks."""
+
+    holder: str
+    epoch: int
+    expires_at: datetime
+
+
 class SequencerLock(Protocol):
-    """Held by the one sequencer allowed to append to a log; `release()` is idempotent."""
+    """A process-level lock some storages add to the lease; `release()` is idempotent.
+
+    `sole_writer` is True when holding it proves no other process can write this
+    log (a kernel flock on a local SQLite file, a flag for an in-process log): the
+    sequencer may then take an unexpired lease over at once (`force`), since its
+    holder is dead. On PostgreSQL nothing proves that; the lease alone decides."""
+
+    @property
+    def sole_writer(self) -> bool: ...
 
     def release(self) -> None: ...
 
@@ -67,12 +97,18 @@ class LogStorage(Protocol):
         ...
 
     def append(
-        self, start: int, entries: Sequence[bytes], nodes: Sequence[tuple[Node, bytes]]
+        self,
+        start: int,
+        entries: Sequence[bytes],
+        nodes: Sequence[tuple[Node, bytes]],
+        *,
+        epoch: int | None = None,
     ) -> None:
         """Atomically store entries start, start+1, … and the Merkle nodes they complete.
 
         Raises StorageError, changing nothing, unless `start` equals the current
-        tree size (a compare-and-swap on the size)."""
+        tree size (a compare-and-swap on the size); FencedError, changing
+        nothing, if `epoch` is given and is not the stored lease epoch."""
         ...
 
     def read_nodes(self, nodes: Sequence[Node]) -> list[bytes]:
@@ -84,9 +120,16 @@ class LogStorage(Protocol):
         ...
 
     def store_checkpoint(
-        self, tree_size: int, root_hash: bytes, note: bytes, *, cosigned: bool, created_at: datetime
+        self,
+        tree_size: int,
+        root_hash: bytes,
+        note: bytes,
+        *,
+        cosigned: bool,
+        created_at: datetime,
+        epoch: int | None = None,
     ) -> None:
-        """Append a signed checkpoint to the history."""
+        """Append a signed checkpoint to the history (FencedError as for `append`)."""
         ...
 
     def latest_checkpoint(self, *, cosigned_only: bool = False) -> StoredCheckpoint | None:
@@ -99,7 +142,28 @@ class LogStorage(Protocol):
         ...
 
     def acquire_sequencer_lock(self) -> SequencerLock:
-        """Exclusive right to append; SequencerBusyError if another holder has it."""
+        """The storage's process-level lock; SequencerBusyError if another holder has it."""
+        ...
+
+    def current_lease(self) -> Lease | None:
+        """The stored write lease (expired or not), or None if no sequencer ever held one."""
+        ...
+
+    def acquire_lease(
+        self, holder: str, *, now: datetime, duration: timedelta, force: bool = False
+    ) -> Lease:
+        """Store and return a lease with epoch+1 expiring at now+duration.
+
+        SequencerBusyError, changing nothing, while another unexpired lease exists
+        (unless `force`)."""
+        ...
+
+    def renew_lease(self, epoch: int, *, now: datetime, duration: timedelta) -> Lease:
+        """Extend the lease to now+duration; FencedError if `epoch` is no longer stored."""
+        ...
+
+    def release_lease(self, epoch: int, *, now: datetime) -> None:
+        """End the lease now if `epoch` is still stored (a successor need not wait)."""
         ...
 
 
@@ -118,6 +182,35 @@ def check_append(
             raise StorageError(f"node ({level}, {index}) is not complete after this append")
 
 
+def next_lease(
+    current: Lease | None, holder: str, now: datetime, duration: timedelta, force: bool
+) -> Lease:
+    """The lease `acquire_lease` stores, or SequencerBusyError naming the live holder."""
+    if duration <= timedelta(0):
+        raise ValueError(f"a lease must last a positive time, got {duration}")
+    if current is not None and current.expires_at > now and not force:
+        raise SequencerBusyError(
+            f"the log's write lease is held by {current.holder} (epoch {current.epoch}) "
+            f"until {current.expires_at.isoformat()} (one writer per log)"
+        )
+    return Lease(holder, 1 if current is None else current.epoch + 1, now + duration)
+
+
+def check_epoch(epoch: int | None, current: Lease | None) -> None:
+    """The fencing check of every write: FencedError unless `epoch` is the stored one."""
+    if epoch is None:
+        return
+    stored = current.epoch if current is not None else None
+    if stored != epoch:
+        holder = f" (held by {current.holder})" if current is not None else ""
+        raise FencedError(
+            f"write refused: this writer's lease epoch {epoch} is not the log's current "
+            f"epoch {stored}{holder}; another sequencer took over",
+            epoch=epoch,
+            current_epoch=stored,
+        )
+
+
 def check_checkpoint_args(tree_size: int, root_hash: bytes, stored_size: int) -> None:
     if tree_size < 0 or tree_size > stored_size:
         raise StorageError(
@@ -128,6 +221,8 @@ def check_checkpoint_args(tree_size: int, root_hash: bytes, stored_size: int) ->
 
 
 class _MemoryLock:
+    sole_writer = True
+
     def __init__(self, owner: MemoryStorage) -> None:
         self._owner: MemoryStorage | None = owner
 
@@ -147,15 +242,22 @@ class MemoryStorage:
         self._nodes: dict[int, bytes] = {}
         self._checkpoints: list[StoredCheckpoint] = []
         self._locked = False
+        self._lease: Lease | None = None
 
     def tree_size(self) -> int:
         with self._mutex:
             return len(self._entries)
 
     def append(
-        self, start: int, entries: Sequence[bytes], nodes: Sequence[tuple[Node, bytes]]
+        self,
+        start: int,
+        entries: Sequence[bytes],
+        nodes: Sequence[tuple[Node, bytes]],
+        *,
+        epoch: int | None = None,
     ) -> None:
         with self._mutex:
+            check_epoch(epoch, self._lease)
             check_append(len(self._entries), start, entries, nodes)
             self._entries.extend(bytes(e) for e in entries)
             self._nodes.update((node_id(lvl, idx), bytes(h)) for (lvl, idx), h in nodes)
@@ -179,9 +281,17 @@ class MemoryStorage:
             return self._entries[start:end]
 
     def store_checkpoint(
-        self, tree_size: int, root_hash: bytes, note: bytes, *, cosigned: bool, created_at: datetime
+        self,
+        tree_size: int,
+        root_hash: bytes,
+        note: bytes,
+        *,
+        cosigned: bool,
+        created_at: datetime,
+        epoch: int | None = None,
     ) -> None:
         with self._mutex:
+            check_epoch(epoch, self._lease)
             check_checkpoint_args(tree_size, root_hash, len(self._entries))
             self._checkpoints.append(
                 StoredCheckpoint(tree_size, bytes(root_hash), bytes(note), cosigned, created_at)
@@ -206,3 +316,26 @@ class MemoryStorage:
                 raise SequencerBusyError("another sequencer holds this in-memory log")
             self._locked = True
         return _MemoryLock(self)
+
+    def current_lease(self) -> Lease | None:
+        with self._mutex:
+            return self._lease
+
+    def acquire_lease(
+        self, holder: str, *, now: datetime, duration: timedelta, force: bool = False
+    ) -> Lease:
+        with self._mutex:
+            self._lease = next_lease(self._lease, holder, now, duration, force)
+            return self._lease
+
+    def renew_lease(self, epoch: int, *, now: datetime, duration: timedelta) -> Lease:
+        with self._mutex:
+            check_epoch(epoch, self._lease)
+            assert self._lease is not None
+            self._lease = Lease(self._lease.holder, epoch, now + duration)
+            return self._lease
+
+    def release_lease(self, epoch: int, *, now: datetime) -> None:
+        with self._mutex:
+            if self._lease is not None and self._lease.epoch == epoch:
+                self._lease = Lease(self._lease.holder, epoch, min(now, self._lease.expires_at))

@@ -2,9 +2,11 @@
 
 The child appends batches of 1..20 entries forever and prints each index only
 after `Sequencer.append` returned (i.e. after the commit). The parent kills it
-with SIGKILL mid-stream, restarts a sequencer on the same database (the lock
-died with the process), checks every acknowledged entry byte for byte, signs a
-checkpoint, exports the static files and runs fsck on them.
+with SIGKILL mid-stream, restarts a sequencer on the same database (SQLite:
+the flock died with the process, so the lease is taken over at once;
+PostgreSQL: the restart waits until the dead writer's 2 s lease expired),
+checks every acknowledged entry byte for byte, signs a checkpoint, exports
+the static files and runs fsck on them.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from transparency.sql import SqlStorage
 
 APPENDER = """
 import random, sys
+from datetime import timedelta
 from transparency.note import generate_signer
 from transparency.sequencer import Sequencer
 from transparency.sql import SqlStorage
-seq = Sequencer(SqlStorage.open(sys.argv[1]), [generate_signer("x")], "x")
+seq = Sequencer(SqlStorage.open(sys.argv[1]), [generate_signer("x")], "x",
+                lease_duration=timedelta(seconds=2), acquire_timeout=20)
 rng = random.Random(7)
 n = seq.tree_size
 while True:
@@ -76,7 +80,7 @@ def check_recovery(url: str, tmp_path: Path) -> None:
     acknowledged += kill_mid_append(url, 200)  # a second crash after a restart
     storage = SqlStorage.open(url)
     signer = generate_signer("example.com/crash")
-    with Sequencer(storage, [signer], signer.name) as seq:
+    with Sequencer(storage, [signer], signer.name, acquire_timeout=20) as seq:
         size = seq.tree_size
         # committed-but-unprinted indices may sit between the runs; never a duplicate
         assert acknowledged == sorted(set(acknowledged))

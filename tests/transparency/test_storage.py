@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transparency import merkle
-from transparency.errors import SequencerBusyError, StorageError
+from transparency.errors import FencedError, SequencerBusyError, StorageError
 from transparency.sql import SqlStorage, create_log_engine
 from transparency.storage import LogStorage, MemoryStorage, node_id
 
@@ -174,6 +174,9 @@ def test_checkpoint_bad_arguments_change_nothing(storage: LogStorage) -> None:
 
 def test_sequencer_lock_is_exclusive(storage: LogStorage) -> None:
     lock = storage.acquire_sequencer_lock()
+    if not lock.sole_writer:  # PostgreSQL: no process lock, the lease alone decides
+        lock.release()
+        return
     with pytest.raises(SequencerBusyError):
         storage.acquire_sequencer_lock()
     lock.release()
@@ -226,7 +229,7 @@ def test_sql_data_survives_reopen_and_migrations_are_idempotent(
     assert second.read_entries(0, 3) == [b"a", b"b", b"c"]
     with second.engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version_transparency"))
-        assert version.scalar_one() == "0001_log_tables"
+        assert version.scalar_one() == "0002_log_lease"
     second.close()
 
 
@@ -235,3 +238,80 @@ def test_postgres_plain_url_means_psycopg3() -> None:
 
     assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+# -- the write lease (DESIGN §7: fencing) -------------------------------------------------
+
+LEASE = timedelta(seconds=15)
+
+
+def test_lease_epochs_increase_and_takeover_waits_for_expiry(storage: LogStorage) -> None:
+    assert storage.current_lease() is None
+    a = storage.acquire_lease("server-a", now=T0, duration=LEASE)
+    assert (a.holder, a.epoch, a.expires_at) == ("server-a", 1, T0 + LEASE)
+    assert storage.current_lease() == a
+    # live lease: refused, changing nothing (also just before expiry)
+    for t in (T0, T0 + LEASE - timedelta(milliseconds=1)):
+        with pytest.raises(SequencerBusyError, match=r"held by server-a \(epoch 1\)"):
+            storage.acquire_lease("server-b", now=t, duration=LEASE)
+    assert storage.current_lease() == a
+    # renewal by the holder moves the expiry
+    renewed = storage.renew_lease(1, now=T0 + timedelta(seconds=10), duration=LEASE)
+    assert renewed.epoch == 1
+    assert renewed.expires_at == T0 + timedelta(seconds=25)
+    with pytest.raises(SequencerBusyError):
+        storage.acquire_lease("server-b", now=T0 + timedelta(seconds=20), duration=LEASE)
+    # expired: taken over with the next epoch
+    b = storage.acquire_lease("server-b", now=T0 + timedelta(seconds=25), duration=LEASE)
+    assert (b.holder, b.epoch) == ("server-b", 2)
+    # the old holder can no longer renew
+    with pytest.raises(FencedError) as caught:
+        storage.renew_lease(1, now=T0 + timedelta(seconds=26), duration=LEASE)
+    assert (caught.value.epoch, caught.value.current_epoch) == (1, 2)
+    assert storage.current_lease() == b
+    c = storage.acquire_lease("server-c", now=T0 + timedelta(seconds=26), duration=LEASE,
+                              force=True)
+    assert c.epoch == 3
+
+
+def test_fenced_writer_is_refused_and_changes_nothing(storage: LogStorage) -> None:
+    storage.acquire_lease("server-a", now=T0, duration=LEASE)
+    size = storage.tree_size()
+    frontier = storage.read_nodes(merkle.frontier_nodes(size))
+    created, _ = merkle.append_leaves(size, frontier, [merkle.leaf_hash(b"a")])
+    storage.append(0, [b"a"], created, epoch=1)  # the holder writes
+    root = merkle.leaf_hash(b"a")
+    storage.store_checkpoint(1, root, b"cp1\n", cosigned=False, created_at=T0, epoch=1)
+    storage.acquire_lease("server-b", now=T0 + LEASE, duration=LEASE)  # expired: epoch 2
+    created2, _ = merkle.append_leaves(1, [root], [merkle.leaf_hash(b"b")])
+    with pytest.raises(FencedError, match="epoch 1 is not the log's current epoch 2"):
+        storage.append(1, [b"b"], created2, epoch=1)
+    with pytest.raises(FencedError):
+        storage.store_checkpoint(1, root, b"stale\n", cosigned=True, created_at=T0, epoch=1)
+    assert storage.tree_size() == 1
+    assert storage.read_entries(0, 1) == [b"a"]
+    latest = storage.latest_checkpoint()
+    assert latest is not None
+    assert latest.note == b"cp1\n"
+    assert storage.latest_checkpoint(cosigned_only=True) is None
+    with pytest.raises(StorageError):
+        storage.read_nodes([(0, 1)])  # the refused append's leaf is not stored
+    # the new holder writes at the same index
+    storage.append(1, [b"b"], created2, epoch=2)
+    assert storage.read_entries(0, 2) == [b"a", b"b"]
+
+
+def test_fenced_write_without_any_lease_is_refused(storage: LogStorage) -> None:
+    with pytest.raises(FencedError, match="current epoch None"):
+        storage.append(0, [b"a"], [((0, 0), merkle.leaf_hash(b"a"))], epoch=1)
+    assert storage.tree_size() == 0
+
+
+def test_release_ends_the_lease_only_for_its_holder(storage: LogStorage) -> None:
+    storage.acquire_lease("server-a", now=T0, duration=LEASE)
+    storage.release_lease(7, now=T0)  # not the holder's epoch: nothing happens
+    with pytest.raises(SequencerBusyError):
+        storage.acquire_lease("server-b", now=T0 + timedelta(seconds=1), duration=LEASE)
+    storage.release_lease(1, now=T0 + timedelta(seconds=1))
+    b = storage.acquire_lease("server-b", now=T0 + timedelta(seconds=1), duration=LEASE)
+    assert b.epoch == 2
