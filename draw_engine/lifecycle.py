@@ -164,18 +164,19 @@ class DrawService:
                     tx.drop_pending_snapshots()
             return watermark
 
-    def _require_writer(self) -> None:
+    def _require_writer(self) -> Sequencer:
         if self.sequencer is None:
             raise LifecycleError("this service is read-only: it has no sequencer")
+        return self.sequencer
 
     def _append(self, entry: Mapping[str, Any]) -> int:
-        self._require_writer()
+        sequencer = self._require_writer()
         data = canonical_json(entry)
         if len(data) > MAX_ENTRY_SIZE:
             raise LifecycleError(f"{entry['type']} entry would be {len(data)} bytes; a log entry "
                                  f"holds at most {MAX_ENTRY_SIZE}")
         self.sync()  # anything appended meanwhile is indexed before our entry
-        index = self.sequencer.append([data])[0]
+        index = sequencer.append([data])[0]
         self.sync()
         return index
 

@@ -164,7 +164,7 @@ class _SqlTx:
 
     def drop_pending_snapshots(self, keep: str | None = None) -> list[str]:
         t = snapshots_table
-        where = t.c.log_index.is_(None)
+        where: sa.ColumnElement[bool] = t.c.log_index.is_(None)
         if keep is not None:
             where = sa.and_(where, t.c.name != keep)
         names = [str(n) for n in self.c.execute(sa.select(t.c.name).where(where)).scalars()]
