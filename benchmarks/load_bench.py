@@ -24,7 +24,8 @@ Shapes (`--shape serve|nginx|both`, default both): `serve` sends the readers to
 `fairdraw nginx-config`, the log exported as files with `fairdraw log export`,
 nginx serving the checkpoint, tiles and bundles and proxying the proofs to the
 same serve process). Each shape gets its own warm-up and run on the same log.
-`--mix files` drops the proofs: the reads a C2SP tlog-tiles client (the portal, `fairdraw verify`) makes.
+`--mix files` drops the proofs: the reads a C2SP tlog-tiles client (the portal,
+`fairdraw verify`) makes.
 
 The default run is short (10 s per shape); the full figures use --seconds 60.
 
