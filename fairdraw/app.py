@@ -61,6 +61,9 @@ log = logging.getLogger("fairdraw.app")
 
 # -- error mapping ------------------------------------------------------------------
 
+_DB_GONE = (sa.exc.OperationalError, sa.exc.InterfaceError)
+"""Connection-level database failures (terminated session, server restarting): 503."""
+
 
 def _status_for(exc: Exception) -> int:
     """The one table from exception types to HTTP status codes (STYLE §6)."""
@@ -68,8 +71,13 @@ def _status_for(exc: Exception) -> int:
     from draw_engine.errors import DrawEngineError
     from draw_engine.errors import FormatError as DrawFormatError
     from draw_engine.errors import VerificationError as DrawVerificationError
+    from transparency.errors import (
+        FencedError,
+        SequencerBusyError,
+        StorageError,
+        TransparencyError,
+    )
     from transparency.errors import FormatError as LogFormatError
-    from transparency.errors import SequencerBusyError, StorageError, TransparencyError
     from witnesses.errors import CollectionError, PolicyError, WitnessError
 
     try:
@@ -83,7 +91,8 @@ def _status_for(exc: Exception) -> int:
         (DrawVerificationError, 422),
         ((BeaconUnavailableError, CollectionError), 503),
         ((BeaconError, PolicyError), 422),
-        (SequencerBusyError, 503),
+        ((FencedError, SequencerBusyError), 503),  # this server lost the write lease
+        (_DB_GONE, 503),  # the database went away (connection lost, restarting)
         (StorageError, 500),
         ((DrawEngineError, WitnessError, TransparencyError), 400),
         (LookupError, 404),
@@ -108,11 +117,14 @@ def _install_error_mapping(app: FastAPI) -> None:
         status = _status_for(exc)
         if status >= 500:
             log.error("%s %s failed: %r", request.method, request.url.path, exc)
+        if isinstance(exc, _DB_GONE):  # no SQL or parameters in the answer
+            return JSONResponse({"detail": "the database is unavailable; retry shortly",
+                                 "error": "DatabaseUnavailable"}, status_code=503)
         return JSONResponse({"detail": str(exc) or type(exc).__name__,
                              "error": type(exc).__name__}, status_code=status)
 
     for root in (DrawEngineError, BeaconError, WitnessError, TransparencyError, AuthError,
-                 LookupError, ValueError):
+                 LookupError, ValueError, *_DB_GONE):
         app.add_exception_handler(root, handle)
 
 
@@ -130,6 +142,8 @@ class Runtime:
     service: Any = None
     """The draw lifecycle service (draw_engine), when configured."""
     closers: list[Callable[[], None]] = field(default_factory=list)
+    read_only_reason: str | None = None
+    """Why this process is not the log's writer, when it started read-only."""
 
     def close(self) -> None:
         for close in reversed(self.closers):
@@ -194,8 +208,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
         with rt.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         return {"status": "ok", "log_size": rt.storage.tree_size(),
-                "database": rt.engine.dialect.name,
-                "writer": bool(rt.service is not None and rt.service.sequencer is not None)}
+                "database": rt.engine.dialect.name, **writer_role(rt)}
 
     @app.get("/metrics", tags=["service"], response_class=PlainTextResponse)
     def get_metrics() -> PlainTextResponse:
@@ -225,6 +238,23 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
     app.add_middleware(ReadCache, freshness=freshness)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
+
+
+def writer_role(rt: Runtime) -> dict[str, Any]:
+    """`/healthz`'s view of the write lease: role "writer" or "read-only" and why."""
+    seq = rt.service.sequencer if rt.service is not None else None
+    if seq is None:
+        return {"writer": False, "role": "read-only",
+                "reason": rt.read_only_reason or "no log key or draw service: reads only"}
+    lease = seq.lease
+    out: dict[str, Any] = {"writer": True, "role": "writer", "epoch": lease.epoch,
+                           "lease_holder": lease.holder,
+                           "lease_expires_at": lease.expires_at.isoformat()}
+    lost = seq.lease_lost
+    if lost is not None:
+        out.update(writer=False, role="read-only",
+                   reason=f"lease lost at {lost[0].isoformat()}: {lost[1]}")
+    return out
 
 
 def _mount_portal(app: FastAPI, directory: Path) -> None:

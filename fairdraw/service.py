@@ -8,10 +8,17 @@ by default every configured witness must co-sign), and the beacon source
 beacon's chain-info file). `operator_routers(runtime)` returns the operator
 API routers of `draw_engine.api`, guarded by `Auth.require_role`.
 
-A second process on the same database cannot take the sequencer lock: its
-service is read-only (lifecycle writes answer 409), so several `fairdraw
-serve` processes can share the read load with one writer.
-Left out: electing a new writer when the writer dies (restart it).
+The writer holds the log's write lease (DESIGN §7, transparency.sequencer):
+`LeaseKeeper` renews it every third of `writer_lease_seconds`, and every log
+write the service makes (entries, signed and co-signed checkpoints) is fenced
+with its epoch. A second process on the same database cannot take a live
+lease: its service is read-only (lifecycle writes answer 409), so several
+`fairdraw serve` processes can share the read load with one writer. A writer
+whose lease was taken over (it could not renew for a whole lease, e.g. frozen
+or cut off from the database, and another server started meanwhile) is fenced:
+its writes answer 503, `/healthz` says "read-only" and why, it serves reads.
+Left out: promoting a running read-only server when the writer dies (restart
+it: a server started after the lease expired becomes the writer).
 """
 
 from __future__ import annotations
@@ -90,20 +97,31 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None,
         runtime.closers.append(collector.close)
     beacon = DrandHttpSource(settings.beacon_relay_url, beacon_chain(settings))
     runtime.closers.append(beacon.close)
+    from datetime import timedelta
+
     try:
-        sequencer: Sequencer | None = Sequencer(runtime.storage, [signer], settings.log_origin)
-    except SequencerBusyError:
+        sequencer: Sequencer | None = Sequencer(
+            runtime.storage, [signer], settings.log_origin,
+            lease_duration=timedelta(seconds=settings.writer_lease_seconds))
+    except SequencerBusyError as e:
         if not allow_read_only:
             raise
         # Another process is the log's writer: serve reads (writes answer 409 "read-only").
+        runtime.read_only_reason = str(e)
         logging.getLogger("fairdraw.service").warning(
-            "another process holds the log's sequencer lock: this one serves reads only")
+            "this process serves reads only: %s", e)
         sequencer = None
     if sequencer is not None:
         runtime.closers.append(sequencer.close)
+        logging.getLogger("fairdraw.service").info(
+            "this process is the log's writer: lease epoch %d, held as %s",
+            sequencer.epoch, sequencer.holder)
+        keeper = LeaseKeeper(sequencer)
+        runtime.closers.append(keeper.stop)
     service = DrawService(
         store=SqlDrawStore(runtime.engine),
-        storage=runtime.storage,
+        # the writer's log writes (co-signed checkpoints too) all carry its lease epoch
+        storage=sequencer.storage if sequencer is not None else runtime.storage,
         sequencer=sequencer,
         beacon=beacon,
         cosigning=collector,
@@ -118,6 +136,42 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None,
     service.recover()  # sync, and (the writer) drop snapshot rows a crash left unlogged
     runtime.service = service
     return service
+
+
+class LeaseKeeper:
+    """Renews the sequencer's write lease every third of its duration, in a daemon thread.
+
+    Fenced (another server took the lease over): logs it once, as an error, and stops;
+    the sequencer refuses every write from then on. A failed renewal for any other
+    reason (the database unreachable) is logged and retried at the next tick: if
+    the database comes back before another server took over, nothing was lost."""
+
+    def __init__(self, sequencer: Any) -> None:
+        import threading
+
+        self.sequencer = sequencer
+        self.interval = sequencer.lease_duration.total_seconds() / 3
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from transparency.errors import FencedError
+
+        log = logging.getLogger("fairdraw.lease")
+        while not self._stop.wait(self.interval):
+            try:
+                self.sequencer.renew()
+            except FencedError as e:
+                log.error("LEASE LOST: this process is no longer the log's writer and "
+                          "serves reads only: %s", e)
+                return
+            except Exception as e:  # the database may come back: retry at the next tick
+                log.warning("renewing the log's write lease failed (retrying): %r", e)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def portal_trust(settings: Settings) -> dict[str, Any]:

@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     # Re-co-sign the checkpoint when the newest co-signed one is this old, even with no new
     # entries, so live portals stay within the verifiers' maximum age (24 h); 0 = never.
     checkpoint_refresh_seconds: int = Field(default=3600, ge=0, le=86_400)
+    # The sequencer's write lease (DESIGN §7): another server may take the log over only
+    # after this long without renewal; renewed every third of it.
+    writer_lease_seconds: float = Field(default=15.0, ge=1, le=3600)
     # The public portal (static files) served at /portal/ if present
     portal_dir: Path | None = None
     # Limits (DESIGN §8)

@@ -116,8 +116,11 @@ def test_db_upgrade_on_postgres(postgres_schema_url: str) -> None:
 
 
 def test_health_metrics_portal_and_log(runtime: Any, client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok", "log_size": 0,
-                                             "database": "sqlite", "writer": True}
+    health = client.get("/healthz").json()
+    assert {k: health[k] for k in ("status", "log_size", "database", "writer", "role",
+                                   "epoch")} == {"status": "ok", "log_size": 0,
+                                                 "database": "sqlite", "writer": True,
+                                                 "role": "writer", "epoch": 1}
     assert client.get("/log/checkpoint").status_code == 404
     seq = runtime.service.sequencer  # the app's one sequencer
     seq.append([b'{"type":"x","v":1}'] * 3)
