@@ -155,8 +155,9 @@ class DrawService:
 
         A snapshot row is written before its `registry.snapshot` entry (the log must never
         commit to records the store lacks); once the log is indexed, a row still without a
-        `log_index` was never accepted. Only the writer may drop them: a reader could not
-        tell them from a write in flight. Returns the new watermark."""
+        `log_index` was never accepted. Only a writer that has just started may drop them
+        (`fairdraw.service.open_service`): a reader, or a writer that lost its lease,
+        could not tell them from a write in flight. Returns the new watermark."""
         with self._lock:
             watermark = self.sync()
             if self.sequencer is not None:
@@ -247,20 +248,33 @@ class DrawService:
             raise LifecycleError(f"registry.snapshot entry would be {len(data)} bytes; a log "
                                  f"entry holds at most {MAX_ENTRY_SIZE}")
         with self._lock:
-            self.recover()  # rows an earlier crash left are not taken for this one
+            self.sync()
             with self.store.transaction() as tx:
-                if tx.get_snapshot(snap.name) is not None:
+                existing = tx.get_snapshot(snap.name)
+                if existing is not None and (existing.log_index is not None
+                                             or existing.root != snap.root_hex):
                     raise PlanError(f"snapshot {snap.name!r} exists already", field="name")
                 # The records are stored before the log commits to them, as a pending row
-                # (no log_index) that indexing the entry completes.
-                tx.add_snapshot(StoredSnapshot(
-                    name=snap.name, kind=snap.kind, root=snap.root_hex, count=snap.count,
-                    publish=publish, records=format_records(snap), source=source,
-                    prev=prev.name if prev else None, log_index=None, created_at=self._now()))
+                # (no log_index) that indexing the entry completes. A pending row of the
+                # same records (a crash's) is taken over; others wait for `recover`.
+                if existing is None:
+                    tx.add_snapshot(StoredSnapshot(
+                        name=snap.name, kind=snap.kind, root=snap.root_hex, count=snap.count,
+                        publish=publish, records=format_records(snap), source=source,
+                        prev=prev.name if prev else None, log_index=None,
+                        created_at=self._now()))
             try:
                 self._append(entry)
-            finally:
-                self.recover()  # the append refused (or failed): no row stays behind
+            except BaseException:
+                # The append refused (or failed): our own row goes, unless the entry did
+                # reach the log. Only ours: a fenced ex-writer must not touch the new
+                # writer's rows in flight.
+                self.sync()
+                with self.store.transaction() as tx:
+                    mine = tx.get_snapshot(snap.name)
+                    if mine is not None and mine.log_index is None:
+                        tx.drop_pending_snapshots(only=snap.name)
+                raise
             return self._snapshot(snap.name)
 
     def _snapshot(self, name: str) -> StoredSnapshot:

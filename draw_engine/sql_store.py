@@ -162,11 +162,11 @@ class _SqlTx:
         if done != 1:
             raise StoreError(f"no snapshot {name!r}")
 
-    def drop_pending_snapshots(self, keep: str | None = None) -> list[str]:
+    def drop_pending_snapshots(self, only: str | None = None) -> list[str]:
         t = snapshots_table
         where: sa.ColumnElement[bool] = t.c.log_index.is_(None)
-        if keep is not None:
-            where = sa.and_(where, t.c.name != keep)
+        if only is not None:
+            where = sa.and_(where, t.c.name == only)
         names = [str(n) for n in self.c.execute(sa.select(t.c.name).where(where)).scalars()]
         if names:
             self.c.execute(t.delete().where(where, t.c.name.in_(names)))

@@ -120,9 +120,9 @@ class DrawTx(Protocol):
         ...
     def add_snapshot(self, snapshot: StoredSnapshot) -> None: ...
     def set_snapshot_index(self, name: str, log_index: int) -> None: ...
-    def drop_pending_snapshots(self, keep: str | None = None) -> list[str]:
-        """Delete the snapshots the log never accepted (no `log_index`) except `keep`;
-        return their names."""
+    def drop_pending_snapshots(self, only: str | None = None) -> list[str]:
+        """Delete the snapshots the log never accepted (no `log_index`), or only the one
+        named `only`; return their names."""
         ...
     def get_draw(self, draw_id: str) -> DrawRecord | None: ...
     def list_draws(self) -> list[DrawRecord]:
@@ -196,8 +196,9 @@ class _MemoryTx:
         self._unique_snapshot_index(log_index)
         self.s.snapshots[name] = replace(snap, log_index=log_index)
 
-    def drop_pending_snapshots(self, keep: str | None = None) -> list[str]:
-        names = [n for n, s in self.s.snapshots.items() if s.log_index is None and n != keep]
+    def drop_pending_snapshots(self, only: str | None = None) -> list[str]:
+        names = [n for n, s in self.s.snapshots.items()
+                 if s.log_index is None and only in (None, n)]
         for name in names:
             del self.s.snapshots[name]
         return names
