@@ -294,18 +294,38 @@ def parse_json(data: bytes | str, *, max_size: int = DEFAULT_MAX_SIZE,
             raise CanonicalError(f"not UTF-8: {exc.reason} at byte {exc.start}") from exc
     else:
         text = data
+    # Fewer brackets than the bound cannot nest deeper than it (two C counts, no scan).
+    # Otherwise the depth is measured on the text BEFORE the C scanner runs: its only
+    # bound is the interpreter's recursion limit, which a library may raise far enough
+    # (py_ecc sets 100,000) for deep nesting to overflow the C stack.
+    if text.count("[") + text.count("{") > max_depth and _text_depth(text) > max_depth:
+        raise CanonicalError(f"nested more than {max_depth} levels deep")
     try:
         value = _decode(text)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise CanonicalError(f"not JSON: {exc.msg} at {where}") from exc
-    except RecursionError as exc:  # the C scanner's own bound, far above max_depth
+    except RecursionError as exc:  # the C scanner's own bound
         raise CanonicalError(f"nested more than {max_depth} levels deep") from exc
-    # Fewer brackets than the bound cannot nest deeper than it (two C counts, no walk).
-    if text.count("[") + text.count("{") > max_depth:
-        check_depth(value, max_depth)
     check_value(value)
     return value
+
+
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _text_depth(text: str) -> int:
+    """The deepest nesting of arrays/objects in JSON text (brackets inside strings skipped).
+    Text that is not JSON may measure deeper than it is; it is refused either way."""
+    depth = deepest = 0
+    for m in _STRUCTURE.finditer(text):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+    return deepest
 
 
 def check_depth(value: object, max_depth: int = MAX_DEPTH) -> None:
