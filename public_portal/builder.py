@@ -39,7 +39,7 @@ from typing import Any
 
 from draw_engine.beacon import ChainInfo, format_chain_info_json
 from draw_engine.store import DrawStore
-from public_portal.disk import write_disk_bundle
+from public_portal.disk import write_disk_bundles
 from public_portal.index import LogIndex, scan_log, snapshot_available
 from public_portal.site import render_draw_page, render_index, render_static_page
 from transparency.checkpoint import parse_checkpoint
@@ -295,8 +295,7 @@ def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> Build
     writer.update("data/log.json", _json_bytes({"log_size": size,
                                                 "checkpoints": sorted(set(checkpoints))}))
     # Last, as they copy the files above: each draw's bundle for pages opened from disk.
-    for draw_id, paths in disk_snapshots.items():
-        write_disk_bundle(out, draw_id, paths, writer.update, writer.once)
+    write_disk_bundles(out, disk_snapshots, writer.update, writer.once)
     writer.update("index.html", render_index(draws_out, size).encode())
     for page in ("log", "offline"):
         writer.update(f"{page}.html", render_static_page(page).encode())

@@ -29,7 +29,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 MAX_DISK_BUNDLE = 64 * 1024 * 1024
@@ -42,17 +42,24 @@ def disk_path(draw_id: str) -> str:
     return f"data/disk/{draw_id}.js"
 
 
-def disk_files(out: Path, draw_id: str, snapshot_paths: Iterable[str]) -> list[str]:
-    """Portal paths a disk bundle of `draw_id` carries (those that exist under `out`)."""
-    fixed = ["trust.json", "log/checkpoint", "data/log.json", "data/draws.json",
-             f"data/draws/{draw_id}.json", *snapshot_paths]
-    paths = [p for p in fixed if (out / p).is_file()]
+def log_files(out: Path) -> list[str]:
+    """Every published checkpoint, tile and entry bundle under `out` (shared by all draws)."""
+    paths: list[str] = []
     for folder in ("log/checkpoints", "log/tile"):
         root = out / folder
         if root.is_dir():
             paths += sorted(p.relative_to(out).as_posix() for p in root.rglob("*")
                             if p.is_file() and not p.name.startswith("."))
     return paths
+
+
+def disk_files(out: Path, draw_id: str, snapshot_paths: Iterable[str],
+               logged: Iterable[str]) -> list[str]:
+    """Portal paths a disk bundle of `draw_id` carries (those that exist under `out`);
+    `logged` is `log_files(out)`."""
+    fixed = ["trust.json", "log/checkpoint", "data/log.json", "data/draws.json",
+             f"data/draws/{draw_id}.json", *snapshot_paths]
+    return [p for p in fixed if (out / p).is_file()] + list(logged)
 
 
 def disk_file_path(digest: str) -> str:
@@ -76,19 +83,24 @@ def format_disk_manifest(draw_id: str, files: dict[str, str]) -> bytes:
             f" = {body};\n").encode()
 
 
-def write_disk_bundle(out: Path, draw_id: str, snapshot_paths: Iterable[str],
-                      write: Callable[[str, bytes], None],
-                      write_once: Callable[[str, bytes], bool]) -> bool:
-    """Write the draw's manifest (through `write`) and its content-named files (through
-    `write_once`); False, writing nothing, when the files exceed MAX_DISK_BUNDLE."""
-    paths = disk_files(out, draw_id, snapshot_paths)
-    if sum((out / p).stat().st_size for p in paths) > MAX_DISK_BUNDLE:
-        return False
-    files: dict[str, str] = {}
-    for p in paths:
-        data = (out / p).read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        write_once(disk_file_path(digest), format_disk_file(digest, data))
-        files[p] = digest
-    write(disk_path(draw_id), format_disk_manifest(draw_id, files))
-    return True
+def write_disk_bundles(out: Path, draws: Mapping[str, Iterable[str]],
+                       write: Callable[[str, bytes], None],
+                       write_once: Callable[[str, bytes], bool]) -> list[str]:
+    """For each draw id -> its published snapshot paths, write the manifest (through `write`)
+    and the content-named files (through `write_once`, each file once for all draws); a draw
+    whose files exceed MAX_DISK_BUNDLE gets nothing. Returns the draw ids left without one."""
+    logged = log_files(out)
+    digests: dict[str, str] = {}  # portal path -> SHA-256, each file read and written once
+    skipped: list[str] = []
+    for draw_id, snapshot_paths in draws.items():
+        paths = disk_files(out, draw_id, snapshot_paths, logged)
+        if sum((out / p).stat().st_size for p in paths) > MAX_DISK_BUNDLE:
+            skipped.append(draw_id)
+            continue
+        for p in paths:
+            if p not in digests:
+                data = (out / p).read_bytes()
+                digests[p] = hashlib.sha256(data).hexdigest()
+                write_once(disk_file_path(digests[p]), format_disk_file(digests[p], data))
+        write(disk_path(draw_id), format_disk_manifest(draw_id, {p: digests[p] for p in paths}))
+    return skipped
