@@ -36,6 +36,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as ShapeError
 from starlette.concurrency import run_in_threadpool
 
+from draw_engine.entries import format_utc
 from draw_engine.errors import AnnounceError, ValidationError
 from draw_engine.lifecycle import DrawService, cancel_view, draw_view
 from draw_engine.lifecycle_errors import (
@@ -50,7 +51,6 @@ from draw_engine.lifecycle_errors import (
     SupersedeError,
     UnknownDrawError,
 )
-from draw_engine.plan import format_time
 from draw_engine.registry import FORMATS, MAX_FILE_SIZE
 from draw_engine.requests import (
     CancelRequest,
@@ -92,8 +92,8 @@ def status_for(exc: Exception) -> tuple[int, dict[str, Any]] | None:
     if isinstance(exc, BeaconWaitError):
         return 503, detail
     if isinstance(exc, CancelTooLateError):
-        detail.update(round=exc.round, round_time=format_time(exc.round_time),
-                      margin=exc.margin, deadline=format_time(exc.deadline))
+        detail.update(round=exc.round, round_time=format_utc(exc.round_time),
+                      margin=exc.margin, deadline=format_utc(exc.deadline))
         return 409, detail
     if isinstance(exc, DrawStateError | LifecycleError):
         return 409, detail

@@ -11,7 +11,7 @@ on purpose: that tree belongs to the draw code, this one to the beacon code.
 
 from __future__ import annotations
 
-import time
+from draw_engine.entries import format_utc
 
 
 class BeaconError(Exception):
@@ -126,7 +126,7 @@ def _utc(seconds: int) -> str:
     """RFC 3339 UTC for a message (the raw number if it is outside years 1970-9999)."""
     if not 0 <= seconds < 253_402_300_800:
         return str(seconds)
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+    return format_utc(seconds)
 
 
 class RoundNotYetAvailableError(BeaconUnavailableError):

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from draw_engine.commitment import PublishedCheckpoint, check_in_time
+from draw_engine.entries import format_utc
 from draw_engine.lifecycle_errors import CheckpointNotCosignedError, SupersedeError
-from draw_engine.plan import format_time
 from draw_engine.store import DrawRecord
 from witnesses.errors import PolicyNotMetError
 from witnesses.policy import Policy
@@ -89,7 +89,7 @@ def prove_cancel(
             in_time = True
         except PolicyNotMetError as e:
             problem = (f"the checkpoint of size {published.tree_size} covering the cancel was "
-                       f"not co-signed by the witness quorum by {format_time(deadline)}")
+                       f"not co-signed by the witness quorum by {format_utc(deadline)}")
             reasons = dict(e.reasons)
     return CancelReport(draw, deadline=deadline, committed=committed, checkpoint=published,
                         in_time=in_time, problem=problem, reasons=reasons)
@@ -109,7 +109,7 @@ def check_cancel_provable(old: DrawRecord, *, new_id: str, committed: bool, now:
         raise SupersedeError(
             "supersede-uncancelled",
             f"the cancel of committed draw {old.draw_id} (log index {old.cancel_index}) is "
-            f"covered by no co-signed checkpoint and its deadline {format_time(deadline)} "
+            f"covered by no co-signed checkpoint and its deadline {format_utc(deadline)} "
             "(round time minus the margin) has passed: verifiers count it as a late cancel, "
             f"so no draw can supersede it; announce {new_id} without supersedes")
 
@@ -118,7 +118,7 @@ def cancel_proof_view(report: CancelReport) -> dict[str, Any]:
     """The `cancel_proof` object of a cancel's JSON answer (API, CLI)."""
     cp = report.checkpoint
     return {
-        "deadline": format_time(report.deadline), "committed": report.committed,
+        "deadline": format_utc(report.deadline), "committed": report.committed,
         "in_time": report.in_time,
         "checkpoint": None if cp is None else {"tree_size": cp.tree_size,
                                                "checkpoint": cp.note.decode()},
@@ -133,7 +133,7 @@ def cancel_warning(report: CancelReport) -> str | None:
         return None
     draw = report.draw
     return (f"the cancel of committed draw {draw.draw_id} is logged (index "
-            f"{draw.cancel_index}) but NOT proven to come before {format_time(report.deadline)} "
+            f"{draw.cancel_index}) but NOT proven to come before {format_utc(report.deadline)} "
             f"(round time minus the margin): {report.problem}. Publish a co-signed checkpoint "
             "(`fairdraw draw publish`, POST /api/checkpoints/publish) before then, or every "
             "verifier fails this draw (rule late-cancel)")

@@ -26,13 +26,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from draw_engine.entries import format_utc
 from draw_engine.errors import DrawEngineError
 from draw_engine.lifecycle_errors import (
     CheckpointNotCosignedError,
     CommitmentError,
     CommitmentMissedError,
 )
-from draw_engine.plan import format_time
 from draw_engine.store import DrawRecord, DrawTx
 from transparency.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
 from transparency.merkle import prove_consistency, tree_root
@@ -115,7 +115,7 @@ def check_commitment(
         raise CommitmentMissedError(
             f"draw {draw_id}: no co-signed checkpoint covers its announce (index "
             f"{draw.announce_index}) yet; one must be co-signed by "
-            f"{format_time(not_after)} (round time minus "
+            f"{format_utc(not_after)} (round time minus "
             f"{margin} s)")
     if policy is None:
         raise CommitmentError("no witness policy is configured")
@@ -134,7 +134,7 @@ def check_commitment(
         raise CommitmentMissedError(
             f"draw {draw_id} cannot proceed: the cosignatures of the checkpoint of size "
             f"{draw.commitment_size} that covers its announce do not meet the witness "
-            f"policy by {format_time(not_after)} (round time minus "
+            f"policy by {format_utc(not_after)} (round time minus "
             f"{margin} s)", reasons=e.reasons) from e
     except (WitnessError, DrawEngineError) as e:
         if isinstance(e, CommitmentError):

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from draw_engine.entries import format_utc
 from draw_engine.errors import DrawEngineError
-from draw_engine.plan import format_time
 
 
 class LifecycleError(DrawEngineError):
@@ -38,7 +38,7 @@ class TooLateError(PlanError):
 
     def __init__(self, *, round: int, round_time: int, now: float, lead_time: int) -> None:
         super().__init__(
-            f"round {round} is published at {format_time(round_time)}, "
+            f"round {round} is published at {format_utc(round_time)}, "
             f"{round_time - now:.0f} s from now; an announce needs at least {lead_time} s",
             field="beacon.round")
         self.round, self.round_time, self.now, self.lead_time = round, round_time, now, lead_time
@@ -81,8 +81,8 @@ class CancelTooLateError(DrawStateError):
         deadline = round_time - margin
         super().__init__(
             f"draw {draw_id} is committed (checkpoint of size {commitment_size} co-signed by "
-            f"the witness quorum in time) to beacon round {round} at {format_time(round_time)}; "
-            f"a committed draw can only be cancelled before {format_time(deadline)} (round "
+            f"the witness quorum in time) to beacon round {round} at {format_utc(round_time)}; "
+            f"a committed draw can only be cancelled before {format_utc(deadline)} (round "
             f"time minus the {margin} s margin), and it is now {now - deadline:.0f} s past "
             "that: the draw must be executed (`fairdraw draw execute "
             f"{draw_id}`); units that cannot be inspected get the outcome not_inspected and "

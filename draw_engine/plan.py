@@ -29,6 +29,7 @@ from typing import Any
 from draw_engine.announce import ALGORITHM, KINDS
 from draw_engine.beacon import Beacon
 from draw_engine.canonical import check_value, is_identifier
+from draw_engine.entries import format_utc
 from draw_engine.errors import AnnounceError
 
 OUTCOME_RESULTS = ("compliant", "rectification_ordered", "penalised", "not_inspected")
@@ -51,11 +52,6 @@ def _fail(field: str, message: str) -> AnnounceError:
     return AnnounceError(message, field=field)
 
 
-def format_time(unix: int) -> str:
-    """RFC 3339 UTC with seconds, as the announce's `beacon.round_time` carries it."""
-    return datetime.fromtimestamp(unix, UTC).strftime(_RFC3339)
-
-
 def parse_time(text: object, field: str) -> int:
     if not isinstance(text, str):
         raise _fail(field, f"must be a time YYYY-MM-DDTHH:MM:SSZ, got {text!r}")
@@ -63,7 +59,7 @@ def parse_time(text: object, field: str) -> int:
         parsed = datetime.strptime(text, _RFC3339).replace(tzinfo=UTC)
     except ValueError as exc:
         raise _fail(field, f"must be a time YYYY-MM-DDTHH:MM:SSZ, got {text!r}") from exc
-    if format_time(int(parsed.timestamp())) != text:
+    if format_utc(int(parsed.timestamp())) != text:
         raise _fail(field, f"{text!r} is not in canonical form")
     return int(parsed.timestamp())
 

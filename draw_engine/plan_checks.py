@@ -23,6 +23,7 @@ from typing import Any
 from draw_engine import plan as plans
 from draw_engine.beacon import BeaconSource
 from draw_engine.canonical import canonical_json
+from draw_engine.entries import format_utc
 from draw_engine.lifecycle_errors import PlanError, SupersedeError, TooLateError
 from draw_engine.select import compute_draw
 from draw_engine.snapshot import parse_records
@@ -84,7 +85,7 @@ def beacon_fields(source: BeaconSource, given: Mapping[str, Any], *, now: float,
     if when - now < lead_time:
         raise TooLateError(round=rnd, round_time=when, now=now, lead_time=lead_time)
     beacon = {"scheme": chain.scheme, "chain_hash": chain.chain_hash.hex(), "round": rnd,
-              "round_time": plans.format_time(when)}
+              "round_time": format_utc(when)}
     if chain.local:
         beacon["local"] = True  # SPEC(DESIGN §6): everything from the local beacon is marked
     for key in ("scheme", "chain_hash", "round_time", "local"):

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from draw_engine.entries import format_utc
 from draw_engine.errors import AnnounceError
 from draw_engine.lifecycle import (
     DrawService,
@@ -32,7 +33,7 @@ from draw_engine.lifecycle_errors import (
     UnknownDrawError,
 )
 from draw_engine.local_beacon import LocalBeaconSource, generate_local_key
-from draw_engine.plan import format_time, quarter_range, return_visit_plan
+from draw_engine.plan import quarter_range, return_visit_plan
 from draw_engine.registry import ValidationError
 from draw_engine.select import compute_draw
 from draw_engine.snapshot import parse_records
@@ -357,8 +358,8 @@ def test_cancel_of_a_committed_draw_after_its_deadline_is_refused(world: World,
         s.cancel(draw.draw_id, "we would rather draw again")
     assert isinstance(e.value, DrawStateError)
     message = str(e.value)
-    assert format_time(draw.round_time) in message
-    assert format_time(deadline) in message
+    assert format_utc(draw.round_time) in message
+    assert format_utc(deadline) in message
     assert "10 s margin" in message
     assert "must be executed" in message
     assert (e.value.round, e.value.deadline, e.value.margin) == (
@@ -409,7 +410,7 @@ def test_cancel_whose_checkpoint_the_witnesses_refuse(world: World) -> None:
     view = cancel_view(report)
     assert view["cancel_proof"]["checkpoint"] is None
     assert "NOT proven" in view["warning"]
-    assert format_time(deadline) in view["warning"]
+    assert format_utc(deadline) in view["warning"]
     assert "late-cancel" in view["warning"]
     assert world.storage.latest_checkpoint(cosigned_only=True).tree_size <= (
         report.draw.cancel_index or 0)
@@ -676,7 +677,7 @@ def test_api_cancel_and_supersede(world: World) -> None:
     assert r.status_code == 409
     detail = r.json()["detail"]
     assert detail["error"] == "CancelTooLateError"
-    assert detail["deadline"] == format_time(late.round_time - SETTINGS.commitment_margin)
+    assert detail["deadline"] == format_utc(late.round_time - SETTINGS.commitment_margin)
     assert detail["margin"] == SETTINGS.commitment_margin
     assert "must be executed" in detail["message"]
     r = client.post("/api/draws", json=world.plan("d-2026-01b", supersedes="d-2026-01b"),

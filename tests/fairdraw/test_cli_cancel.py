@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import typer
 
-from draw_engine.plan import format_time
+from draw_engine.entries import format_utc
 from fairdraw.cli import operate
 from tests.draw_engine.test_lifecycle import SETTINGS, World
 
@@ -58,7 +58,7 @@ def test_cli_cancel(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     assert "c2 cancelled at log index" in out.out
     assert "witness w2.example: down" in out.err
     assert "NOT proven" in out.err
-    assert format_time(deadline) in out.err
+    assert format_utc(deadline) in out.err
     world.witnesses.down.clear()
 
     world.clock.now = deadline
