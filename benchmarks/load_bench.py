@@ -172,7 +172,7 @@ def start_nginx(work: Path, url: str, upstream_port: int, env: dict[str, str]
                 ) -> tuple[subprocess.Popen[bytes], int]:
     """Export the log under work/portal/log and start nginx (the production shape) in front
     of the serve process on `upstream_port`; return the process and nginx's port."""
-    from fairdraw.cluster import free_port
+    from fairdraw.local_processes import free_port
 
     nginx_bin = shutil.which("nginx") or "/usr/sbin/nginx"
     portal, run = work / "portal", work / "nginx"
@@ -220,7 +220,7 @@ def _summary(label: str, shape: str, args: argparse.Namespace, size: int, lat: l
 
 
 def run_one(label: str, url: str, args: argparse.Namespace) -> list[dict[str, Any]]:
-    from fairdraw.cluster import free_port
+    from fairdraw.local_processes import free_port
 
     work = Path(tempfile.mkdtemp(prefix=f"load-{label}-"))
     t = time.perf_counter()

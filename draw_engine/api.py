@@ -1,7 +1,7 @@
 """HTTP routers of the draw lifecycle (docs/spec/lifecycle.md §API): thin over `DrawService`.
 
 `create_routers(service, require_role)` returns two routers, meant to be
-mounted under `/api` by the composition root (fairdraw.service):
+mounted under `/api` by the composition root (fairdraw.draw_service):
 
 operator (each route depends on `require_role("operator")`):
 - `POST /registries/{kind}/import?format=csv|xlsx|jsonl&source_name=…`, the

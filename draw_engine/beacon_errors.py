@@ -1,7 +1,7 @@
-"""The exception tree of the beacon code (drand, local beacon, replay, NIST).
+"""The exception tree of the beacon code (drand, local beacon, replay).
 
 Every error raised by `draw_engine.beacon`, `drand`, `drand_http`,
-`local_beacon`, `replay_beacon` and `nist` is a `BeaconError`. Verification
+`local_beacon` and `replay_beacon` is a `BeaconError`. Verification
 failures are `BeaconVerificationError`s and carry their evidence (chain,
 round, expected vs. computed); malformed input is a `BeaconFormatError` naming
 the field; a beacon that cannot be had (network, future round) is a

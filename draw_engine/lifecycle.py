@@ -156,7 +156,7 @@ class DrawService:
         A snapshot row is written before its `registry.snapshot` entry (the log must never
         commit to records the store lacks); once the log is indexed, a row still without a
         `log_index` was never accepted. Only a writer that has just started may drop them
-        (`fairdraw.service.open_service`): a reader, or a writer that lost its lease,
+        (`fairdraw.draw_service.open_service`): a reader, or a writer that lost its lease,
         could not tell them from a write in flight. Returns the new watermark."""
         with self._lock:
             watermark = self.sync()

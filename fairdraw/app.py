@@ -167,7 +167,7 @@ def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
 def create_app(settings: Settings, *, runtime: Runtime | None = None,
                operator_routers: list[Any] | None = None) -> FastAPI:
     """The service app. `operator_routers` are (prefix, router) pairs added under `/api`;
-    by default they come from `fairdraw.service.operator_routers(runtime)` when available."""
+    by default they come from `fairdraw.draw_service.operator_routers(runtime)` when available."""
     rt = runtime or open_runtime(settings)
     app = FastAPI(title="fairdraw", version="0.1.0",
                   description="Publicly verifiable 双随机、一公开 inspection draws.")
@@ -224,7 +224,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
         portal_path = settings.path(portal)
         _mount_portal(app, portal_path)
         if rt.service is not None and rt.service.sequencer is not None and settings.witnesses:
-            from fairdraw.service import PortalRefresher
+            from fairdraw.draw_service import PortalRefresher
 
             refresher = PortalRefresher(rt, portal_path)
             app.state.portal_refresher = refresher
@@ -271,7 +271,7 @@ def _mount_portal(app: FastAPI, directory: Path) -> None:
 
 def _default_operator_routers(rt: Runtime) -> list[Any]:
     try:
-        from fairdraw.service import operator_routers
+        from fairdraw.draw_service import operator_routers
     except ImportError:
         return []
     return operator_routers(rt)

@@ -30,8 +30,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from draw_engine.calendar import CalendarError, WorkCalendar
+from fairdraw.portal_source import ClientError
 from fairdraw.report import PASS, DrawReport
-from fairdraw.source import ClientError
 
 FORMATS = ("table", "csv", "xlsx")
 ROLE_LABELS = {"lead": "主办", "assist": "协办", "expert": "专家"}

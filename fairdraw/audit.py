@@ -53,8 +53,7 @@ from fairdraw.portal_inputs import (
     portal_draw_inputs,
     read_optional_json,
 )
-from fairdraw.report import CHECK_ERRORS, FAIL, PASS, PENDING, evidence_of
-from fairdraw.source import (
+from fairdraw.portal_source import (
     MAX_CHECKPOINT_SIZE,
     MAX_SNAPSHOT_SIZE,
     ClientError,
@@ -63,6 +62,7 @@ from fairdraw.source import (
     read_json,
     read_required,
 )
+from fairdraw.report import CHECK_ERRORS, FAIL, PASS, PENDING, evidence_of
 from fairdraw.trust import Trust, open_log_checkpoint
 from fairdraw.verify import (
     ProvenLog,

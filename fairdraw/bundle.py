@@ -26,14 +26,14 @@ from typing import Any
 
 from draw_engine.canonical import canonical_json, parse_json
 from fairdraw.portal_inputs import verify_portal_draw
-from fairdraw.report import DrawReport
-from fairdraw.source import (
+from fairdraw.portal_source import (
     MemorySource,
     PortalSource,
     RecordingSource,
     SourceError,
     check_portal_path,
 )
+from fairdraw.report import DrawReport
 from fairdraw.trust import Trust
 from transparency.errors import FormatError
 from transparency.note import decode_base64, encode_base64

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fairdraw.source import ClientError, TileReader
+from fairdraw.portal_source import ClientError, TileReader
 from transparency.checkpoint import Checkpoint, parse_checkpoint
 from transparency.errors import TransparencyError, VerificationError
 from transparency.merkle import verify_consistency

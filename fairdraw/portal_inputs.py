@@ -27,8 +27,7 @@ from typing import Any
 
 from draw_engine.canonical import parse_json
 from fairdraw.navigation import NAV_FIELDS, ROW_FIELDS, index_differences, proven_row
-from fairdraw.report import FAIL, PASS, Check, DrawReport
-from fairdraw.source import (
+from fairdraw.portal_source import (
     MAX_CHECKPOINT_SIZE,
     MAX_JSON_SIZE,
     MAX_SNAPSHOT_SIZE,
@@ -40,6 +39,7 @@ from fairdraw.source import (
     read_json,
     read_required,
 )
+from fairdraw.report import FAIL, PASS, Check, DrawReport
 from fairdraw.trust import Trust
 from fairdraw.verify import DrawInputs, verify_draw
 

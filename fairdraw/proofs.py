@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from draw_engine.canonical import parse_json
-from fairdraw.source import (
+from fairdraw.portal_source import (
     MAX_CHECKPOINT_SIZE,
     ClientError,
     PortalSource,

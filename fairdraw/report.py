@@ -18,7 +18,7 @@ from typing import Any
 from draw_engine.beacon_errors import BeaconError
 from draw_engine.errors import DrawEngineError
 from draw_engine.history import DrawHistory
-from fairdraw.source import ClientError
+from fairdraw.portal_source import ClientError
 from transparency.checkpoint import Checkpoint
 from transparency.errors import TransparencyError
 from witnesses.errors import WitnessError

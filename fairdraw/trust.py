@@ -25,7 +25,7 @@ from typing import Any
 from draw_engine.beacon import ChainInfo, check_chain_hash, parse_chain_info_json, parse_hex
 from draw_engine.beacon_errors import ChainIdentityError
 from draw_engine.canonical import canonical_json, parse_json
-from fairdraw.source import ClientError
+from fairdraw.portal_source import ClientError
 from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.errors import FormatError, SignatureError
 from transparency.note import OpenedNote, parse_note, parse_verifier_key

@@ -66,6 +66,7 @@ from draw_engine.history import (
 )
 from draw_engine.select import compute_draw, spec_hash
 from draw_engine.snapshot import check_root, parse_records
+from fairdraw.portal_source import MAX_SNAPSHOT_SIZE, TileReader
 from fairdraw.report import (
     CHECK_ERRORS,
     FAIL,
@@ -77,7 +78,6 @@ from fairdraw.report import (
     DrawReport,
     evidence_of,
 )
-from fairdraw.source import MAX_SNAPSHOT_SIZE, TileReader
 from fairdraw.trust import Trust, open_log_checkpoint
 from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.merkle import verify_consistency

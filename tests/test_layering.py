@@ -32,7 +32,7 @@ def test_pure_modules_type_check_strictly():
         "witnesses/cosignature.py", "witnesses/state.py", "witnesses/policy.py",
         "draw_engine/canonical.py", "draw_engine/select.py", "draw_engine/snapshot.py",
         "draw_engine/beacon.py",
-        "draw_engine/drand.py", "draw_engine/nist.py", "draw_engine/calendar.py",
+        "draw_engine/drand.py", "draw_engine/calendar.py",
         "draw_engine/entries.py", "draw_engine/history.py",
     ]
     proc = subprocess.run(

@@ -7,7 +7,7 @@ to the full one, caches what it read, and implements
 `transparency.merkle.NodeReader`, so inclusion and consistency proofs are
 built from tiles. Every error names the file. It is the one tile reader of
 the project: `transparency.export.fsck_log` and every verifying client
-(`fairdraw.source`, `fairdraw.verify`, `fairdraw.audit`) use it, the way
+(`fairdraw.portal_source`, `fairdraw.verify`, `fairdraw.audit`) use it, the way
 sumdb's `tlog.TileReader` serves both.
 
 A `TileSource` is anything with `read(path, limit) -> bytes | None` (None: the

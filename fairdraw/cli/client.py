@@ -34,8 +34,8 @@ from fairdraw.cli.trustroot import log_key_of, print_trust_root, state_notes
 # by the functions that use them, so `fairdraw --help` stays fast (issue 13 point 9).
 if TYPE_CHECKING:
     from fairdraw.clientstate import ClientState, RollbackOrForkError
+    from fairdraw.portal_source import PortalSource, TileReader
     from fairdraw.report import DrawReport
-    from fairdraw.source import PortalSource, TileReader
     from fairdraw.trust import Trust
     from transparency.checkpoint import Checkpoint
 
@@ -76,7 +76,7 @@ def _usage(message: str) -> typer.Exit:
 
 
 def _trust(source: PortalSource, path: Path | None) -> Trust:
-    from fairdraw.source import read_required
+    from fairdraw.portal_source import read_required
     from fairdraw.trust import load_trust
 
     if path is not None:
@@ -92,7 +92,7 @@ def _trust(source: PortalSource, path: Path | None) -> Trust:
 
 
 def _open(location: str) -> PortalSource:
-    from fairdraw.source import MAX_CHECKPOINT_SIZE, open_source
+    from fairdraw.portal_source import MAX_CHECKPOINT_SIZE, open_source
 
     if not location.startswith(("http://", "https://")) and not Path(location).is_dir():
         raise _usage(f"{location} is neither a portal directory nor an http(s) URL")
@@ -123,7 +123,7 @@ class _Session:
         max_age: int | None = None,
     ) -> None:
         from fairdraw.clientstate import ClientState, default_state_path
-        from fairdraw.source import MAX_CHECKPOINT_SIZE, TileReader, read_required
+        from fairdraw.portal_source import MAX_CHECKPOINT_SIZE, TileReader, read_required
 
         self.source, self.trust, self.max_age = source, trust, max_age
         self.note = read_required(source, "log/checkpoint", MAX_CHECKPOINT_SIZE)
@@ -182,7 +182,7 @@ class _StateKey:
     @classmethod
     def of(cls, note: bytes, trust: Trust, state: ClientState) -> _StateKey | None:
         """None if the checkpoint does not open with trust.json's log keys."""
-        from fairdraw.source import ClientError
+        from fairdraw.portal_source import ClientError
         from transparency.checkpoint import open_checkpoint
         from transparency.errors import TransparencyError
 
@@ -229,7 +229,7 @@ def _audit_state(src: PortalSource, trust: Trust, state: str | None) -> _StateKe
     (checked before the audit); None without `--state` or if the checkpoint does not open
     (the audit reports that)."""
     from fairdraw.clientstate import ClientState, default_state_path
-    from fairdraw.source import MAX_CHECKPOINT_SIZE, TileReader, read_required
+    from fairdraw.portal_source import MAX_CHECKPOINT_SIZE, TileReader, read_required
 
     if state is None:
         return None
@@ -302,8 +302,8 @@ def assignments(  # noqa: PLR0917 (typer options)
     )
     from fairdraw.clientstate import RollbackOrForkError
     from fairdraw.portal_inputs import draw_ids
+    from fairdraw.portal_source import ClientError
     from fairdraw.report import FAIL, PASS
-    from fairdraw.source import ClientError
 
     if fmt not in FORMATS:
         raise _usage(f"--format must be one of {', '.join(FORMATS)}")
@@ -370,8 +370,8 @@ def bundle(
 ) -> None:
     """Write one JSON file with everything needed to verify DRAW_ID offline."""
     from fairdraw.bundle import format_bundle_file, make_bundle
+    from fairdraw.portal_source import ClientError
     from fairdraw.proofs import draw_proofs
-    from fairdraw.source import ClientError
 
     try:
         src = _open(source)
@@ -411,9 +411,9 @@ def verify(  # noqa: PLR0917 (typer options)
     from fairdraw.bundle import read_bundle
     from fairdraw.clientstate import RollbackOrForkError
     from fairdraw.portal_inputs import draw_ids
+    from fairdraw.portal_source import ClientError
     from fairdraw.proofs import check_proof_files, format_proof_results
     from fairdraw.report import PASS
-    from fairdraw.source import ClientError
     from fairdraw.trust import load_trust
 
     if inputs is not None and draw is None and (target is None or not Path(target).is_file()):
@@ -504,7 +504,7 @@ def audit(  # noqa: PLR0917 (typer options)
     """Replay the whole log; exit 0 only if every draw and every checkpoint holds."""
     from fairdraw.audit import audit_portal
     from fairdraw.clientstate import RollbackOrForkError
-    from fairdraw.source import ClientError
+    from fairdraw.portal_source import ClientError
 
     try:
         src = _open(source)

@@ -9,7 +9,7 @@
    stored as the key's name in `DIR/log.key` (issue 13 point 2: a second demo is
    another log, not a fork of the first, on every client that saw both);
 2. starts a LOCAL beacon (1 s rounds) and two witnesses as separate processes
-   on loopback ports (fairdraw.cluster);
+   on loopback ports (fairdraw.local_processes);
 3. generates the synthetic Laibin-scale registry (fairdraw.demo_registry),
    imports the units, inspectors and experts, and logs their snapshots;
 4. announces the monthly routine draw with the risk-based strata, teams over
@@ -211,8 +211,8 @@ def run_demo(out: Path, *, steps: _Steps | None = None, now: float | None = None
 
     The caller owns the returned `runtime` and `cluster` (close/stop them)."""
     from fairdraw.app import open_runtime
-    from fairdraw.cluster import LocalCluster
-    from fairdraw.service import beacon_chain, open_service
+    from fairdraw.draw_service import beacon_chain, open_service
+    from fairdraw.local_processes import LocalCluster
     from fairdraw.settings import load_settings
     from public_portal.builder import PortalInputs, build_portal, trust_document
 

@@ -61,7 +61,7 @@ def _service(config: Path | None) -> Iterator[Any]:
     from pydantic import ValidationError
 
     from fairdraw.app import open_runtime
-    from fairdraw.service import open_service
+    from fairdraw.draw_service import open_service
     from fairdraw.settings import SettingsError, load_settings
 
     try:

@@ -45,7 +45,7 @@ def build(
         if trust is not None:
             trust_doc = json.loads(trust.read_bytes()[: 1 << 20])
         else:
-            from fairdraw.service import portal_trust
+            from fairdraw.draw_service import portal_trust
 
             trust_doc = portal_trust(settings)
     except (OSError, ValueError) as e:

@@ -15,7 +15,7 @@ import pytest
 from draw_engine.calendar import load_default_calendar
 from fairdraw.assignments import brigade_assignments
 from fairdraw.portal_inputs import portal_draw_inputs
-from fairdraw.source import DirectorySource
+from fairdraw.portal_source import DirectorySource
 from fairdraw.trust import load_trust
 from fairdraw.verify import verify_draw
 from tests.fairdraw.clienthelp import fairdraw

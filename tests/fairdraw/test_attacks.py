@@ -11,7 +11,7 @@ import pytest
 
 from fairdraw.audit import audit_portal
 from fairdraw.portal_inputs import draw_ids, verify_portal_draw
-from fairdraw.source import DirectorySource
+from fairdraw.portal_source import DirectorySource
 from fairdraw.trust import load_trust
 from fairdraw.verify import CHECKS
 from tests.fairdraw.attack_fixture import ATTACKS, Attack, build_attack, honest_demo
@@ -111,7 +111,7 @@ def test_freshness_max_age_and_offline_exemption(attacks: dict[str, Attack]) -> 
     lenient = verify_portal_draw(src, _trust(a.out), a.draw_id, now=NOW, max_age=7 * 86400)
     assert lenient.check("checkpoint-freshness").status == "pass"
     assert lenient.verdict == "pass"
-    from fairdraw.source import MemorySource
+    from fairdraw.portal_source import MemorySource
 
     files = {str(p.relative_to(a.out)): p.read_bytes() for p in a.out.rglob("*") if p.is_file()}
     offline = verify_portal_draw(MemorySource(files), _trust(a.out), a.draw_id, now=NOW)

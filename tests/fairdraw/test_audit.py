@@ -7,7 +7,7 @@ from pathlib import Path
 
 from draw_engine.beacon import round_time
 from fairdraw.audit import audit_portal
-from fairdraw.source import DirectorySource
+from fairdraw.portal_source import DirectorySource
 from fairdraw.trust import load_trust
 from tests.fairdraw.clienthelp import fairdraw
 from tests.fairdraw.portal_fixture import PortalLog, honest_portal

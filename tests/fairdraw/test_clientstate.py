@@ -21,7 +21,7 @@ from fairdraw.clientstate import (
     compare_memory,
     key_id_of,
 )
-from fairdraw.source import DirectorySource, TileReader
+from fairdraw.portal_source import DirectorySource, TileReader
 from fairdraw.trust import TrustError, load_trust, trust_fingerprint
 from tests.fairdraw.clienthelp import fairdraw
 from tests.fairdraw.portal_fixture import ORIGIN, PortalLog, honest_portal

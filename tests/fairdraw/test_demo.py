@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from fairdraw.cluster import free_port
+from fairdraw.local_processes import free_port
 from fairdraw.portal_inputs import draw_ids, verify_portal_draw
-from fairdraw.source import DirectorySource, HttpSource
+from fairdraw.portal_source import DirectorySource, HttpSource
 from fairdraw.trust import load_trust
 
 CLI = [sys.executable, "-c", "from fairdraw.cli import main; main()"]

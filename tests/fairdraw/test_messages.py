@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from draw_engine.beacon_errors import RoundNotYetAvailableError
-from fairdraw.source import HttpSource, SourceError
+from fairdraw.portal_source import HttpSource, SourceError
 from fairdraw.trust import LogKeyMismatchError, load_trust, open_log_checkpoint
 from tests.fairdraw.clienthelp import fairdraw
 from tests.fairdraw.portal_fixture import PortalLog, honest_portal
@@ -129,7 +129,7 @@ def test_an_unreachable_portal_is_one_line_without_python_internals(tmp_path: Pa
 
 
 def test_unreachable_describes_timeouts() -> None:
-    from fairdraw.source import unreachable
+    from fairdraw.portal_source import unreachable
 
     text = unreachable("http://x", "http://x/log/checkpoint", requests.ReadTimeout("boom"))
     assert text == "cannot reach http://x: no answer in time (timed out) (GET http://x/log/checkpoint)"

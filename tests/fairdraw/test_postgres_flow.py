@@ -2,7 +2,7 @@
 
 `fairdraw db upgrade`, `fairdraw token create` and `fairdraw serve` run as
 separate processes on a fresh PostgreSQL schema, with a local beacon and two
-witnesses (their own processes, fairdraw.cluster). Over HTTP with an operator
+witnesses (their own processes, fairdraw.local_processes). Over HTTP with an operator
 token: import the three registries, snapshot them, announce one batch of the
 monthly routine plan, publish the co-signed commitment, execute at the round,
 publish again, record an inspection outcome, publish. Then `fairdraw portal
@@ -29,9 +29,9 @@ import sqlalchemy as sa
 
 from fairdraw import demo_registry as reg
 from fairdraw.cli.demo import _jsonl, _next_month, demo_plan
-from fairdraw.cluster import LocalCluster, free_port
+from fairdraw.local_processes import LocalCluster, free_port
 from fairdraw.portal_inputs import verify_portal_draw
-from fairdraw.source import DirectorySource
+from fairdraw.portal_source import DirectorySource
 from fairdraw.trust import load_trust
 from transparency.keyfile import write_signer_key_file
 from transparency.note import generate_signer

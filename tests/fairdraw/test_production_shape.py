@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 import requests
 
-from fairdraw.cluster import free_port
+from fairdraw.local_processes import free_port
 
 CLI = [sys.executable, "-c", "from fairdraw.cli import main; main()"]
 ORIGIN = "localhost/nginx-test/log"

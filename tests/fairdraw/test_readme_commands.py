@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from fairdraw.portal_inputs import draw_ids, verify_portal_draw
-from fairdraw.source import DirectorySource
+from fairdraw.portal_source import DirectorySource
 from fairdraw.trust import load_trust
 
 REPO = Path(__file__).resolve().parents[2]

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from fairdraw.cluster import free_port
+from fairdraw.local_processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SECTION = "## Checking a draw without trusting us"

@@ -12,9 +12,9 @@ import pytest
 
 from fairdraw.app import create_app, open_runtime
 from fairdraw.cli.demo import _log_key, write_settings
-from fairdraw.cluster import LocalCluster
+from fairdraw.draw_service import open_service
+from fairdraw.local_processes import LocalCluster
 from fairdraw.refresh import CheckpointRefresher, start_checkpoint_refresh
-from fairdraw.service import open_service
 from fairdraw.settings import load_settings
 from transparency.note import parse_note
 from witnesses.policy import counted_cosignatures

@@ -36,7 +36,7 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from fairdraw import demo_registry as reg  # noqa: E402
 from fairdraw.cli.demo import _jsonl  # noqa: E402
-from fairdraw.cluster import free_port  # noqa: E402
+from fairdraw.local_processes import free_port  # noqa: E402
 
 CLI = [sys.executable, "-c", "from fairdraw.cli import main; main()"]
 MAX_EXAMPLES = 15
@@ -48,7 +48,7 @@ ORIGIN = "localhost/fuzz/log"
 
 def _populate(config: Path) -> None:
     from fairdraw.app import open_runtime
-    from fairdraw.service import open_service
+    from fairdraw.draw_service import open_service
     from fairdraw.settings import load_settings
 
     rt = open_runtime(load_settings(config))

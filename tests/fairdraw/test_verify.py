@@ -15,7 +15,7 @@ import pytest
 
 from fairdraw.clientstate import ClientState, RollbackOrForkError
 from fairdraw.portal_inputs import verify_portal_draw
-from fairdraw.source import DirectorySource, HttpSource, SourceError, TileReader
+from fairdraw.portal_source import DirectorySource, HttpSource, SourceError, TileReader
 from fairdraw.trust import load_trust
 from fairdraw.verify import CHECKS
 from tests.fairdraw.portal_fixture import ORIGIN, PortalLog, honest_portal

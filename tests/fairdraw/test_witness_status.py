@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from fairdraw.app import create_app, open_runtime
 from fairdraw.cli.demo import _log_key, write_settings
-from fairdraw.cluster import LocalCluster
+from fairdraw.local_processes import LocalCluster
 from fairdraw.settings import load_settings
 
 

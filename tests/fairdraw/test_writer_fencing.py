@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from fairdraw import demo_registry as reg
 from fairdraw.cli.demo import _jsonl
-from fairdraw.cluster import free_port
+from fairdraw.local_processes import free_port
 from transparency.keyfile import write_signer_key_file
 from transparency.note import generate_signer
 

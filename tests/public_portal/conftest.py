@@ -2,7 +2,7 @@
 
 The log is made by the draw lifecycle service (`draw_engine.lifecycle.DrawService`)
 on SQLite, with a local beacon process and two witness processes
-(`fairdraw.cluster.LocalCluster`, each a separate `fairdraw …` process on a
+(`fairdraw.local_processes.LocalCluster`, each a separate `fairdraw …` process on a
 loopback port). Draws: D-ROUTINE (drawn, with two outcomes), D-CANCEL
 (cancelled, then superseded by D-REDRAW, drawn). The portal is built once per
 session with `public_portal.builder`; tests that tamper copy it first.
@@ -50,7 +50,6 @@ def make_demo_log(directory: Path, *, units: int = 400) -> DemoLog:
     from draw_engine.drand_http import DrandHttpSource
     from draw_engine.lifecycle import DrawService, LifecycleSettings
     from draw_engine.sql_store import SqlDrawStore
-    from fairdraw.cluster import LocalCluster
     from fairdraw.demo_registry import (
         ZONES,
         generate_inspectors,
@@ -58,6 +57,7 @@ def make_demo_log(directory: Path, *, units: int = 400) -> DemoLog:
         routine_strata,
         routine_teams,
     )
+    from fairdraw.local_processes import LocalCluster
     from public_portal.builder import trust_document
     from transparency.note import generate_signer
     from transparency.sequencer import Sequencer
@@ -200,7 +200,7 @@ class StaticServer:
     """`python -m http.server` in a subprocess on a loopback port, serving one directory."""
 
     def __init__(self, directory: Path) -> None:
-        from fairdraw.cluster import free_port
+        from fairdraw.local_processes import free_port
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"

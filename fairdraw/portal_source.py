@@ -44,7 +44,7 @@ _SEGMENT = re.compile(r"[A-Za-z0-9._:-]+")
 
 
 class ClientError(Exception):
-    """Base of every error raised by the verifying clients (fairdraw.source/verify/…)."""
+    """Base of every error raised by the verifying clients (fairdraw.portal_source/verify/…)."""
 
 
 class SourceError(ClientError):

@@ -108,12 +108,12 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None,
             raise
         # Another process is the log's writer: serve reads (writes answer 409 "read-only").
         runtime.read_only_reason = str(e)
-        logging.getLogger("fairdraw.service").warning(
+        logging.getLogger("fairdraw.draw_service").warning(
             "this process serves reads only: %s", e)
         sequencer = None
     if sequencer is not None:
         runtime.closers.append(sequencer.close)
-        logging.getLogger("fairdraw.service").info(
+        logging.getLogger("fairdraw.draw_service").info(
             "this process is the log's writer: lease epoch %d, held as %s",
             sequencer.epoch, sequencer.holder)
         keeper = LeaseKeeper(sequencer)
