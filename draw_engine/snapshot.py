@@ -9,8 +9,9 @@ each line ending in "\\n", in root order, so line i is leaf i byte for byte.
 Private fields (`PRIVATE_FIELDS`, and any field whose name starts with
 `private_`) are dropped by `public_record` and never enter a snapshot.
 
-Pure: building the `registry.snapshot` log entry is here, appending it to a
-log and storing registry versions is the lifecycle's and storage's job.
+Pure: building the `registry.snapshot` log entry is here (its diff is
+`draw_engine.registry_diff`), appending it to a log and storing registry
+versions is the lifecycle's and storage's job.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from draw_engine.canonical import (
     str_ids_are_identifiers,
 )
 from draw_engine.errors import CanonicalError, SnapshotFormatError, SnapshotMismatchError
+from draw_engine.registry_diff import diff_lines
 from draw_engine.snapshot_fast import (
     lines_root,
     read_canonical_file,
@@ -58,16 +60,6 @@ def public_record(record: Mapping[str, Any]) -> dict[str, Any]:
     # Same test as `is_private_field`, inlined: this runs once per field of every record.
     return {key: value for key, value in record.items()
             if key not in PRIVATE_FIELDS and not key.startswith(PRIVATE_PREFIX)}
-
-
-@dataclass(frozen=True)
-class SnapshotDiff:
-    added: int
-    removed: int
-    changed: int
-
-    def as_json(self) -> dict[str, int]:
-        return {"added": self.added, "removed": self.removed, "changed": self.changed}
 
 
 @dataclass(frozen=True)
@@ -343,41 +335,6 @@ def _parse_line(raw: bytes, number: int, max_size: int) -> dict[str, Any]:
     return value
 
 
-def diff_records(
-    previous: Iterable[Mapping[str, Any]], current: Iterable[Mapping[str, Any]]
-) -> SnapshotDiff:
-    """Count ids added, removed, and present in both with a different canonical record."""
-    before = {str(r["id"]): canonical_json(dict(r)) for r in previous}
-    after = {str(r["id"]): canonical_json(dict(r)) for r in current}
-    return SnapshotDiff(
-        added=sum(1 for i in after if i not in before),
-        removed=sum(1 for i in before if i not in after),
-        changed=sum(1 for i in after if i in before and before[i] != after[i]),
-    )
-
-
-def _diff_snapshots(previous: Snapshot | None, current: Snapshot) -> SnapshotDiff:
-    """`diff_records` of two snapshots, from the canonical lines they already hold.
-
-    Speed only: a snapshot's `lines[i]` is the canonical JSON of `records[i]`
-    (`make_snapshot` builds both together), so nothing is encoded again.
-    """
-    if previous is None:
-        return SnapshotDiff(added=current.count, removed=0, changed=0)
-
-    def by_id(snapshot: Snapshot | None) -> dict[str, bytes]:
-        if snapshot is None:
-            return {}
-        return dict(zip([r["id"] for r in snapshot.records], snapshot.lines, strict=True))
-
-    before, after = by_id(previous), by_id(current)
-    return SnapshotDiff(
-        added=sum(1 for i in after if i not in before),
-        removed=sum(1 for i in before if i not in after),
-        changed=sum(1 for i in after if i in before and before[i] != after[i]),
-    )
-
-
 def snapshot_entry(
     snapshot: Snapshot, *, previous: Snapshot | None, publish: str = "at_announce"
 ) -> dict[str, Any]:
@@ -388,7 +345,8 @@ def snapshot_entry(
         raise SnapshotFormatError(
             f"previous snapshot {previous.name} is of kind {previous.kind}, not {snapshot.kind}"
         )
-    diff = _diff_snapshots(previous, snapshot)
+    diff = diff_lines(_id_lines(previous) if previous is not None else None,
+                      _id_lines(snapshot))
     return {
         "type": "registry.snapshot",
         "v": 1,
@@ -400,6 +358,11 @@ def snapshot_entry(
         "diff": diff.as_json(),
         "publish": publish,
     }
+
+
+def _id_lines(snapshot: Snapshot) -> tuple[list[str], tuple[bytes, ...]]:
+    """(ids, canonical lines) of a snapshot: its lines are not encoded again."""
+    return [r["id"] for r in snapshot.records], snapshot.lines
 
 
 def check_snapshot(

@@ -6,9 +6,8 @@ both the fast path and each reason it must give up: `snapshot_fast.tree_root` ag
 parsing every line on its own, for canonical files and files with a long
 digit run, a character outside the BMP, a non-NFC string, a duplicate key,
 unsorted or duplicate ids; `_canonical_fresh_records` against
-`canonical_records`; `_diff_snapshots` against `diff_records`; `_ranked`
-against a full sort; `_split_by_match` against `_matches` per unit; the
-encoder against `rfc8785` for non-ASCII BMP keys.
+`canonical_records`; `_ranked` against a full sort; `_split_by_match`
+against `_matches` per unit; the encoder against `rfc8785` for non-ASCII BMP keys.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from hypothesis import strategies as st
 from draw_engine import canonical, select, snapshot, snapshot_fast
 from draw_engine.canonical import canonical_json, encode_ascii_keys, str_ids_are_identifiers
 from draw_engine.errors import DrawInputError, SnapshotFormatError
-from draw_engine.snapshot import canonical_records, diff_records, make_snapshot, parse_records
+from draw_engine.snapshot import canonical_records, make_snapshot, parse_records
 from tests.draw_engine.test_canonical import canonical_ok, json_values
 from tests.draw_engine.test_fast_paths import _line_by_line
 from transparency.merkle import leaf_hash, root_hash
@@ -134,14 +133,6 @@ def test_make_snapshot_bulk_equals_record_by_record(records: list[dict[str, obje
         return list(snap.records), list(snap.lines)
 
     assert fast() == plain()
-
-
-def test_diff_from_lines_equals_diff_records() -> None:
-    v1 = make_snapshot("v1", "units", [{"id": f"U{i}", "x": i} for i in range(6)])
-    v2 = make_snapshot("v2", "units", [{"id": f"U{i}", "x": i % 3} for i in range(2, 9)])
-    for before, after in ((None, v1), (v1, v2), (v2, v1), (v1, v1)):
-        expected = diff_records(before.records if before else (), after.records)
-        assert snapshot._diff_snapshots(before, after) == expected
 
 
 @pytest.mark.parametrize("count", [0, 1, 3, 10, 12, 13, 100, 400])

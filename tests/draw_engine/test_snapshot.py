@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from draw_engine.errors import SnapshotFormatError, SnapshotMismatchError
+from draw_engine.registry_diff import diff_records
 from draw_engine.snapshot import (
     check_snapshot,
-    diff_records,
     format_records,
     make_snapshot,
     parse_records,
