@@ -63,7 +63,7 @@ ORIGIN = "localhost/load-bench/log"
 def fill_log(url: str, entries: int, key_dir: Path) -> int:
     from fairdraw.db import create_engine, upgrade_engine
     from transparency.keyfile import write_signer_key_file
-    from transparency.note import generate_signer
+    from transparency.note_keys import generate_signer
     from transparency.sequencer import Sequencer
     from transparency.sql import SqlStorage
 

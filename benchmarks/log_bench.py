@@ -37,7 +37,7 @@ import sqlalchemy as sa
 
 from transparency import merkle
 from transparency.export import export_log
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 from transparency.sequencer import Sequencer
 from transparency.sql import SqlStorage
 

@@ -39,7 +39,8 @@ from draw_engine.select import compute_draw, spec_hash
 from draw_engine.snapshot import format_records, make_snapshot, snapshot_entry
 from public_portal.builder import PortalInputs, build_portal, trust_document
 from transparency.checkpoint import parse_checkpoint
-from transparency.note import append_signatures, generate_signer, parse_note
+from transparency.note import append_signatures, parse_note
+from transparency.note_keys import generate_signer
 from transparency.sequencer import Sequencer
 from transparency.storage import MemoryStorage
 from witnesses.cosignature import Cosigner

@@ -32,7 +32,7 @@ from pathlib import Path
 import requests
 
 from draw_engine.commitment import cosign_checkpoint
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 from transparency.sequencer import Sequencer
 from transparency.sql import SqlStorage
 from witnesses.collector import Collector, WitnessEndpoint

@@ -35,8 +35,8 @@ from fairdraw.portal_source import (
 )
 from fairdraw.report import DrawReport
 from fairdraw.trust import Trust
+from transparency.c2sp_codec import decode_base64, encode_base64
 from transparency.errors import FormatError
-from transparency.note import decode_base64, encode_base64
 
 BUNDLE_FORMAT = "fairdraw-bundle/v1"
 MAX_BUNDLE_FILE_SIZE = 1024 * 1024 * 1024

@@ -47,7 +47,8 @@ from fairdraw.portal_source import ClientError, TileReader
 from transparency.checkpoint import Checkpoint, parse_checkpoint
 from transparency.errors import TransparencyError, VerificationError
 from transparency.merkle import verify_consistency
-from transparency.note import MAX_NOTE_SIZE, parse_note, parse_verifier_key
+from transparency.note import MAX_NOTE_SIZE, parse_note
+from transparency.note_keys import parse_verifier_key
 
 STATE_VERSION = 2
 MAX_STATE_SIZE = 16 * 1024 * 1024

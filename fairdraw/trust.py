@@ -28,7 +28,8 @@ from draw_engine.canonical import canonical_json, parse_json
 from fairdraw.portal_source import ClientError
 from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.errors import FormatError, SignatureError
-from transparency.note import OpenedNote, parse_note, parse_verifier_key
+from transparency.note import OpenedNote, parse_note
+from transparency.note_keys import parse_verifier_key
 from witnesses.policy import Policy, policy_from_trust_json
 
 DEFAULT_MARGIN_SECONDS = 60

@@ -37,19 +37,9 @@ from transparency.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from transparency.note import (
-    Note,
-    NoteSignature,
-    OpenedNote,
-    Signer,
-    Verifier,
-    format_note,
-    generate_signer,
-    open_note,
-    parse_note,
-    parse_verifier_key,
-    sign_note,
-)
+from transparency.note import Note, OpenedNote, format_note, open_note, parse_note, sign_note
+from transparency.note_keys import Signer, Verifier, generate_signer, parse_verifier_key
+from transparency.signature_line import NoteSignature
 from transparency.tiles import TileRef, parse_tile_path, tile_path, tiles_for_size
 
 __all__ = [

@@ -30,6 +30,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, HTTPException, Query
 from fastapi.responses import Response
 
+from transparency.c2sp_codec import encode_base64, parse_decimal
 from transparency.errors import FormatError, ProofArgumentError, StorageError
 from transparency.merkle import (
     Node,
@@ -41,7 +42,6 @@ from transparency.merkle import (
     prove_inclusion,
     range_nodes,
 )
-from transparency.note import encode_base64, parse_decimal
 from transparency.storage import LogStorage, StoredCheckpoint
 from transparency.tiles import TILE_HEIGHT, TILE_WIDTH, format_bundle, parse_tile_path, tile_nodes
 

@@ -26,19 +26,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from transparency.c2sp_codec import decode_base64, encode_base64, parse_decimal
 from transparency.errors import FormatError
 from transparency.merkle import HASH_SIZE
-from transparency.note import (
-    NoteVerifier,
-    OpenedNote,
-    Signer,
-    check_note_text,
-    decode_base64,
-    encode_base64,
-    open_note,
-    parse_decimal,
-    sign_note,
-)
+from transparency.note import OpenedNote, check_note_text, open_note, sign_note
+from transparency.note_keys import NoteVerifier, Signer
 
 MAX_TREE_SIZE = (1 << 63) - 1
 MAX_CHECKPOINT_SIZE = 1_000_000

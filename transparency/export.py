@@ -34,7 +34,8 @@ import requests
 from transparency.checkpoint import open_checkpoint
 from transparency.errors import TransparencyError, VerificationError
 from transparency.merkle import append_leaves, fold_frontier, leaf_hash
-from transparency.note import MAX_NOTE_SIZE, NoteVerifier
+from transparency.note import MAX_NOTE_SIZE
+from transparency.note_keys import NoteVerifier
 from transparency.reader import TileReader, TileSource
 from transparency.storage import LogStorage
 from transparency.tiles import (

@@ -1,6 +1,6 @@
 """Signer key files: one Go-format signer key (`PRIVATE+KEY+...`) per file, mode 0600.
 
-The only filesystem code of the note formats (note.py stays pure). A key file
+The only filesystem code of the note formats (note.py, note_keys.py stay pure). A key file
 holds exactly the text of `format_signer_key` plus one newline. Writing never
 overwrites an existing file unless asked, creates the file 0600 atomically
 (O_CREAT|O_EXCL with the mode, so it is never readable by others, not even
@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 
 from transparency.errors import FormatError, TransparencyError
-from transparency.note import Signer, format_signer_key, parse_signer_key
+from transparency.note_keys import Signer, format_signer_key, parse_signer_key
 
 MAX_KEY_FILE_SIZE = 4096
 KEY_FILE_MODE = 0o600

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from transparency.c2sp_codec import decode_base64, encode_base64, parse_decimal
 from transparency.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
 from transparency.errors import FormatError
 from transparency.merkle import (
@@ -40,15 +41,8 @@ from transparency.merkle import (
     prove_inclusion,
     verify_inclusion,
 )
-from transparency.note import (
-    MAX_NOTE_SIZE,
-    NoteVerifier,
-    OpenedNote,
-    decode_base64,
-    encode_base64,
-    parse_decimal,
-    parse_note,
-)
+from transparency.note import MAX_NOTE_SIZE, OpenedNote, parse_note
+from transparency.note_keys import NoteVerifier
 from transparency.tiles import MAX_ENTRY_SIZE
 
 HEADER = "c2sp.org/tlog-proof@v1"

@@ -50,7 +50,7 @@ from transparency.merkle import (
     leaf_hash,
     tree_root,
 )
-from transparency.note import Signer
+from transparency.note_keys import Signer
 from transparency.storage import Lease, LogStorage, SequencerLock, StoredCheckpoint
 from transparency.tiles import MAX_ENTRY_SIZE
 

@@ -37,7 +37,8 @@ import requests
 
 from transparency.checkpoint import parse_checkpoint
 from transparency.errors import TransparencyError
-from transparency.note import NoteSignature, append_signatures, parse_note
+from transparency.note import append_signatures, parse_note
+from transparency.signature_line import NoteSignature
 from witnesses.cosignature import CosignerKey, parse_cosignature_line, parse_cosigner_key
 from witnesses.errors import (
     CollectionError,

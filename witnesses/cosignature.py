@@ -36,8 +36,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from transparency.c2sp_codec import check_key_name
 from transparency.errors import FormatError
-from transparency.note import NoteSignature, Signer, check_key_name
+from transparency.note_keys import Signer
+from transparency.signature_line import NoteSignature
 from witnesses.errors import CosignatureFormatError, CosignatureVerificationError
 
 COSIGNATURE_V1_TYPE = 0x04
@@ -69,7 +71,7 @@ def _b64decode(text: str, what: str) -> bytes:
 
 def _check_name(name: str) -> None:
     # SPEC(signed-note): key names are non-empty, contain no Unicode spaces and no "+";
-    # the one rule of transparency.note (which also refuses controls and U+FEFF).
+    # the one rule of transparency.c2sp_codec (which also refuses controls and U+FEFF).
     try:
         check_key_name(name)
     except FormatError as e:
@@ -152,7 +154,7 @@ class CosignerKey:
         return cosignature.timestamp
 
     def verify(self, message: bytes, signature: bytes) -> None:
-        """transparency.note.NoteVerifier: `message` is the note text, `signature` the
+        """transparency.note_keys.NoteVerifier: `message` is the note text, `signature` the
         72 bytes after the key id. Lets `open_note` check cosignatures like any signature."""
         try:
             timestamp = timestamp_from_signature(signature)

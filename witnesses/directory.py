@@ -25,10 +25,10 @@ from typing import Any
 
 from transparency.checkpoint import open_checkpoint, parse_checkpoint
 from transparency.errors import FormatError, TransparencyError
-from transparency.note import (
+from transparency.note import parse_note
+from transparency.note_keys import (
     format_signer_key,
     generate_signer,
-    parse_note,
     parse_signer_key,
     parse_verifier_key,
 )

@@ -37,7 +37,8 @@ from typing import Any
 
 from transparency.checkpoint import open_checkpoint
 from transparency.errors import FormatError
-from transparency.note import Note, parse_note, parse_verifier_key
+from transparency.note import Note, parse_note
+from transparency.note_keys import parse_verifier_key
 from witnesses.cosignature import (
     Cosignature,
     CosignerKey,

@@ -27,6 +27,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from transparency.c2sp_codec import decode_base64, encode_base64
 from transparency.checkpoint import Checkpoint, parse_checkpoint
 from transparency.errors import (
     ConsistencyProofError,
@@ -34,13 +35,7 @@ from transparency.errors import (
     SignatureError,
 )
 from transparency.merkle import EMPTY_ROOT, verify_consistency
-from transparency.note import (
-    MAX_NOTE_SIZE,
-    decode_base64,
-    encode_base64,
-    open_note,
-    parse_note,
-)
+from transparency.note import MAX_NOTE_SIZE, open_note, parse_note
 from witnesses.errors import (
     InvalidProofError,
     MalformedRequestError,

@@ -109,7 +109,7 @@ def _log_key(out: Path) -> str:
     """The demo directory's log verifier key, made once with the directory's own origin
     (the key's name). A directory made before per-demo origins keeps its old origin."""
     from transparency.keyfile import read_signer_key_file, write_signer_key_file
-    from transparency.note import generate_signer
+    from transparency.note_keys import generate_signer
 
     key_path = out / "log.key"
     if not key_path.exists():

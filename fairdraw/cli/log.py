@@ -101,7 +101,7 @@ def init(
     """Create the log's signing key (log.key, mode 0600) and database schema; print the vkey."""
     from transparency.errors import TransparencyError
     from transparency.keyfile import write_signer_key_file
-    from transparency.note import generate_signer
+    from transparency.note_keys import generate_signer
 
     try:
         signer = generate_signer(origin)

@@ -74,7 +74,7 @@ def print_trust_root(trust: Trust, *, to_stderr: bool = False) -> None:
 
 def log_key_of(trust: Trust, name: str, key_id: int) -> str | None:
     """The vkey of trust.json whose (name, key id) made a verified checkpoint signature."""
-    from transparency.note import parse_verifier_key
+    from transparency.note_keys import parse_verifier_key
 
     for vkey in trust.log_vkeys:
         v = parse_verifier_key(vkey)

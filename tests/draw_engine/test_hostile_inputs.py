@@ -317,7 +317,7 @@ def test_orphans_of_a_crash_are_dropped_by_the_writer_only(world: World) -> None
 @pytest.fixture
 def cli_config(tmp_path: Path) -> Path:
     from transparency.keyfile import write_signer_key_file
-    from transparency.note import generate_signer
+    from transparency.note_keys import generate_signer
 
     write_signer_key_file(tmp_path / "log.key", generate_signer("localhost/k3/log"))
     config = tmp_path / "fairdraw.json"

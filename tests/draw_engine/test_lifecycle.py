@@ -38,7 +38,8 @@ from draw_engine.registry import ValidationError
 from draw_engine.select import compute_draw
 from draw_engine.snapshot import parse_records
 from draw_engine.store import DrawRecord, MemoryDrawStore
-from transparency.note import append_signatures, generate_signer, parse_note
+from transparency.note import append_signatures, parse_note
+from transparency.note_keys import generate_signer
 from transparency.sequencer import Sequencer
 from transparency.storage import MemoryStorage
 from witnesses.cosignature import Cosigner

@@ -43,7 +43,7 @@ from draw_engine.sql_store import SqlDrawStore
 from tests.draw_engine.beacon_helpers import CLI, free_port, wait_until_up
 from tests.witnesses.support import WitnessProcess, start_witness
 from transparency.keyfile import write_signer_key_file
-from transparency.note import Signer, generate_signer
+from transparency.note_keys import Signer, generate_signer
 from transparency.sequencer import Sequencer
 from transparency.sql import SqlStorage
 from witnesses.collector import Collector, WitnessEndpoint

@@ -5,7 +5,7 @@ from __future__ import annotations
 from draw_engine.canonical import canonical_json
 from draw_engine.log_index import index_log
 from draw_engine.store import MemoryDrawStore
-from transparency.note import Signer
+from transparency.note_keys import Signer
 from transparency.sequencer import Sequencer
 from transparency.storage import MemoryStorage
 

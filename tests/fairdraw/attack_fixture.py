@@ -45,7 +45,8 @@ from draw_engine.beacon import QUICKNET, round_time
 from draw_engine.local_beacon import LocalBeaconKey
 from draw_engine.snapshot import format_records, make_snapshot, snapshot_entry
 from tests.fairdraw.portal_fixture import PortalLog
-from transparency.note import NoteSignature, parse_note
+from transparency.note import parse_note
+from transparency.signature_line import NoteSignature
 
 DRAW = "LB-2026-12"
 OTHER = "LB-2026-12b"

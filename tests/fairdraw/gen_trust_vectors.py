@@ -25,7 +25,7 @@ import rfc8785
 
 from draw_engine.beacon import PINNED_CHAINS
 from public_portal.builder import trust_document
-from transparency.note import Signer
+from transparency.note_keys import Signer
 from witnesses.cosignature import Cosigner
 from witnesses.policy import parse_policy
 

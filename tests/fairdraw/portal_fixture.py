@@ -34,7 +34,8 @@ from fairdraw.demo_registry import (
 from fairdraw.verify import expected_result_entry
 from transparency.checkpoint import parse_checkpoint
 from transparency.export import export_log
-from transparency.note import Signer, append_signatures, parse_note
+from transparency.note import append_signatures, parse_note
+from transparency.note_keys import Signer
 from transparency.sequencer import Sequencer
 from transparency.storage import MemoryStorage
 from witnesses.cosignature import Cosigner

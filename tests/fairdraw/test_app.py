@@ -20,7 +20,7 @@ from fairdraw.app import create_app, open_runtime
 from fairdraw.db import upgrade_all
 from fairdraw.settings import Settings, SettingsError, load_settings
 from transparency.keyfile import write_signer_key_file
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 
 CLI = [sys.executable, "-c", "from fairdraw.cli import main; main()"]
 ORIGIN = "localhost/app-test/log"

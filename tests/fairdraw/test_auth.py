@@ -22,7 +22,7 @@ from fairdraw.app import create_app, open_runtime
 from fairdraw.auth import WRITE_METHODS, AuthError, Principal
 from fairdraw.settings import Settings
 from transparency.keyfile import write_signer_key_file
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from fairdraw.trust import TrustError, load_trust, trust_fingerprint
 from tests.fairdraw.clienthelp import fairdraw
 from tests.fairdraw.portal_fixture import ORIGIN, PortalLog, honest_portal
 from transparency.checkpoint import open_checkpoint
-from transparency.note import Signer
+from transparency.note_keys import Signer
 
 DRAW = "LB-2026-12"
 NOW = int(time.time())  # the CLI reads the real clock (checkpoint-freshness)

@@ -20,7 +20,7 @@ from tests.fairdraw.clienthelp import fairdraw
 from tests.fairdraw.portal_fixture import PortalLog, honest_portal
 from tests.fairdraw.test_verify import DRAW, NOW, http_portal
 from transparency.errors import SignatureError
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 from witnesses.cosignature import Cosigner
 from witnesses.errors import CosignatureVerificationError
 

@@ -34,7 +34,7 @@ from fairdraw.portal_inputs import verify_portal_draw
 from fairdraw.portal_source import DirectorySource
 from fairdraw.trust import load_trust
 from transparency.keyfile import write_signer_key_file
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 
 CLI = [sys.executable, "-c", "from fairdraw.cli import main; main()"]
 ORIGIN = "localhost/pg-flow/log"

@@ -66,7 +66,7 @@ def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGINT) -> None:
 def _fill_log(d: Path, entries: int) -> None:
     from fairdraw.db import create_engine, upgrade_all
     from transparency.keyfile import write_signer_key_file
-    from transparency.note import generate_signer
+    from transparency.note_keys import generate_signer
     from transparency.sequencer import Sequencer
     from transparency.sql import SqlStorage
 

@@ -16,7 +16,8 @@ from fairdraw.proofs import ProofCheckError, check_proof, draw_entry_indices
 from fairdraw.trust import parse_trust
 from tests.fairdraw.clienthelp import fairdraw
 from tests.fairdraw.portal_fixture import ORIGIN, PortalLog
-from transparency.note import Signer, parse_note
+from transparency.note import parse_note
+from transparency.note_keys import Signer
 from transparency.proof import format_proof, parse_proof
 
 NOW = int(time.time())  # live portal: the co-signatures must be fresh

@@ -67,7 +67,7 @@ def _populate(config: Path) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from transparency.keyfile import write_signer_key_file
-    from transparency.note import generate_signer
+    from transparency.note_keys import generate_signer
 
     d = tmp_path_factory.mktemp("fuzz")
     write_signer_key_file(d / "log.key", generate_signer(ORIGIN))

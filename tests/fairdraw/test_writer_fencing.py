@@ -32,7 +32,7 @@ from fairdraw import demo_registry as reg
 from fairdraw.cli.demo import _jsonl
 from fairdraw.local_processes import free_port
 from transparency.keyfile import write_signer_key_file
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 
 CLI = [sys.executable, "-c", "from fairdraw.cli import main; main()"]
 ORIGIN = "localhost/fencing/log"

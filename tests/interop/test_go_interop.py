@@ -26,7 +26,8 @@ import pytest
 from transparency.checkpoint import Checkpoint, sign_checkpoint
 from transparency.export import export_log
 from transparency.merkle import leaf_hash, root_hash
-from transparency.note import Signer, append_signatures, parse_note
+from transparency.note import append_signatures, parse_note
+from transparency.note_keys import Signer
 from transparency.proof import format_proof, prove_entry
 from transparency.sequencer import Sequencer
 from transparency.storage import MemoryStorage

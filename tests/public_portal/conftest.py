@@ -59,7 +59,7 @@ def make_demo_log(directory: Path, *, units: int = 400) -> DemoLog:
     )
     from fairdraw.local_processes import LocalCluster
     from public_portal.builder import trust_document
-    from transparency.note import generate_signer
+    from transparency.note_keys import generate_signer
     from transparency.sequencer import Sequencer
     from transparency.sql import SqlStorage
     from witnesses.collector import Collector, WitnessEndpoint

@@ -20,7 +20,7 @@ from public_portal.site import render_index
 from tests.public_portal.conftest import DemoLog
 from transparency.errors import TransparencyError
 from transparency.export import DirectorySource, fsck_log
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 from transparency.sequencer import Sequencer
 from transparency.sql import SqlStorage
 from transparency.storage import MemoryStorage

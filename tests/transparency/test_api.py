@@ -16,7 +16,7 @@ from transparency import merkle
 from transparency.api import IMMUTABLE, create_app
 from transparency.checkpoint import open_checkpoint
 from transparency.export import HttpSource, fsck_log
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 from transparency.sequencer import Sequencer
 from transparency.sql import SqlStorage
 from transparency.storage import MemoryStorage

@@ -18,7 +18,8 @@ from transparency.checkpoint import (
 )
 from transparency.errors import FormatError, SignatureError
 from transparency.merkle import EMPTY_ROOT
-from transparency.note import MAX_NOTE_SIZE, Signer, parse_note
+from transparency.note import MAX_NOTE_SIZE, parse_note
+from transparency.note_keys import Signer
 
 V = load_vectors("tlog/notes.json")
 LOG = Signer("example.com/log", bytes(range(32)))

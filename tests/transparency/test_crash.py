@@ -21,14 +21,14 @@ from pathlib import Path
 import pytest
 
 from transparency.export import DirectorySource, export_log, fsck_log
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 from transparency.sequencer import Sequencer
 from transparency.sql import SqlStorage
 
 APPENDER = """
 import random, sys
 from datetime import timedelta
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 from transparency.sequencer import Sequencer
 from transparency.sql import SqlStorage
 seq = Sequencer(SqlStorage.open(sys.argv[1]), [generate_signer("x")], "x",

@@ -10,7 +10,7 @@ from tests.conftest import load_vectors
 from transparency import merkle
 from transparency.errors import TransparencyError, VerificationError
 from transparency.export import DirectorySource, FetchError, FsckError, export_log, fsck_log
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 from transparency.sequencer import Sequencer
 from transparency.storage import MemoryStorage
 

@@ -13,31 +13,32 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import load_vectors
+from transparency.c2sp_codec import decode_base64, parse_decimal
 from transparency.errors import FormatError, SignatureError
 from transparency.keyfile import KeyFileError, read_signer_key_file, write_signer_key_file
 from transparency.note import (
     MAX_NOTE_SIZE,
     MAX_SIGNATURES,
-    SIG_COSIGNATURE_V1,
     AmbiguousKeyError,
     Note,
-    NoteSignature,
+    append_signatures,
+    format_note,
+    open_note,
+    parse_note,
+    sign_note,
+)
+from transparency.note_keys import (
+    SIG_COSIGNATURE_V1,
     Signer,
     Verifier,
-    append_signatures,
-    decode_base64,
-    format_note,
     format_signer_key,
     format_verifier_key,
     generate_signer,
     key_id,
-    open_note,
-    parse_decimal,
-    parse_note,
     parse_signer_key,
     parse_verifier_key,
-    sign_note,
 )
+from transparency.signature_line import NoteSignature
 
 V = load_vectors("tlog/notes.json")
 

@@ -19,7 +19,8 @@ from tests.transparency.test_merkle import DictReader
 from transparency.checkpoint import Checkpoint, sign_checkpoint
 from transparency.errors import FormatError, InclusionProofError, SignatureError
 from transparency.merkle import leaf_hash, root_hash
-from transparency.note import Signer, append_signatures, parse_note, sign_note
+from transparency.note import append_signatures, parse_note, sign_note
+from transparency.note_keys import Signer
 from transparency.proof import (
     HEADER,
     MAX_EXTRA_SIZE,

@@ -14,7 +14,7 @@ from transparency import merkle
 from transparency.checkpoint import open_checkpoint
 from transparency.errors import FormatError, SequencerBusyError, StorageError
 from transparency.merkle import Node
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 from transparency.sequencer import Sequencer
 from transparency.sql import SqlStorage
 from transparency.storage import MemoryStorage
@@ -153,7 +153,7 @@ def test_needs_a_signer() -> None:
 RACER = """
 import sys, time
 from transparency.errors import SequencerBusyError
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 from transparency.sequencer import Sequencer
 from transparency.sql import SqlStorage
 storage = SqlStorage.open(sys.argv[1])

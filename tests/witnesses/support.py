@@ -20,7 +20,7 @@ import requests
 
 from transparency.checkpoint import Checkpoint, sign_checkpoint
 from transparency.merkle import append_leaves, leaf_hash, prove_consistency, tree_root
-from transparency.note import Signer, generate_signer
+from transparency.note_keys import Signer, generate_signer
 
 CLI = [sys.executable, "-c", "from fairdraw.cli import main; main()"]
 

@@ -16,7 +16,7 @@ from tests.witnesses.support import (
 )
 from transparency.checkpoint import Checkpoint, sign_checkpoint
 from transparency.merkle import EMPTY_ROOT
-from transparency.note import generate_signer
+from transparency.note_keys import generate_signer
 from witnesses.cosignature import parse_cosigner_key, verify_cosignature
 from witnesses.directory import add_log, init_witness
 

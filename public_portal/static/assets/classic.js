@@ -1174,7 +1174,7 @@ const MAX_SIGNATURES = 100;
 const SIG_PREFIX = '\u2014 '; // em dash + space
 
 // Characters no key name may hold: "+", Unicode White_Space (Python's str.isspace set),
-// ASCII controls and DEL, and U+FEFF (invisible; refused on purpose, as in transparency/note.py).
+// ASCII controls and DEL, and U+FEFF (invisible; refused on purpose, as transparency/c2sp_codec.py does).
 const BAD_NAME_CHAR = /[+\u0000-\u0020\u007f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/u;
 
 /** SPEC(signed-note): key name non-empty, no Unicode spaces, no "+" (and no controls or U+FEFF). */
