@@ -8,7 +8,8 @@
 - `Metrics` + `MetricsMiddleware`: request counters rendered as Prometheus text;
 - `RebuildAfterPublish`: asks the portal refresher for a rebuild after each publish.
 
-- `AuditMiddleware`: one audit row (`fairdraw.auth.Auth.record`) per write request.
+- `AuditMiddleware`: one audit row (`fairdraw.auth.Auth.record`) per write request, with
+  the request's content (a small JSON body whole, anything else by size and SHA-256).
 
 `fairdraw.app.create_app` stacks them; `fairdraw.auth` has the token gate and the audit
 table. Left out: gzip, CORS, rate limiting (put a reverse proxy in front).
@@ -16,6 +17,8 @@ table. Left out: gzip, CORS, rate limiting (put a reverse proxy in front).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from collections import Counter
@@ -306,8 +309,14 @@ class RebuildAfterPublish:
 # -- audit trail -------------------------------------------------------------------
 
 
+AUDIT_BODY_LIMIT = 16 << 10
+"""A JSON request body up to this size is kept whole in the audit row; larger bodies and
+other content types (registry files, which hold phone numbers) only by size and SHA-256."""
+
+
 class AuditMiddleware:
-    """Records every write request (method in WRITE_METHODS) with its final status."""
+    """Records every write request (method in WRITE_METHODS) with its final status and its
+    content (`detail`: JSON `{"bytes", "sha256", "content_type", "body"?}`)."""
 
     def __init__(self, app: ASGIApp, auth: Auth) -> None:
         self.app = app
@@ -318,8 +327,9 @@ class AuditMiddleware:
             await self.app(scope, receive, send)
             return
         watch = StatusWatch(send)
+        content = _RequestContent(scope, receive)
         try:
-            await self.app(scope, receive, watch)
+            await self.app(scope, content.receive, watch)
         finally:
             state = scope.get("state") or {}
             principal = state.get("principal") if isinstance(state, dict) else None
@@ -333,4 +343,40 @@ class AuditMiddleware:
                 method=scope["method"],
                 path=path,
                 status=watch.status,
+                detail=content.detail(),
             )
+
+
+class _RequestContent:
+    """Passes a request body on as it arrives, remembering its size, SHA-256 and (a JSON
+    body up to AUDIT_BODY_LIMIT) its text, for the audit row."""
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        self._receive = receive
+        self._hash = hashlib.sha256()
+        self._kept = bytearray()
+        self.size = 0
+        self.content_type = ""
+        for name, value in scope.get("headers", []):
+            if name == b"content-type":
+                self.content_type = value.decode("latin-1")[:128]
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            self.size += len(chunk)
+            self._hash.update(chunk)
+            if len(self._kept) <= AUDIT_BODY_LIMIT:
+                self._kept += chunk[:AUDIT_BODY_LIMIT + 1 - len(self._kept)]
+        return message
+
+    def detail(self) -> str | None:
+        if not self.size:
+            return None
+        out: dict[str, Any] = {"bytes": self.size, "sha256": self._hash.hexdigest(),
+                               "content_type": self.content_type}
+        if (self.content_type.split(";")[0].strip() == "application/json"
+                and self.size <= AUDIT_BODY_LIMIT):
+            out["body"] = bytes(self._kept).decode("utf-8", errors="replace")
+        return json.dumps(out, ensure_ascii=False)
