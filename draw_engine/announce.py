@@ -9,7 +9,9 @@ snapshots exist is the lifecycle's check).
 
 Optional fields and their defaults: `inspectors`, `experts`, `zones` ({}),
 `teams` (absent = no teams), `recusals` ([]), `exclusions` ([]),
-`supersedes` (null). Unknown fields are refused, so a typo cannot silently
+`supersedes` (null), `calendar` (absent in announces made before it existed:
+`{"sha256", "years", "provisional"}`, the working-day calendar the schedule
+uses, docs/spec/schedule.md). Unknown fields are refused, so a typo cannot silently
 change nothing but the spec hash.
 """
 
@@ -31,7 +33,8 @@ BEACON_SCHEMES = ("bls-unchained-g1-rfc9380", "pedersen-bls-chained")
 
 _REQUIRED = ("type", "v", "draw_id", "title", "authority", "kind", "algorithm", "period",
              "units", "strata", "beacon")
-_OPTIONAL = ("inspectors", "experts", "exclusions", "zones", "teams", "recusals", "supersedes")
+_OPTIONAL = ("inspectors", "experts", "exclusions", "zones", "teams", "recusals", "supersedes",
+             "calendar")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 # Blank text: Python's str.isspace set plus U+FEFF, spelled out so that the browser's
 # draw.js uses exactly the same characters (JS `trim` and `\s` differ from Python's).
@@ -113,6 +116,7 @@ class DrawSpec:
     beacon_round: int
     beacon_local: bool
     supersedes: str | None
+    calendar_sha256: str | None = None
 
 
 def _fail(field: str, message: str) -> AnnounceError:
@@ -285,6 +289,29 @@ def _beacon(value: object) -> tuple[int, bool]:
     return _int(obj["round"], "beacon.round", minimum=1), local
 
 
+def _years(value: object, field: str, *, empty: bool) -> list[int]:
+    if not isinstance(value, list) or (not value and not empty):
+        raise _fail(field, "must be a list of years" + ("" if empty else " (not empty)"))
+    years = [_int(y, f"{field}[{i}]", minimum=1) for i, y in enumerate(value)]
+    for i, y in enumerate(years):
+        if y > 9999 or (i and y <= years[i - 1]):
+            raise _fail(f"{field}[{i}]", "years are ascending, unique and at most 9999")
+    return years
+
+
+def _calendar(value: object) -> str:
+    """SPEC(schedule.md): calendar = {sha256, years (ascending), provisional (⊆ years)}."""
+    obj = _object(value, "calendar")
+    _keys(obj, "calendar", ("sha256", "years", "provisional"))
+    if not isinstance(obj["sha256"], str) or not _HEX64.fullmatch(obj["sha256"]):
+        raise _fail("calendar.sha256", "must be 64 lowercase hex digits")
+    years = _years(obj["years"], "calendar.years", empty=False)
+    for i, y in enumerate(_years(obj["provisional"], "calendar.provisional", empty=True)):
+        if y not in years:
+            raise _fail(f"calendar.provisional[{i}]", f"{y} is not one of calendar.years")
+    return obj["sha256"]
+
+
 def parse_announce(entry: object) -> DrawSpec:
     """Check a `draw.announce` entry and return its `DrawSpec`; raise `AnnounceError`."""
     obj = _object(entry, "$")
@@ -386,6 +413,7 @@ def parse_announce(entry: object) -> DrawSpec:
         beacon_round=beacon_round,
         beacon_local=beacon_local,
         supersedes=supersedes,
+        calendar_sha256=_calendar(obj["calendar"]) if "calendar" in obj else None,
     )
 
 

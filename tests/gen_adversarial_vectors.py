@@ -744,6 +744,36 @@ def announces() -> list[dict[str, Any]]:
         bad("recusals[0]"))
     add("zone-empty-brigade", "zones list brigade names", {"zones": {"z1": [""]}},
         bad("zones.z1"))
+    # The working-day calendar the schedule uses (docs/spec/schedule.md); older announces
+    # have none and still verify ("ok" above).
+    cal = {"sha256": "ef" * 32, "years": [2026, 2027], "provisional": [2027]}
+    add("calendar-ok", "calendar = {sha256, years, provisional}", {"calendar": cal}, ok)
+    add("calendar-official", "no provisional year", {"calendar": {**cal, "provisional": []}},
+        ok)
+    add("calendar-sha-upper", "the calendar hash is lowercase hex",
+        {"calendar": {**cal, "sha256": "EF" * 32}}, bad("calendar.sha256"))
+    add("calendar-sha-short", "the calendar hash is SHA-256",
+        {"calendar": {**cal, "sha256": "ef" * 31}}, bad("calendar.sha256"))
+    add("calendar-years-empty", "a schedule uses at least one year",
+        {"calendar": {**cal, "years": [], "provisional": []}}, bad("calendar.years"))
+    add("calendar-years-unsorted", "years are ascending and unique",
+        {"calendar": {**cal, "years": [2027, 2026]}}, bad("calendar.years[1]"))
+    add("calendar-years-twice", "years are ascending and unique",
+        {"calendar": {**cal, "years": [2026, 2026]}}, bad("calendar.years[1]"))
+    add("calendar-year-string", "years are integers",
+        {"calendar": {**cal, "years": ["2026"]}}, bad("calendar.years[0]"))
+    add("calendar-year-bool", "years are integers, not booleans",
+        {"calendar": {**cal, "years": [True]}}, bad("calendar.years[0]"))
+    add("calendar-year-10000", "years have four digits",
+        {"calendar": {**cal, "years": [10000], "provisional": []}}, bad("calendar.years[0]"))
+    add("calendar-provisional-outside", "provisional years are years of the schedule",
+        {"calendar": {**cal, "provisional": [2028]}}, bad("calendar.provisional[0]"))
+    add("calendar-missing-provisional", "all three fields are required",
+        {"calendar": {"sha256": cal["sha256"], "years": [2026]}}, bad("calendar.provisional"))
+    add("calendar-extra-field", "calendar fields are fixed",
+        {"calendar": {**cal, "status": "official"}}, bad("calendar.status"))
+    add("calendar-null", "calendar is an object when present", {"calendar": None},
+        bad("calendar"))
     return v
 
 

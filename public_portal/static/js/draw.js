@@ -22,7 +22,7 @@ const DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 const RATIO = /^(0|[1-9][0-9]{0,15})\/([1-9][0-9]{0,15})$/;
 const SCOPES = ['brigade', 'zone', 'detachment'];
 const REQUIRED = ['type', 'v', 'draw_id', 'title', 'authority', 'kind', 'algorithm', 'period', 'units', 'strata', 'beacon'];
-const OPTIONAL = ['inspectors', 'experts', 'exclusions', 'zones', 'teams', 'recusals', 'supersedes'];
+const OPTIONAL = ['inspectors', 'experts', 'exclusions', 'zones', 'teams', 'recusals', 'supersedes', 'calendar'];
 
 const RFC3339_UTC = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$/;
 const BEACON_SCHEMES = ['bls-unchained-g1-rfc9380', 'pedersen-bls-chained'];
@@ -105,6 +105,27 @@ function checkString(s, path) {
   // SPEC(DESIGN §4): strings are valid Unicode (no lone surrogates) in NFC.
   if (/\p{Surrogate}/u.test(s)) throw fail(path, 'string contains a lone surrogate');
   if (s.normalize('NFC') !== s) throw fail(path, `string ${JSON.stringify(s)} is not in Unicode NFC`);
+}
+
+function years(value, field, empty) {
+  if (!Array.isArray(value) || (value.length === 0 && !empty)) throw fail(field, `must be a list of years${empty ? '' : ' (not empty)'}`);
+  value.forEach((y, i) => {
+    int(y, `${field}[${i}]`, 1);
+    if (y > 9999 || (i && y <= value[i - 1])) throw fail(`${field}[${i}]`, 'years are ascending, unique and at most 9999');
+  });
+  return value;
+}
+
+/** SPEC(schedule.md): calendar = {sha256, years (ascending), provisional (⊆ years)}. */
+function parseCalendar(value) {
+  const c = object(value, 'calendar');
+  keys(c, 'calendar', ['sha256', 'years', 'provisional']);
+  if (typeof c.sha256 !== 'string' || !HEX64.test(c.sha256)) throw fail('calendar.sha256', 'must be 64 lowercase hex digits');
+  const all = years(c.years, 'calendar.years', false);
+  years(c.provisional, 'calendar.provisional', true).forEach((y, i) => {
+    if (!all.includes(y)) throw fail(`calendar.provisional[${i}]`, `${y} is not one of calendar.years`);
+  });
+  return c.sha256;
 }
 
 function parseBeacon(value) {
@@ -264,8 +285,9 @@ export function parseAnnounce(a) {
   }
   parseBeacon(a.beacon);
   if (has(a, 'supersedes') && a.supersedes !== null) identifier(a.supersedes, 'supersedes');
+  const calendarSha256 = has(a, 'calendar') ? parseCalendar(a.calendar) : null;
   identifier(a.draw_id, 'draw_id');
-  return { periodTo, strata, exclusions, zoneOf, recusals, teams };
+  return { periodTo, strata, exclusions, zoneOf, recusals, teams, calendarSha256 };
 }
 
 function indexRecords(records, kind) {
