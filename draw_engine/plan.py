@@ -114,10 +114,12 @@ def build_announce(
     plan: Mapping[str, Any],
     refs: Mapping[str, tuple[str, str, int]],
     beacon: Mapping[str, Any],
+    calendar: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The announce entry: `refs` maps units/inspectors/experts to (name, root, count) as
     stored; `beacon` is the complete beacon object (scheme, chain_hash, round, round_time,
-    local). Structural validation of the result is `announce.parse_announce`'s job."""
+    local); `calendar` the working-day calendar reference (`calendar.calendar_ref`, written
+    when given). Structural validation of the result is `announce.parse_announce`'s job."""
     out: dict[str, Any] = {"type": "draw.announce", "v": 1}
     for key in ("draw_id", "title", "authority", "kind"):
         if key in plan:
@@ -136,6 +138,8 @@ def build_announce(
     out["recusals"] = plan.get("recusals", [])
     out["beacon"] = dict(beacon)
     out["supersedes"] = plan.get("supersedes")
+    if calendar is not None:
+        out["calendar"] = dict(calendar)
     return out
 
 
