@@ -36,9 +36,10 @@ from pydantic import BaseModel
 from pydantic import ValidationError as ShapeError
 from starlette.concurrency import run_in_threadpool
 
+from draw_engine.draw_view import cancel_view, draw_view
 from draw_engine.entries import format_utc
 from draw_engine.errors import AnnounceError, ValidationError
-from draw_engine.lifecycle import DrawService, cancel_view, draw_view
+from draw_engine.lifecycle import DrawService
 from draw_engine.lifecycle_errors import (
     BeaconWaitError,
     CancelTooLateError,

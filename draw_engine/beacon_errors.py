@@ -5,16 +5,20 @@ Every error raised by `draw_engine.beacon`, `drand`, `drand_http`,
 failures are `BeaconVerificationError`s and carry their evidence (chain,
 round, expected vs. computed); malformed input is a `BeaconFormatError` naming
 the field; a beacon that cannot be had (network, future round) is a
-`BeaconUnavailableError`. Nothing here is a subclass of `draw_engine.errors`
-on purpose: that tree belongs to the draw code, this one to the beacon code.
+`BeaconUnavailableError`; a round a relay does not have is a
+`RoundNotFoundError`. This is the beacon branch of the package's one tree:
+`BeaconError` is a `draw_engine.errors.DrawEngineError`, so a caller that
+catches the package's errors catches these too, and the service's HTTP table
+(`fairdraw.http_errors`) maps each class here explicitly.
 """
 
 from __future__ import annotations
 
 from draw_engine.entries import format_utc
+from draw_engine.errors import DrawEngineError
 
 
-class BeaconError(Exception):
+class BeaconError(DrawEngineError):
     """Base of every beacon error."""
 
 
@@ -129,6 +133,11 @@ def _utc(seconds: int) -> str:
     return format_utc(seconds)
 
 
+class RoundNotFoundError(BeaconError, LookupError):
+    """A relay's source does not have this round and will not get it by waiting (HTTP 404
+    from our relays, draw_engine.beacon_relay)."""
+
+
 class RoundNotYetAvailableError(BeaconUnavailableError):
     """The round is in the future: its round time has not come (HTTP 425 from our servers)."""
 
@@ -139,15 +148,3 @@ class RoundNotYetAvailableError(BeaconUnavailableError):
         self.round = round
         self.round_time = round_time
 
-
-class PulseVerificationError(BeaconVerificationError):
-    """A NIST Beacon 2.0 pulse (signature, outputValue, chaining, certificate) did not verify."""
-
-    def __init__(
-        self, message: str, *, pulse_index: int, expected: str = "", computed: str = ""
-    ) -> None:
-        detail = f": expected {expected}, computed {computed}" if expected or computed else ""
-        super().__init__(f"NIST pulse {pulse_index}: {message}{detail}")
-        self.pulse_index = pulse_index
-        self.expected = expected
-        self.computed = computed

@@ -28,13 +28,9 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from draw_engine.beacon import Beacon, ChainInfo, format_beacon_json, format_chain_info_json
-from draw_engine.beacon_errors import RoundNotYetAvailableError
+from draw_engine.beacon_errors import RoundNotFoundError, RoundNotYetAvailableError
 
 _ROUND = re.compile(r"[1-9][0-9]{0,18}")
-
-
-class RoundNotFoundError(LookupError):
-    """The source does not have this round (and will not get it by waiting)."""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,23 @@
 """The exception tree of the `draw_engine` package.
 
-Every error raised by this package is a `DrawEngineError`. Malformed input is
-a `FormatError` (with subclasses naming the layer that refused it); a value
-that does not match a commitment (a snapshot root, a count) is a
-`VerificationError` carrying what was expected and what was computed.
+Every error raised by this package is a `DrawEngineError`, the one root. Its
+branches:
+
+- `FormatError` (here): malformed input, with subclasses naming the layer that
+  refused it;
+- `VerificationError` (here): a value that does not match a commitment (a
+  snapshot root, a count, a draw's history), carrying what was expected and
+  what was computed;
+- `LifecycleError` (`draw_engine.lifecycle_errors`): a lifecycle step refused,
+  nothing changed;
+- `BeaconError` (`draw_engine.beacon_errors`): beacons that do not verify,
+  are malformed or cannot be had;
+- `StoreError` (`draw_engine.store`): the draw index refused a write.
+
+The branches live in their own modules so that each stays small; they share
+this root, and the service maps every class to an HTTP status in one table
+(`fairdraw.http_errors`). A bare `ValueError`, `KeyError`… escaping this
+package is a bug, and the service answers it 500.
 """
 
 from __future__ import annotations

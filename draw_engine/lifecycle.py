@@ -15,6 +15,10 @@ appends to the log first and then brings the index up to date from the log
 Everything the service needs from outside is injected: the beacon source,
 the witness collector (`Cosigning`), the clock and the sleep function.
 
+Beside it: `beacon_wait` (waiting for the round), `registry_versions` (stored
+records, the mass-removal rule), `draw_view` (the JSON views) and
+`draw_pipeline` (announce to result in one call, for demos and tests).
+
 Left out: scheduling (who calls `publish_checkpoint` and `execute` when is the
 composition root's business) and the portal data files.
 """
@@ -32,15 +36,9 @@ from typing import Any
 
 from draw_engine import plan as plans
 from draw_engine.announce import parse_announce
-from draw_engine.beacon import Beacon, BeaconSource
-from draw_engine.beacon_errors import BeaconUnavailableError
-from draw_engine.cancel import (
-    CancelReport,
-    cancel_proof_view,
-    cancel_warning,
-    check_cancel_provable,
-    prove_cancel,
-)
+from draw_engine.beacon import BeaconSource
+from draw_engine.beacon_wait import WaitCallback, wait_for_round
+from draw_engine.cancel import CancelReport, check_cancel_provable, prove_cancel
 from draw_engine.canonical import canonical_json, parse_json
 from draw_engine.commitment import (
     CommitmentReport,
@@ -51,13 +49,11 @@ from draw_engine.commitment import (
     mark_committed,
 )
 from draw_engine.lifecycle_errors import (
-    BeaconWaitError,
     CancelTooLateError,
     CommitmentError,
     CommitmentMissedError,
     DrawStateError,
     LifecycleError,
-    MassRemovalError,
     PlanError,
     SecondResultError,
     UnknownDrawError,
@@ -71,6 +67,12 @@ from draw_engine.plan_checks import (
     resolve_refs,
 )
 from draw_engine.registry import RegistryVersion, import_registry, next_version
+from draw_engine.registry_versions import (
+    as_snapshot,
+    check_removal,
+    latest_registry_snapshot,
+    read_jsonl,
+)
 from draw_engine.select import compute_draw, spec_hash
 from draw_engine.snapshot import (
     KINDS,
@@ -85,7 +87,6 @@ from draw_engine.snapshot import (
 from draw_engine.store import (
     DrawRecord,
     DrawStore,
-    DrawTx,
     OutcomeRecord,
     StoredSnapshot,
     StoredVersion,
@@ -108,10 +109,6 @@ class LifecycleSettings:
     poll_interval: float = 1.0
     mass_removal_percent: int = 20
     """An import may retire at most this share (%) of the active records unless allowed."""
-
-
-WaitCallback = Callable[[str, float, float], None]
-"""on_wait(message, seconds_waited, seconds_to_wait_at_most)."""
 
 
 class DrawService:
@@ -203,10 +200,10 @@ class DrawService:
             prev = None
             if previous is not None:
                 prev = RegistryVersion(kind, previous.version,
-                                       tuple(_read_jsonl(previous.records)))
+                                       tuple(read_jsonl(previous.records)))
             version = next_version(prev, imported, kind=kind)
             if prev is not None and not allow_mass_removal:
-                _check_removal(prev, version, self.settings.mass_removal_percent)
+                check_removal(prev, version, self.settings.mass_removal_percent)
             stored = StoredVersion(
                 kind=kind, version=version.version,
                 records=b"".join(canonical_json(dict(r)) + b"\n" for r in version.records),
@@ -229,11 +226,11 @@ class DrawService:
         with self._lock:
             with self.store.transaction() as tx:
                 version = tx.latest_version(kind) if kind in KINDS else None
-                previous = _latest_registry_snapshot(tx, kind)
+                previous = latest_registry_snapshot(tx, kind)
             if version is None:
                 raise PlanError(f"no {kind} registry has been imported", field="kind")
-            snap = make_snapshot(name, kind, _read_jsonl(version.records))
-            prev = _as_snapshot(previous) if previous is not None else None
+            snap = make_snapshot(name, kind, read_jsonl(version.records))
+            prev = as_snapshot(previous) if previous is not None else None
             return self._log_snapshot(snap, prev, publish,
                                       f"registry:{kind}:{version.version}")
 
@@ -362,7 +359,10 @@ class DrawService:
             raise LifecycleError(f"draw {draw_id} commits to beacon chain "
                                  f"{announce['beacon']['chain_hash']}, the configured beacon is "
                                  f"{chain.chain_hash.hex()}")
-        beacon = self._wait_for_round(draw, timeout, on_wait)
+        beacon = wait_for_round(
+            self.beacon, draw, on_wait=on_wait, clock=self.clock, sleep=self.sleep,
+            limit=self.settings.beacon_timeout if timeout is None else timeout,
+            poll_interval=self.settings.poll_interval)
         randomness = self.beacon.verify(beacon)  # raises if the signature does not verify
         records: dict[str, list[dict[str, Any]]] = {}
         for kind in REF_KINDS:
@@ -391,33 +391,6 @@ class DrawService:
         if draw.status != "announced":
             raise DrawStateError(f"draw {draw_id} is {draw.status}; it will never get a result")
         return draw
-
-    def _wait_for_round(self, draw: DrawRecord, timeout: float | None,
-                        on_wait: WaitCallback | None) -> Beacon:
-        limit = self.settings.beacon_timeout if timeout is None else timeout
-        start = self.clock()
-        deadline = max(start, draw.round_time) + limit
-        total = deadline - start
-        last: Exception | None = None
-        while True:
-            now = self.clock()
-            if now < draw.round_time:
-                if on_wait:
-                    on_wait(f"waiting for round {draw.beacon_round}", now - start, total)
-                self.sleep(min(self.settings.poll_interval, draw.round_time - now))
-                continue
-            try:
-                return self.beacon.get(draw.beacon_round)
-            except BeaconUnavailableError as e:
-                last = e
-            if self.clock() >= deadline:
-                raise BeaconWaitError(
-                    f"draw {draw.draw_id}: beacon round {draw.beacon_round} could not be had "
-                    f"within {limit:.0f} s after its round time ({last}); nothing was appended; "
-                    "run execute again when the beacon is reachable") from last
-            if on_wait:
-                on_wait(f"round {draw.beacon_round}: {last}", self.clock() - start, total)
-            self.sleep(self.settings.poll_interval)
 
     def cancel(self, draw_id: str, reason: str) -> CancelReport:
         """Append `draw.cancel` (the draw will never get a result), then publish a co-signed
@@ -538,88 +511,8 @@ class DrawService:
         return datetime.fromtimestamp(self.clock(), UTC)
 
 
-@dataclass(frozen=True)
-class PipelineResult:
-    draw: DrawRecord
-    announce_checkpoint: PublishedCheckpoint
-    result_checkpoint: PublishedCheckpoint
-
-
-def run_draw_pipeline(service: DrawService, plan: Mapping[str, Any], *,
-                      timeout: float | None = None,
-                      on_wait: WaitCallback | None = None) -> PipelineResult:
-    """Announce, publish + co-sign (the commitment), wait for the round, execute, publish +
-    co-sign again. The snapshots the plan names must exist. For the demo: give the service
-    a lead time of N seconds and leave `beacon` out of the plan to commit to the first round
-    at least N seconds ahead."""
-    draw = service.announce(plan)
-    first = service.publish_checkpoint()
-    drawn = service.execute(draw.draw_id, timeout=timeout, on_wait=on_wait)
-    last = service.publish_checkpoint()
-    return PipelineResult(drawn, first, last)
-
-
-def cancel_view(report: CancelReport) -> dict[str, Any]:
-    """The JSON answer to a cancel: the draw, `cancel_proof` and, when the cancel of a
-    committed draw is not proven in time, `warning`."""
-    view = {**draw_view(report.draw), "cancel_proof": cancel_proof_view(report)}
-    warning = cancel_warning(report)
-    if warning is not None:
-        view["warning"] = warning
-    return view
-
-
-def draw_view(draw: DrawRecord) -> dict[str, Any]:
-    """The public JSON view of a draw (status endpoint, CLI)."""
-    announce = json.loads(draw.announce)
-    return {
-        "draw_id": draw.draw_id, "kind": draw.kind, "status": draw.status,
-        "title": announce.get("title"), "announce_index": draw.announce_index,
-        "result_index": draw.result_index, "cancel_index": draw.cancel_index,
-        "beacon": announce["beacon"], "supersedes": draw.supersedes,
-        "superseded_by": draw.superseded_by,
-        "commitment": None if draw.commitment_note is None else {
-            "tree_size": draw.commitment_size, "checkpoint": draw.commitment_note.decode()},
-    }
-
-
-# -- helpers -----------------------------------------------------------------------
-
-
-def _check_removal(prev: RegistryVersion, new: RegistryVersion, limit_percent: int) -> None:
-    """SPEC(lifecycle.md §Registry import): at most `limit_percent` of the active records of
-    `prev` may stop being active in `new` (dropped from the file or marked retired in it)."""
-    active = {str(r["id"]) for r in prev.records if r.get("status") == "active"}
-    still = {str(r["id"]) for r in new.records if r.get("status") == "active"}
-    retired = len(active - still)
-    if active and retired * 100 > limit_percent * len(active):
-        raise MassRemovalError(kind=new.kind, active=len(active), retired=retired,
-                               limit_percent=limit_percent)
-
-
-def _read_jsonl(data: bytes) -> list[dict[str, Any]]:
-    return [parse_json(line) for line in data.split(b"\n") if line]
-
-
-def _as_snapshot(stored: StoredSnapshot) -> Snapshot:
-    parsed = parse_records(stored.records)
-    return Snapshot(stored.name, stored.kind, tuple(parsed.records), tuple(parsed.lines),
-                    bytes.fromhex(stored.root))
-
-
-def _latest_registry_snapshot(tx: DrawTx, kind: str) -> StoredSnapshot | None:
-    found = [s for s in tx.list_snapshots()
-             if s.kind == kind and s.log_index is not None and s.source.startswith("registry:")]
-    return max(found, key=lambda s: s.log_index or 0, default=None)
-
-
 __all__ = [
     "CancelReport",
     "DrawService",
     "LifecycleSettings",
-    "PipelineResult",
-    "WaitCallback",
-    "cancel_view",
-    "draw_view",
-    "run_draw_pipeline",
 ]

@@ -4,10 +4,14 @@ Every refusal of a lifecycle step is a `LifecycleError` and leaves the log and
 the store unchanged. A request that cannot be accepted as given is a
 `PlanError` naming the field; the commitment rule of DESIGN §2 fails with a
 `CommitmentError` whose `reasons` say, per witness, why a cosignature did not
-count. The HTTP status of each is decided in one place, `draw_engine.api.status_for`.
+count. The HTTP status of each is decided in one place, the service's table
+`fairdraw.http_errors`; the evidence attributes here (`field`, `rule`,
+`reasons`, `deadline`…) become fields of the answer's `detail`.
 
-Kept apart from `draw_engine.errors` because `TooLateError` formats times the
-way `draw_engine.plan` does, and `plan` itself raises errors from that module.
+A module of its own (the lifecycle branch of the package's one tree, rooted
+at `draw_engine.errors.DrawEngineError`) because its messages format times
+with `draw_engine.entries.format_utc`, and `entries` raises errors from
+`draw_engine.errors`.
 """
 
 from __future__ import annotations

@@ -26,8 +26,8 @@ from draw_engine.beacon import (
     parse_beacon_json,
     parse_chain_info_json,
 )
-from draw_engine.beacon_errors import BeaconFormatError
-from draw_engine.beacon_relay import RelayChain, RoundNotFoundError, create_relay_app
+from draw_engine.beacon_errors import BeaconFormatError, RoundNotFoundError
+from draw_engine.beacon_relay import RelayChain, create_relay_app
 
 # Only valid when running from a source checkout; the CLI takes --vectors.
 DEFAULT_VECTORS_DIR = Path(__file__).resolve().parents[1] / "tests" / "vectors" / "drand"

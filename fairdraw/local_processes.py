@@ -32,12 +32,13 @@ import requests
 
 from draw_engine.beacon import ChainInfo
 from draw_engine.local_beacon import load_or_create_local_key
+from fairdraw.errors import FairdrawError
 
 CLI = [sys.executable, "-c", "from fairdraw.cli import main; main()"]
 START_TIMEOUT = 30.0
 
 
-class ClusterError(RuntimeError):
+class ClusterError(FairdrawError, RuntimeError):
     """A child process failed to start or answer; the message includes its output."""
 
 

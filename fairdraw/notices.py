@@ -31,13 +31,14 @@ from typing import Any
 from draw_engine.calendar import CalendarError, WorkCalendar, load_default_calendar
 from draw_engine.snapshot import parse_records
 from draw_engine.sql_store import SqlDrawStore
+from fairdraw.errors import FairdrawError
 
 COLUMNS = ("notice_date", "planned_date", "draw_id", "unit_id", "unit_name", "address",
            "brigade", "phone", "lead", "assistants", "experts", "stratum", "rank")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class NoticeError(ValueError):
+class NoticeError(FairdrawError, ValueError):
     """The date is malformed or the calendar does not cover it."""
 
 

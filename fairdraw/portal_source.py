@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import requests
 
 from draw_engine.canonical import parse_json
+from fairdraw.errors import FairdrawError
 from transparency.note import MAX_NOTE_SIZE
 from transparency.reader import TileReader as LogTileReader
 
@@ -43,7 +44,7 @@ MAX_CHECKPOINT_SIZE = MAX_NOTE_SIZE
 _SEGMENT = re.compile(r"[A-Za-z0-9._:-]+")
 
 
-class ClientError(Exception):
+class ClientError(FairdrawError):
     """Base of every error raised by the verifying clients (fairdraw.portal_source/verify/…)."""
 
 

@@ -24,13 +24,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from fairdraw.errors import FairdrawError
+
 DEFAULT_DATABASE_URL = "sqlite:///./fairdraw.db"
 MAX_CONFIG_FILE = 1 << 20
 QUICKNET_RELAY = "https://api.drand.sh"
 _config_file: ContextVar[str | None] = ContextVar("fairdraw_config_file", default=None)
 
 
-class SettingsError(ValueError):
+class SettingsError(FairdrawError, ValueError):
     """The settings file or a setting is unusable; the message names it."""
 
 

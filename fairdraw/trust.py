@@ -25,6 +25,7 @@ from typing import Any
 from draw_engine.beacon import ChainInfo, check_chain_hash, parse_chain_info_json, parse_hex
 from draw_engine.beacon_errors import ChainIdentityError
 from draw_engine.canonical import canonical_json, parse_json
+from fairdraw.errors import FairdrawError
 from fairdraw.portal_source import ClientError
 from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.errors import FormatError, SignatureError
@@ -39,7 +40,7 @@ class TrustError(ClientError):
     """trust.json is malformed: nothing can be verified against it."""
 
 
-class LogKeyMismatchError(SignatureError):
+class LogKeyMismatchError(SignatureError, FairdrawError):
     """No log key of trust.json signed the checkpoint: trust.json is for another log (or key)."""
 
     def __init__(self, message: str, *, expected: list[str], found: list[str]) -> None:

@@ -66,6 +66,7 @@ from draw_engine.history import (
 )
 from draw_engine.select import compute_draw, spec_hash
 from draw_engine.snapshot import check_root, parse_records
+from fairdraw.errors import FairdrawError
 from fairdraw.portal_source import MAX_SNAPSHOT_SIZE, TileReader
 from fairdraw.report import (
     CHECK_ERRORS,
@@ -277,7 +278,7 @@ class DrawInputs:
     cache: dict[Any, Any] = field(default_factory=dict)
 
 
-class SkipCheckError(Exception):
+class SkipCheckError(FairdrawError):
     """Raised inside a check that cannot run yet: the check is "skipped" with this reason."""
 
 

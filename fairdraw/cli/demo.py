@@ -49,6 +49,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeRe
 from rich.table import Table
 
 from fairdraw import demo_registry as reg
+from fairdraw.errors import FairdrawError
 
 DEMO_ORIGIN_PREFIX = "localhost/fairdraw-demo"
 """A demo log's origin is `<prefix>/<random id>/log`, one id per demo directory."""
@@ -65,7 +66,7 @@ LOCAL_MARKER = "LOCAL BEACON — development randomness from one key, NOT public
 console = Console(stderr=True, highlight=False)
 
 
-class DemoError(RuntimeError):
+class DemoError(FairdrawError, RuntimeError):
     pass
 
 

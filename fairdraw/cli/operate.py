@@ -188,7 +188,7 @@ def draw_announce(
         if dry_run:
             _print_json(service.plan_draw(plan))
             return
-        from draw_engine.lifecycle import draw_view
+        from draw_engine.draw_view import draw_view
 
         view = draw_view(service.announce(plan))
     _warn_local(view)
@@ -213,7 +213,7 @@ def draw_execute(
     config: ConfigOpt = None,
 ) -> None:
     """Wait for the draw's beacon round, verify it, compute and append draw.result."""
-    from draw_engine.lifecycle import draw_view
+    from draw_engine.draw_view import draw_view
 
     with _service(config) as service:
         _warn_local(draw_view(service.draw(draw_id)))
@@ -265,7 +265,7 @@ def draw_status(
     config: ConfigOpt = None,
 ) -> None:
     """Print one draw's status as JSON, or a table of all draws."""
-    from draw_engine.lifecycle import draw_view
+    from draw_engine.draw_view import draw_view
 
     with _service(config) as service:
         service.sync()

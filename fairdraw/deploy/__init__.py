@@ -16,12 +16,14 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
+from fairdraw.errors import FairdrawError
+
 _PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
 _SIZE = re.compile(r"[0-9]+[kKmMgG]?")
 _DURATION = re.compile(r"[0-9]+(?:ms|s|m)?")
 
 
-class DeployConfigError(ValueError):
+class DeployConfigError(FairdrawError, ValueError):
     """A value cannot go into the nginx configuration; the message names it."""
 
 

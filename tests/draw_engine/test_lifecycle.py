@@ -11,15 +11,11 @@ from typing import Any
 
 import pytest
 
+from draw_engine.draw_pipeline import run_draw_pipeline
+from draw_engine.draw_view import cancel_view, draw_view
 from draw_engine.entries import format_utc
 from draw_engine.errors import AnnounceError
-from draw_engine.lifecycle import (
-    DrawService,
-    LifecycleSettings,
-    cancel_view,
-    draw_view,
-    run_draw_pipeline,
-)
+from draw_engine.lifecycle import DrawService, LifecycleSettings
 from draw_engine.lifecycle_errors import (
     BeaconWaitError,
     CancelTooLateError,
