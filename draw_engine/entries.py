@@ -3,8 +3,8 @@
 Every leaf of the log is the canonical JSON (RFC 8785) of an object with
 `"type"` and `"v": 1`. `parse_entry` is the one parser (strict: our JSON
 subset, canonical bytes), `entry_type` the one classifier, and the small
-frozen views below (`AnnounceRef`, `ClosingRef`, `OutcomeRef`, `SnapshotRef`)
-are what the lifecycle's log index, the portal builder and the verifiers read
+frozen views below (`AnnounceRef`, `ClosingRef`, `OutcomeRef`, `SnapshotRef`,
+`SnapshotDiffRef`) are what the lifecycle's log index, the portal builder and the verifiers read
 from an entry. The browser twin of this module is
 `public_portal/static/js/entries.js` (same names, same messages).
 
@@ -17,6 +17,8 @@ they expose, each refusal an `EntryError` naming the field. Pure: no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import itertools
 import json
 import re
 from collections.abc import Mapping
@@ -201,3 +203,136 @@ class SnapshotRef:
         _expect(entry, SNAPSHOT)
         return cls(_text(entry, "snapshot"), _text(entry, "kind"), _text(entry, "root"),
                    _count(entry, "count"))
+
+
+# -- registry.snapshot diff (docs/spec/registry-diff.md) -----------------------------------
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}", re.ASCII)
+_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}", re.ASCII)
+DIFF_ID_LISTS = ("added", "removed", "retired", "reactivated")
+
+
+@dataclass(frozen=True)
+class DiffIds:
+    """The ids document of a snapshot diff: inline `diff.ids`, or the `<name>.diff.json` file."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[tuple[str, tuple[str, ...]], ...]
+    """(id, changed attribute names) per changed record."""
+    retired: tuple[str, ...]
+    reactivated: tuple[str, ...]
+
+    def left_pool(self) -> tuple[str, ...]:
+        """Removed or retired ids, sorted: the records that left the pool."""
+        return tuple(sorted({*self.removed, *self.retired}))
+
+
+def _id_list(value: object, path: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise EntryError(f"diff ids: {path} must be a list", field=path)
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not _ID.fullmatch(item):
+            raise EntryError(f"diff ids: {path}[{i}] {quote(item)} is not an identifier",
+                             field=path)
+        if i and value[i - 1] >= item:
+            raise EntryError(f"diff ids: {path} is not sorted by id without repeats "
+                             f"({quote(value[i - 1])} then {quote(item)})", field=path)
+    return tuple(value)
+
+
+def parse_diff_ids(value: object, counts: Mapping[str, int] | None = None) -> DiffIds:
+    """Check an ids document; with `counts`, its list lengths must equal them."""
+    names = {"added", "removed", "changed", "retired", "reactivated"}
+    if not isinstance(value, Mapping) or set(value) != names:
+        raise EntryError("diff ids must be an object with exactly added, removed, changed, "
+                         "retired, reactivated", field="diff.ids")
+    lists = {name: _id_list(value[name], f"diff.ids.{name}") for name in DIFF_ID_LISTS}
+    raw = value["changed"]
+    if not isinstance(raw, list):
+        raise EntryError("diff ids: diff.ids.changed must be a list", field="diff.ids.changed")
+    changed: list[tuple[str, tuple[str, ...]]] = []
+    for i, item in enumerate(raw):
+        where = f"diff.ids.changed[{i}]"
+        if not isinstance(item, Mapping) or set(item) != {"id", "fields"}:
+            raise EntryError(f"diff ids: {where} must be an object with exactly id, fields",
+                             field="diff.ids.changed")
+        fields = item["fields"]
+        if (not isinstance(fields, list) or not fields
+                or not all(isinstance(f, str) and f for f in fields)
+                or any(a >= b for a, b in itertools.pairwise(fields))):
+            raise EntryError(f"diff ids: {where}.fields must be a non-empty sorted list of "
+                             "attribute names without repeats", field="diff.ids.changed")
+        changed.append((item["id"], tuple(fields)))
+    _id_list([c[0] for c in changed], "diff.ids.changed")
+    changed_ids = {c[0] for c in changed}
+    for name in ("retired", "reactivated"):
+        stray = [i for i in lists[name] if i not in changed_ids]
+        if stray:
+            raise EntryError(f"diff ids: {name} id {quote(stray[0])} is not a changed id",
+                             field=f"diff.ids.{name}")
+    both = set(lists["retired"]) & set(lists["reactivated"])
+    if both:
+        raise EntryError(f"diff ids: {quote(min(both))} is both retired and reactivated",
+                         field="diff.ids.retired")
+    if counts is not None:
+        for name, length in (("added", len(lists["added"])), ("removed", len(lists["removed"])),
+                             ("changed", len(changed))):
+            if counts[name] != length:
+                raise EntryError(f"diff ids: {length} {name} ids, but diff.{name} is "
+                                 f"{counts[name]}", field=f"diff.{name}")
+    return DiffIds(lists["added"], lists["removed"], tuple(changed), lists["retired"],
+                   lists["reactivated"])
+
+
+@dataclass(frozen=True)
+class SnapshotDiffRef:
+    """The `diff` of a `registry.snapshot`: counts, and the ids inline or by their hash.
+
+    Entries written before issue 18 carry the counts only: `ids` and `ids_sha256` None.
+    """
+
+    added: int
+    removed: int
+    changed: int
+    ids: DiffIds | None
+    ids_sha256: str | None
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any]) -> SnapshotDiffRef:
+        _expect(entry, SNAPSHOT)
+        diff = _field(entry, "diff")
+        if not isinstance(diff, Mapping):
+            raise EntryError("registry.snapshot entry: diff must be an object", field="diff")
+        extra = set(diff) - {"added", "removed", "changed", "ids", "ids_sha256"}
+        if extra:
+            raise EntryError(f"registry.snapshot entry: unknown diff field "
+                             f"{quote(min(extra))}", field="diff")
+        counts = {name: _count(entry, f"diff.{name}") for name in ("added", "removed", "changed")}
+        if "ids" in diff and "ids_sha256" in diff:
+            raise EntryError("registry.snapshot entry: diff has both ids and ids_sha256",
+                             field="diff")
+        ids = parse_diff_ids(diff["ids"], counts) if "ids" in diff else None
+        digest = diff.get("ids_sha256")
+        if "ids_sha256" in diff and (not isinstance(digest, str)
+                                     or not _SHA256_HEX.fullmatch(digest)):
+            raise EntryError("registry.snapshot entry: diff.ids_sha256 must be 64 lowercase "
+                             "hex digits", field="diff.ids_sha256")
+        return cls(counts["added"], counts["removed"], counts["changed"], ids, digest)
+
+    def check_ids_file(self, data: bytes) -> DiffIds:
+        """The published ids document of an entry with `ids_sha256`, checked against it."""
+        if self.ids_sha256 is None:
+            raise EntryError("this diff has no ids_sha256: its ids are inline or not logged")
+        computed = hashlib.sha256(data).hexdigest()
+        if computed != self.ids_sha256:
+            raise EntryError(f"diff ids file has SHA-256 {computed}, the entry says "
+                             f"{self.ids_sha256}", field="diff.ids_sha256")
+        try:
+            value = parse_json(data, max_size=len(data) + 1)
+        except ValueError as e:
+            raise EntryError(f"diff ids file is not JSON in our subset: {e}") from e
+        if canonical_json(value) != data:
+            raise EntryError("diff ids file is not canonical JSON (RFC 8785)")
+        return parse_diff_ids(value, {"added": self.added, "removed": self.removed,
+                                      "changed": self.changed})

@@ -33,7 +33,7 @@ from draw_engine.canonical import (
     str_ids_are_identifiers,
 )
 from draw_engine.errors import CanonicalError, SnapshotFormatError, SnapshotMismatchError
-from draw_engine.registry_diff import diff_lines
+from draw_engine.registry_diff import diff_lines, entry_diff, first_entry_diff
 from draw_engine.snapshot_fast import (
     lines_root,
     read_canonical_file,
@@ -345,8 +345,8 @@ def snapshot_entry(
         raise SnapshotFormatError(
             f"previous snapshot {previous.name} is of kind {previous.kind}, not {snapshot.kind}"
         )
-    diff = diff_lines(_id_lines(previous) if previous is not None else None,
-                      _id_lines(snapshot))
+    diff = (first_entry_diff(snapshot.count) if previous is None
+            else entry_diff(diff_lines(_id_lines(previous), _id_lines(snapshot))))
     return {
         "type": "registry.snapshot",
         "v": 1,
@@ -355,7 +355,7 @@ def snapshot_entry(
         "root": snapshot.root_hex,
         "count": snapshot.count,
         "prev": previous.name if previous else None,
-        "diff": diff.as_json(),
+        "diff": diff,
         "publish": publish,
     }
 

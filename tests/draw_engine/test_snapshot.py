@@ -118,12 +118,15 @@ def test_diff_and_entry() -> None:
     v2 = make_snapshot("units-2026q4", "units", [
         {"id": "U1", "status": "active"}, {"id": "U2", "status": "defunct"},
         {"id": "U4", "status": "active"}, {"id": "U5", "status": "active"}])
-    assert diff_records(v1.records, v2.records).as_json() == {
+    assert diff_records(v1.records, v2.records).counts() == {
         "added": 2, "removed": 1, "changed": 1}
     entry = snapshot_entry(v2, previous=v1, publish="after_inspection")
     assert entry == {"type": "registry.snapshot", "v": 1, "snapshot": "units-2026q4",
                      "kind": "units", "root": v2.root_hex, "count": 4, "prev": "units-2026q3",
-                     "diff": {"added": 2, "removed": 1, "changed": 1},
+                     "diff": {"added": 2, "removed": 1, "changed": 1, "ids": {
+                         "added": ["U4", "U5"], "removed": ["U3"],
+                         "changed": [{"id": "U2", "fields": ["status"]}],
+                         "retired": ["U2"], "reactivated": []}},
                      "publish": "after_inspection"}
     first = snapshot_entry(v1, previous=None)
     assert first["prev"] is None

@@ -2626,7 +2626,7 @@ const DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 const RATIO = /^(0|[1-9][0-9]{0,15})\/([1-9][0-9]{0,15})$/;
 const SCOPES = ['brigade', 'zone', 'detachment'];
 const REQUIRED = ['type', 'v', 'draw_id', 'title', 'authority', 'kind', 'algorithm', 'period', 'units', 'strata', 'beacon'];
-const OPTIONAL = ['inspectors', 'experts', 'exclusions', 'zones', 'teams', 'recusals', 'supersedes'];
+const OPTIONAL = ['inspectors', 'experts', 'exclusions', 'zones', 'teams', 'recusals', 'supersedes', 'calendar'];
 
 const RFC3339_UTC = /^([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$/;
 const BEACON_SCHEMES = ['bls-unchained-g1-rfc9380', 'pedersen-bls-chained'];
@@ -2709,6 +2709,27 @@ function checkString(s, path) {
   // SPEC(DESIGN §4): strings are valid Unicode (no lone surrogates) in NFC.
   if (/\p{Surrogate}/u.test(s)) throw fail(path, 'string contains a lone surrogate');
   if (s.normalize('NFC') !== s) throw fail(path, `string ${JSON.stringify(s)} is not in Unicode NFC`);
+}
+
+function years(value, field, empty) {
+  if (!Array.isArray(value) || (value.length === 0 && !empty)) throw fail(field, `must be a list of years${empty ? '' : ' (not empty)'}`);
+  value.forEach((y, i) => {
+    int(y, `${field}[${i}]`, 1);
+    if (y > 9999 || (i && y <= value[i - 1])) throw fail(`${field}[${i}]`, 'years are ascending, unique and at most 9999');
+  });
+  return value;
+}
+
+/** SPEC(schedule.md): calendar = {sha256, years (ascending), provisional (⊆ years)}. */
+function parseCalendar(value) {
+  const c = object(value, 'calendar');
+  keys(c, 'calendar', ['sha256', 'years', 'provisional']);
+  if (typeof c.sha256 !== 'string' || !HEX64.test(c.sha256)) throw fail('calendar.sha256', 'must be 64 lowercase hex digits');
+  const all = years(c.years, 'calendar.years', false);
+  years(c.provisional, 'calendar.provisional', true).forEach((y, i) => {
+    if (!all.includes(y)) throw fail(`calendar.provisional[${i}]`, `${y} is not one of calendar.years`);
+  });
+  return c.sha256;
 }
 
 function parseBeacon(value) {
@@ -2868,8 +2889,9 @@ function parseAnnounce(a) {
   }
   parseBeacon(a.beacon);
   if (has(a, 'supersedes') && a.supersedes !== null) identifier(a.supersedes, 'supersedes');
+  const calendarSha256 = has(a, 'calendar') ? parseCalendar(a.calendar) : null;
   identifier(a.draw_id, 'draw_id');
-  return { periodTo, strata, exclusions, zoneOf, recusals, teams };
+  return { periodTo, strata, exclusions, zoneOf, recusals, teams, calendarSha256 };
 }
 
 function indexRecords(records, kind) {
@@ -3195,8 +3217,9 @@ factories['assets/js/entries.js'] = function (exports, require) {
  * result (the verifier rebuilds the expected result entry).
  */
 const { FormatError } = require('assets/js/errors.js');
-const { decodeUtf8 } = require('assets/js/bytes.js');
+const { bytesToHex, decodeUtf8 } = require('assets/js/bytes.js');
 const { canonicalize } = require('assets/js/jcs.js');
+const { sha256 } = require('assets/js/hashing.js');
 
 const SNAPSHOT = 'registry.snapshot';
 const ANNOUNCE = 'draw.announce';
@@ -3351,6 +3374,117 @@ function snapshotRef(entry) {
   expect(entry, SNAPSHOT);
   return Object.freeze({ snapshot: text(entry, 'snapshot'), kind: text(entry, 'kind'), root: text(entry, 'root'), count: count(entry, 'count') });
 }
+
+// -- registry.snapshot diff (docs/spec/registry-diff.md) ---------------------------------
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const DIFF_ID_LISTS = Object.freeze(['added', 'removed', 'retired', 'reactivated']);
+
+/** Code point order (Python's str order), not UTF-16 unit order. */
+function codePointLess(a, b) {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i].codePointAt(0) - y[i].codePointAt(0);
+    if (d !== 0) return d < 0;
+  }
+  return x.length < y.length;
+}
+
+function idList(value, path) {
+  if (!Array.isArray(value)) throw new EntryError(`diff ids: ${path} must be a list`, path);
+  value.forEach((item, i) => {
+    if (typeof item !== 'string' || !ID.test(item)) throw new EntryError(`diff ids: ${path}[${i}] ${quote(item)} is not an identifier`, path);
+    if (i && !(value[i - 1] < item)) throw new EntryError(`diff ids: ${path} is not sorted by id without repeats (${quote(value[i - 1])} then ${quote(item)})`, path);
+  });
+  return Object.freeze([...value]);
+}
+
+/** Check an ids document (inline diff.ids or the <name>.diff.json file); with counts, list lengths must equal them. */
+function parseDiffIds(value, counts = null) {
+  const names = ['added', 'changed', 'reactivated', 'removed', 'retired'];
+  if (!isObject(value) || Object.keys(value).sort().join() !== names.join()) {
+    throw new EntryError('diff ids must be an object with exactly added, removed, changed, retired, reactivated', 'diff.ids');
+  }
+  const lists = Object.fromEntries(DIFF_ID_LISTS.map((name) => [name, idList(value[name], `diff.ids.${name}`)]));
+  const raw = value.changed;
+  if (!Array.isArray(raw)) throw new EntryError('diff ids: diff.ids.changed must be a list', 'diff.ids.changed');
+  const changed = raw.map((item, i) => {
+    const where = `diff.ids.changed[${i}]`;
+    if (!isObject(item) || Object.keys(item).sort().join() !== 'fields,id') {
+      throw new EntryError(`diff ids: ${where} must be an object with exactly id, fields`, 'diff.ids.changed');
+    }
+    const fields = item.fields;
+    if (!Array.isArray(fields) || !fields.length || !fields.every((f) => typeof f === 'string' && f !== '')
+        || fields.some((f, j) => j && !codePointLess(fields[j - 1], f))) {
+      throw new EntryError(`diff ids: ${where}.fields must be a non-empty sorted list of attribute names without repeats`, 'diff.ids.changed');
+    }
+    return Object.freeze([item.id, Object.freeze([...fields])]);
+  });
+  idList(changed.map((c) => c[0]), 'diff.ids.changed');
+  const changedIds = new Set(changed.map((c) => c[0]));
+  for (const name of ['retired', 'reactivated']) {
+    const stray = lists[name].filter((i) => !changedIds.has(i));
+    if (stray.length) throw new EntryError(`diff ids: ${name} id ${quote(stray[0])} is not a changed id`, `diff.ids.${name}`);
+  }
+  const both = lists.retired.filter((i) => lists.reactivated.includes(i));
+  if (both.length) throw new EntryError(`diff ids: ${quote(both[0])} is both retired and reactivated`, 'diff.ids.retired');
+  if (counts !== null) {
+    for (const [name, length] of [['added', lists.added.length], ['removed', lists.removed.length], ['changed', changed.length]]) {
+      if (counts[name] !== length) throw new EntryError(`diff ids: ${length} ${name} ids, but diff.${name} is ${counts[name]}`, `diff.${name}`);
+    }
+  }
+  return Object.freeze({
+    added: lists.added, removed: lists.removed, changed: Object.freeze(changed), retired: lists.retired, reactivated: lists.reactivated,
+    leftPool: Object.freeze([...new Set([...lists.removed, ...lists.retired])].sort()),
+  });
+}
+
+/**
+ * {added, removed, changed, ids, idsSha256} of a registry.snapshot's diff: the counts, and the
+ * ids inline (ids) or by their hash (idsSha256). Entries written before issue 18: both null.
+ */
+function snapshotDiffRef(entry) {
+  expect(entry, SNAPSHOT);
+  const diff = field(entry, 'diff');
+  if (!isObject(diff)) throw new EntryError('registry.snapshot entry: diff must be an object', 'diff');
+  const extra = Object.keys(diff).filter((k) => !['added', 'removed', 'changed', 'ids', 'ids_sha256'].includes(k)).sort();
+  if (extra.length) throw new EntryError(`registry.snapshot entry: unknown diff field ${quote(extra[0])}`, 'diff');
+  const counts = Object.fromEntries(['added', 'removed', 'changed'].map((name) => [name, count(entry, `diff.${name}`)]));
+  if (Object.hasOwn(diff, 'ids') && Object.hasOwn(diff, 'ids_sha256')) {
+    throw new EntryError('registry.snapshot entry: diff has both ids and ids_sha256', 'diff');
+  }
+  const ids = Object.hasOwn(diff, 'ids') ? parseDiffIds(diff.ids, counts) : null;
+  const digest = Object.hasOwn(diff, 'ids_sha256') ? diff.ids_sha256 : null;
+  if (Object.hasOwn(diff, 'ids_sha256') && (typeof digest !== 'string' || !SHA256_HEX.test(digest))) {
+    throw new EntryError('registry.snapshot entry: diff.ids_sha256 must be 64 lowercase hex digits', 'diff.ids_sha256');
+  }
+  return Object.freeze({ ...counts, ids, idsSha256: digest });
+}
+
+/** The published ids document of a diff with idsSha256, checked against it (async: hashing). */
+async function checkIdsFile(ref, bytes) {
+  if (ref.idsSha256 === null) throw new EntryError('this diff has no ids_sha256: its ids are inline or not logged');
+  const computed = bytesToHex(await sha256(bytes));
+  if (computed !== ref.idsSha256) throw new EntryError(`diff ids file has SHA-256 ${computed}, the entry says ${ref.idsSha256}`, 'diff.ids_sha256');
+  let text;
+  let value;
+  try {
+    text = decodeUtf8(bytes, 'diff ids file');
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new EntryError(`diff ids file is not JSON in our subset: ${e.message}`);
+  }
+  let canonical;
+  try {
+    canonical = canonicalize(value);
+  } catch (e) {
+    throw new EntryError(`diff ids file is not JSON in our subset: ${e.message}`);
+  }
+  if (canonical !== text) throw new EntryError('diff ids file is not canonical JSON (RFC 8785)');
+  return parseDiffIds(value, { added: ref.added, removed: ref.removed, changed: ref.changed });
+}
 exports.SNAPSHOT = SNAPSHOT;
 exports.ANNOUNCE = ANNOUNCE;
 exports.RESULT = RESULT;
@@ -3370,6 +3504,10 @@ exports.announceRef = announceRef;
 exports.closingRef = closingRef;
 exports.outcomeRef = outcomeRef;
 exports.snapshotRef = snapshotRef;
+exports.DIFF_ID_LISTS = DIFF_ID_LISTS;
+exports.parseDiffIds = parseDiffIds;
+exports.snapshotDiffRef = snapshotDiffRef;
+exports.checkIdsFile = checkIdsFile;
 };
 factories['assets/js/history.js'] = function (exports, require) {
 /**
