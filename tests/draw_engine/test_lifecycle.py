@@ -537,7 +537,9 @@ def test_registry_versions_and_bad_import(world: World) -> None:
         s.import_registry("units", bad, fmt="csv", source_name="bad.csv")
     s2 = s.create_snapshot("units", "units-2026-02")
     assert s2.prev == "units-2026-01"
-    assert s.entry(s2.log_index or 0)["diff"] == {"added": 0, "removed": 0, "changed": 1}
+    assert s.entry(s2.log_index or 0)["diff"] == {"added": 0, "removed": 0, "changed": 1, "ids": {
+        "added": [], "removed": [], "changed": [{"id": "U040", "fields": ["status"]}],
+        "retired": ["U040"], "reactivated": []}}
     with pytest.raises(PlanError, match="exists already"):
         s.create_snapshot("units", "units-2026-02")
 
