@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     writer_lease_seconds: float = Field(default=15.0, ge=1, le=3600)
     # The public portal (static files) served at /portal/ if present
     portal_dir: Path | None = None
+    # The portal's public address, for the link in notice messages (fairdraw.notices)
+    portal_url: str = Field(default="", max_length=2048)
+    # State Council holiday notices beyond the packaged ones (draw_engine.calendar format);
+    # a year with none is provisional (临时) and every schedule and notice says so
+    calendar_file: Path | None = None
     # Limits (DESIGN §8)
     max_body_bytes: int = Field(default=1 << 20, ge=1024)
     max_upload_bytes: int = Field(default=64 << 20, ge=1024)
