@@ -32,20 +32,28 @@ With a client state (`fairdraw audit --state`: the CLI refuses a rollback or
 fork first, fairdraw.clientstate), the checkpoint the client verified before
 joins the published ones as evidence: a checkpoint the portal stops listing
 (say, the one that committed a draw later cancelled too late) still counts.
+* `plan-order`, `plan-share`, `plan-coverage` (with `plan=`, a yearly plan's rules,
+  draw_engine.yearplan `coverage_findings`, docs/yearplan.md §Audit): the order draws
+  name these rules, each batch lists exactly its slice of every full-coverage class, the
+  `min_share` class's share holds in every batch draw, and a finished batch's units have
+  an inspection outcome (a class that falls behind fails).
+
 The audit passes only if no finding fails; "pending" does not fail it.
-Left out: inspection.outcome contents.
+Left out: inspection.outcome contents beyond the plan's coverage.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from draw_engine.canonical import canonical_json
 from draw_engine.entries import SNAPSHOT, SnapshotRef, announce_round_time, entry_type
 from draw_engine.history import DrawHistory, draw_histories
 from draw_engine.snapshot import check_root
+from draw_engine.yearplan import Rules, coverage_findings
 from fairdraw.navigation import NAV_FIELDS, ROW_FIELDS, index_differences, proven_row
 from fairdraw.portal_inputs import (
     directory_checkpoints,
@@ -448,6 +456,15 @@ def audit_index(a: _Audit) -> None:
             _compare(a, f"data/draws/{draw_id}.json", nav, proven, NAV_FIELDS)
 
 
+def audit_plan(a: _Audit, rules: Rules) -> None:
+    """The yearly plan's findings over the proven entries only."""
+    assert a.log is not None
+    proven = {i: e for i, e in enumerate(a.log.entries) if e is not None}
+    today = datetime.fromtimestamp(a.now, UTC).date()
+    for f in coverage_findings(rules, proven, today=today):
+        a.add(f.check, f.status, f.subject, f.reason, f.evidence)
+
+
 def audit_portal(
     source: PortalSource,
     trust: Trust,
@@ -456,6 +473,7 @@ def audit_portal(
     grace: int = 0,
     max_age: int | None = None,
     remembered: Sequence[bytes] = (),
+    plan: Rules | None = None,
 ) -> AuditReport:
     """Every finding of the module docstring. `remembered`: checkpoints this client verified
     before (its state file; the CLI has already refused a rollback or fork against them)."""
@@ -469,4 +487,6 @@ def audit_portal(
     audit_snapshot_files(a)
     audit_draws(a)
     audit_index(a)
+    if plan is not None:
+        audit_plan(a, plan)
     return a.rep

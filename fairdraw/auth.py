@@ -4,8 +4,12 @@
   (`fairdraw token create --role admin|operator`). Only its SHA-256 is stored
   (`fairdraw_tokens.token_sha256`): the token has 256 bits of entropy, so a fast
   hash is enough and lookups stay one indexed query.
-- A request authenticates with `Authorization: Bearer <token>`. Roles are
-  ordered: `admin` may do everything `operator` may.
+- A request authenticates with `Authorization: Bearer <token>`. Roles
+  (`GRANTS`): `operator` runs the lifecycle (registries, snapshots, ordinary
+  draws, outcomes) and may also do what `commission` may; `commission` (the
+  discipline commission, 纪委监委) may only plan, announce and execute
+  return-visit draws and publish checkpoints (and read, which needs no
+  token); `admin` may do everything, plus tokens and the audit trail.
 - `Auth.require_role(role)` is the FastAPI dependency factory handed to every
   operator router: a missing or malformed header is 401, an unknown or revoked
   token 401, a token of too weak a role 403. Public reads use none.
@@ -38,8 +42,14 @@ from fastapi import HTTPException, Request
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-ROLES = ("operator", "admin")
-"""Weakest first: a role may do what any role before it may."""
+ROLES = ("operator", "admin", "commission")
+GRANTS: dict[str, frozenset[str]] = {
+    "commission": frozenset({"commission"}),
+    "operator": frozenset({"operator", "commission"}),
+    "admin": frozenset({"admin", "operator", "commission"}),
+}
+"""What each token role may do: a route guarded by `require_role(r)` admits a token whose
+role grants `r`. The commission may not import registries or run ordinary draws."""
 TOKEN_PREFIX = "fdt_"  # noqa: S105 (a prefix, not a secret)
 _TOKEN = re.compile(r"fdt_[A-Za-z0-9_-]{43}")
 _NAME = re.compile(r"[A-Za-z0-9._:@-]{1,64}")
@@ -84,7 +94,7 @@ class Principal:
     role: str
 
     def may(self, role: str) -> bool:
-        return ROLES.index(self.role) >= ROLES.index(role)
+        return role in GRANTS.get(self.role, frozenset())
 
 
 def hash_token(token: str) -> str:

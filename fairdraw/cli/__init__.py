@@ -42,6 +42,9 @@ def _register() -> None:
     from fairdraw.cli import portal
 
     portal.register(app)
+    from fairdraw.cli import practice
+
+    practice.register(app)
 
 
 def main() -> None:

@@ -500,12 +500,21 @@ def audit(  # noqa: PLR0917 (typer options)
                         "for $XDG_STATE_HOME/fairdraw/client-state.json (default: no state)",
     )] = None,
     max_age: MaxAgeOpt = None,
+    plan: Annotated[Path | None, typer.Option(
+        "--plan", help="a yearly plan's rules file (docs/yearplan.md): also report coverage "
+                       "against it")] = None,
 ) -> None:
     """Replay the whole log; exit 0 only if every draw and every checkpoint holds."""
+    from draw_engine.yearplan import YearPlanError, parse_rules
     from fairdraw.audit import audit_portal
     from fairdraw.clientstate import RollbackOrForkError
     from fairdraw.portal_source import ClientError
+    from fairdraw.year_plan import read_rules
 
+    try:
+        rules = parse_rules(read_rules(plan)) if plan is not None else None
+    except YearPlanError as e:
+        raise _usage(f"{plan}: {e}") from e
     try:
         src = _open(source)
         pinned = _trust(src, trust)
@@ -518,6 +527,7 @@ def audit(  # noqa: PLR0917 (typer options)
             grace=grace,
             max_age=max_age,
             remembered=memory.seen() if memory is not None else (),
+            plan=rules,
         )
     except RollbackOrForkError as e:
         raise _rollback(e, as_json) from e
