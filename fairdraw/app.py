@@ -7,6 +7,7 @@
   configured, the latest signed one otherwise;
 - `/api/…`: the draw and registry operator API (draw_engine.api) when the draw
   service is available; every write route depends on `Auth.require_role(role)`;
+- `/console/…`: the operator console (fairdraw.console) and its endpoints;
 - `/portal/…`: the static portal directory (`settings.portal_dir`), `/`
   redirects there;
 - `/healthz` (database reachable, log size) and `/metrics` (Prometheus text
@@ -41,6 +42,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 from sqlalchemy.engine import Engine
 
 from fairdraw.auth import Auth, AuthError, TokenGate, create_admin_router
+from fairdraw.console import mount_console
 from fairdraw.db import create_engine
 from fairdraw.middleware import (
     AuditMiddleware,
@@ -185,6 +187,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
     for prefix, router in operator_routers:
         app.include_router(router, prefix=prefix)
     app.include_router(create_admin_router(rt.auth), prefix="/api")
+    mount_console(app, rt)  # /console/ and its read endpoints (issue 17)
 
     @app.get("/api/witnesses/status", tags=["operator"])
     def witness_status(
