@@ -14,6 +14,7 @@
  */
 import { CHECK_TEXTS, checkDetail, checkLabel, checkReason, onLanguageChange, t } from './i18n.js';
 import { UNVERIFIED, brigadeLabel, cutoffs, el, renderStory, stratumTitle } from './draw-story.js';
+import { evidenceCell, setupEvidenceCheck } from './evidence-check.js';
 
 export const MEMORY_KEY = 'fairdraw.logs';
 const $ = (id) => document.getElementById(id);
@@ -300,8 +301,9 @@ function renderOutcomes(out) {
     body.append(el('tr', { 'data-outcome-index': String(o.index), 'data-result': o.result },
       el('td', { text: o.error ? `#${o.index}` : `${o.unit_id}${u ? ` ${u.name}` : ''}` }), el('td', { text: o.date || '' }),
       el('td', { 'data-i18n': o.result ? `outcome.${o.result}` : null, text: o.error ? `✗ ${o.error}` : t(`outcome.${o.result}`) }),
-      el('td', { text: o.note || '' })));
+      el('td', { text: o.note || '' }), evidenceCell(o)));
   }
+  setupEvidenceCheck(out.outcomes);
 }
 
 function renderLookup(worker) {
