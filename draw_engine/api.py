@@ -1,6 +1,6 @@
 """HTTP routers of the draw lifecycle (docs/spec/lifecycle.md §API): thin over `DrawService`.
 
-`create_routers(service, require_role)` returns two routers, meant to be
+`create_routers(service, require_role)` returns three routers, meant to be
 mounted under `/api` by the composition root (fairdraw.draw_service):
 
 operator (each route depends on `require_role("operator")`):
@@ -13,8 +13,16 @@ operator (each route depends on `require_role("operator")`):
   cancel of a committed draw is logged but no checkpoint co-signed by round
   time − margin covers it yet), `POST /draws/{id}/outcomes`
   `{"unit_id", "date", "result", "note"?, "evidence_sha256"?}`;
+
+commission (each route depends on `require_role("commission")`, which operator
+and admin tokens also pass; fairdraw.auth GRANTS):
 - `POST /checkpoints/publish`;
-- `POST /return-visits/snapshot` `{"quarter", "name"?}`.
+- `POST /return-visits/snapshot` `{"quarter", "name"?}`;
+- `POST /return-visits/plan` `{"quarter", "draw_id"?, "ratio"?, "title"?,
+  "authority"?, "beacon"?}`: the quarter's pool snapshot and the announce of
+  its return-visit draw (draw_engine.return_visit);
+- `POST /return-visits/{id}/execute` `{"timeout"?}`: executes a draw of kind
+  `return_visit` only (409 for any other kind).
 
 public: `GET /draws`, `GET /draws/{id}`, `GET /draws/{id}/commitment`,
 `GET /snapshots` (metadata only: records files are published by the portal
@@ -58,9 +66,11 @@ from draw_engine.requests import (
     ExecuteRequest,
     OutcomeRequest,
     PlanRequest,
+    ReturnVisitPlanRequest,
     ReturnVisitRequest,
     SnapshotRequest,
 )
+from draw_engine.return_visit import execute_return_visit_draw, plan_return_visit
 from draw_engine.snapshot import KINDS
 
 MAX_UPLOAD = MAX_FILE_SIZE
@@ -159,8 +169,11 @@ def create_routers(
     *,
     max_upload: int = MAX_UPLOAD,
 ) -> list[APIRouter]:
-    """[operator router, public router]; mount both under one prefix (e.g. /api)."""
+    """[operator router, commission router, public router]; mount them under one prefix
+    (e.g. /api)."""
     op = APIRouter(tags=["operator"], dependencies=[Depends(require_role("operator"))])
+    commission = APIRouter(tags=["commission"],
+                           dependencies=[Depends(require_role("commission"))])
     public = APIRouter(tags=["draws"])
 
     @op.post("/registries/{kind}/import")
@@ -224,18 +237,34 @@ def create_routers(
         return {"log_index": o.log_index, "draw_id": o.draw_id, "unit_id": o.unit_id,
                 "date": o.date, "result": o.result}
 
-    @op.post("/checkpoints/publish")
+    @commission.post("/checkpoints/publish")
     def publish_checkpoint() -> dict[str, Any]:
         p = _call(service.publish_checkpoint)
         return {"tree_size": p.tree_size, "checkpoint": p.note.decode(),
                 "committed": list(p.committed)}
 
-    @op.post("/return-visits/snapshot", openapi_extra=_schema(ReturnVisitRequest))
+    @commission.post("/return-visits/snapshot", openapi_extra=_schema(ReturnVisitRequest))
     def return_visit_snapshot(body: JsonBody) -> dict[str, Any]:
         obj = _object(body, ReturnVisitRequest)
         snap = _call(service.create_return_visit_snapshot, obj["quarter"],
                      name=obj.get("name"))
         return _snapshot_view(snap)
+
+    @commission.post("/return-visits/plan", status_code=201,
+                     openapi_extra=_schema(ReturnVisitPlanRequest))
+    def return_visit_plan(body: JsonBody) -> dict[str, Any]:
+        obj = _object(body, ReturnVisitPlanRequest)
+        options = {k: obj[k] for k in ("draw_id", "ratio", "title", "authority", "beacon")
+                   if obj.get(k) is not None}
+        planned = _call(plan_return_visit, service, obj["quarter"], **options)
+        view: dict[str, Any] = planned.view()
+        return view
+
+    @commission.post("/return-visits/{draw_id}/execute",
+                     openapi_extra=_schema(ExecuteRequest, required=False))
+    def return_visit_execute(draw_id: str, body: JsonBody = None) -> dict[str, Any]:
+        timeout = _object(body, ExecuteRequest).get("timeout") if body is not None else None
+        return draw_view(_call(execute_return_visit_draw, service, draw_id, timeout=timeout))
 
     @public.get("/draws")
     def list_draws() -> list[dict[str, Any]]:
@@ -256,4 +285,4 @@ def create_routers(
     def list_snapshots() -> list[dict[str, Any]]:
         return [_snapshot_view(s) for s in service.snapshots()]
 
-    return [op, public]
+    return [op, commission, public]

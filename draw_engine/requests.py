@@ -90,3 +90,16 @@ class ReturnVisitRequest(BaseModel):
     model_config = _STRICT
     quarter: str = Field(max_length=16, description="e.g. 2026Q1")
     name: str | None = Field(None, max_length=64)
+
+
+class ReturnVisitPlanRequest(BaseModel):
+    """POST /return-visits/plan (the commission's quarterly draw); unknown members refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    quarter: str = Field(max_length=16, description="e.g. 2026Q4")
+    draw_id: str | None = Field(None, max_length=64,
+                                description="default return-visit-<quarter>")
+    ratio: str | None = Field(None, max_length=40, description="default 1/10")
+    title: str | None = Field(None, max_length=1000)
+    authority: str | None = Field(None, max_length=1000)
+    beacon: dict[str, Any] | None = None
