@@ -31,13 +31,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from draw_engine import plan as plans
-from draw_engine.announce import parse_announce
+from draw_engine.announce import DrawSpec, parse_announce
 from draw_engine.beacon import BeaconSource
 from draw_engine.beacon_wait import WaitCallback, wait_for_round
+from draw_engine.calendar import CalendarError, WorkCalendar, calendar_ref
 from draw_engine.cancel import CancelReport, check_cancel_provable, prove_cancel
 from draw_engine.canonical import canonical_json, parse_json
 from draw_engine.commitment import (
@@ -109,6 +110,9 @@ class LifecycleSettings:
     poll_interval: float = 1.0
     mass_removal_percent: int = 20
     """An import may retire at most this share (%) of the active records unless allowed."""
+    calendar: WorkCalendar | None = None
+    """The working-day calendar; when set, every announce records its `calendar` reference
+    (docs/spec/schedule.md) and a period without a working day is refused."""
 
 
 class DrawService:
@@ -297,6 +301,9 @@ class DrawService:
                                    lead_time=self.settings.lead_time)
             announce = plans.build_announce(checked, refs, beacon)
             spec = parse_announce(announce)  # SPEC(DESIGN §4): ids ASCII, ratios well-formed…
+            if self.settings.calendar is not None:
+                announce = plans.build_announce(checked, refs, beacon, self._calendar_ref(spec))
+                spec = parse_announce(announce)
             if tx.get_draw(spec.draw_id) is not None:
                 raise PlanError(f"draw {spec.draw_id!r} exists already", field="draw_id")
             old = (check_supersedable(tx, spec.supersedes, spec.draw_id)
@@ -309,6 +316,14 @@ class DrawService:
                 latest_cosigned_size=None if latest is None else latest.tree_size)
         check_result_size(announce, records)
         return announce
+
+    def _calendar_ref(self, spec: DrawSpec) -> dict[str, Any]:
+        assert self.settings.calendar is not None
+        try:
+            return calendar_ref(self.settings.calendar, date.fromisoformat(spec.period_from),
+                                date.fromisoformat(spec.period_to))
+        except CalendarError as e:
+            raise PlanError(f"no schedule can be made: {e}", field="period") from e
 
     def announce(self, plan: object) -> DrawRecord:
         """Check the plan, append its `draw.announce` entry, keep the plan; return the draw."""

@@ -129,15 +129,16 @@ def format_ids(diff: SnapshotDiff) -> bytes:
     return canonical_json(diff.ids_json())
 
 
-def entry_diff(diff: SnapshotDiff, *, inline_limit: int = INLINE_IDS_LIMIT) -> dict[str, Any]:
+def entry_diff(diff: SnapshotDiff, *, inline_limit: int | None = None) -> dict[str, Any]:
     """The `diff` field of a `registry.snapshot` entry with a `prev` (docs/spec/registry-diff.md).
 
     The counts, then `ids` (the ids document) when its canonical JSON is at most
-    `inline_limit` bytes, else `ids_sha256` (lowercase hex SHA-256 of `format_ids`).
+    `inline_limit` (default `INLINE_IDS_LIMIT`) bytes, else `ids_sha256` (lowercase
+    hex SHA-256 of `format_ids`).
     """
     document = format_ids(diff)
     out: dict[str, Any] = diff.counts()
-    if len(document) <= inline_limit:
+    if len(document) <= (INLINE_IDS_LIMIT if inline_limit is None else inline_limit):
         out["ids"] = diff.ids_json()
     else:
         out["ids_sha256"] = hashlib.sha256(document).hexdigest()

@@ -32,6 +32,10 @@ With a client state (`fairdraw audit --state`: the CLI refuses a rollback or
 fork first, fairdraw.clientstate), the checkpoint the client verified before
 joins the published ones as evidence: a checkpoint the portal stops listing
 (say, the one that committed a draw later cancelled too late) still counts.
+* `registry-gap` (draw_engine.registry_gaps, docs/spec/registry-diff.md): no unit left
+  the pool (removed or retired) in a drawn draw's units snapshot or the one before it and
+  came back (added or reactivated) in one of the two snapshots after its result; big
+  diffs are read from data/snapshots/<name>.diff.json, checked against `ids_sha256`;
 * `plan-order`, `plan-share`, `plan-coverage` (with `plan=`, a yearly plan's rules,
   draw_engine.yearplan `coverage_findings`, docs/yearplan.md §Audit): the order draws
   name these rules, each batch lists exactly its slice of every full-coverage class, the
@@ -49,9 +53,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from draw_engine.canonical import canonical_json
+from draw_engine.canonical import canonical_json, is_identifier
 from draw_engine.entries import SNAPSHOT, SnapshotRef, announce_round_time, entry_type
 from draw_engine.history import DrawHistory, draw_histories
+from draw_engine.registry_gaps import registry_gap_findings
 from draw_engine.snapshot import check_root
 from draw_engine.yearplan import Rules, coverage_findings
 from fairdraw.navigation import NAV_FIELDS, ROW_FIELDS, index_differences, proven_row
@@ -456,6 +461,22 @@ def audit_index(a: _Audit) -> None:
             _compare(a, f"data/draws/{draw_id}.json", nav, proven, NAV_FIELDS)
 
 
+def audit_registry_gaps(a: _Audit) -> None:
+    """registry-gap: a unit out of the pool just for one draw (draw_engine.registry_gaps)."""
+    assert a.log is not None
+    proven = {i: e for i, e in enumerate(a.log.entries) if e is not None}
+    documents: dict[str, bytes] = {}
+    for e in proven.values():
+        diff, name = e.get("diff"), e.get("snapshot")
+        if (entry_type(e) == SNAPSHOT and isinstance(diff, Mapping) and "ids_sha256" in diff
+                and isinstance(name, str) and is_identifier(name)):
+            data = a.source.read(f"data/snapshots/{name}.diff.json", MAX_SNAPSHOT_SIZE)
+            if data is not None:
+                documents[name] = data
+    for f in registry_gap_findings(proven, documents):
+        a.add(f.check, f.status, f.subject, f.reason, f.evidence)
+
+
 def audit_plan(a: _Audit, rules: Rules) -> None:
     """The yearly plan's findings over the proven entries only."""
     assert a.log is not None
@@ -487,6 +508,7 @@ def audit_portal(
     audit_snapshot_files(a)
     audit_draws(a)
     audit_index(a)
+    audit_registry_gaps(a)
     if plan is not None:
         audit_plan(a, plan)
     return a.rep

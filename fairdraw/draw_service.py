@@ -80,6 +80,7 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None,
     from draw_engine.drand_http import DrandHttpSource
     from draw_engine.lifecycle import DrawService, LifecycleSettings
     from draw_engine.sql_store import SqlDrawStore
+    from fairdraw.notices import load_calendar
     from transparency.errors import SequencerBusyError
     from transparency.sequencer import Sequencer
     from witnesses.collector import Collector, WitnessEndpoint
@@ -129,7 +130,8 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None,
         log_verifier_key=signer.verifier_key,
         settings=LifecycleSettings(lead_time=settings.lead_time_seconds,
                                    commitment_margin=settings.margin_seconds,
-                                   mass_removal_percent=settings.mass_removal_percent),
+                                   mass_removal_percent=settings.mass_removal_percent,
+                                   calendar=load_calendar(settings)),
         clock=clock or time.time,
         sleep=sleep or time.sleep,
     )
