@@ -70,29 +70,36 @@ class SnapshotFormatError(FormatError):
 
 
 class ValidationProblem:
-    """One problem found while importing a registry file: row, column and what is wrong."""
+    """One problem found while importing a registry file: row, column and what is wrong.
 
-    __slots__ = ("column", "row", "what")
+    `source` names the file when several files are imported together (else None)."""
 
-    def __init__(self, row: int, column: str | None, what: str) -> None:
+    __slots__ = ("column", "row", "source", "what")
+
+    def __init__(self, row: int, column: str | None, what: str, *,
+                 source: str | None = None) -> None:
         self.row = row
         self.column = column
         self.what = what
+        self.source = source
 
     def __str__(self) -> str:
         column = f", column {self.column!r}" if self.column is not None else ""
-        return f"row {self.row}{column}: {self.what}"
+        source = f"{self.source}: " if self.source is not None else ""
+        return f"{source}row {self.row}{column}: {self.what}"
 
     def __repr__(self) -> str:
-        return f"ValidationProblem(row={self.row}, column={self.column!r}, what={self.what!r})"
+        return (f"ValidationProblem(row={self.row}, column={self.column!r}, what={self.what!r}, "
+                f"source={self.source!r})")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ValidationProblem):
             return NotImplemented
-        return (self.row, self.column, self.what) == (other.row, other.column, other.what)
+        return ((self.row, self.column, self.what, self.source)
+                == (other.row, other.column, other.what, other.source))
 
     def __hash__(self) -> int:
-        return hash((self.row, self.column, self.what))
+        return hash((self.row, self.column, self.what, self.source))
 
 
 class ValidationError(FormatError):
