@@ -1,4 +1,4 @@
-"""CLI start-up benchmark (issue 13 point 9): `fairdraw --help` against `import typer, rich`.
+"""CLI start-up benchmark (issue 15): `fairdraw --help` against `import typer, rich`.
 
 Runs, interleaved in the same session, `fairdraw --help` (the installed console script
 next to this interpreter, else `python -c "from fairdraw.cli import main; main()"`),
@@ -8,11 +8,12 @@ minimum wall time of each and the ratios `fairdraw --help` / typer+rich of the m
 and of the minima (on a busy machine the minima are the steadier figure).
 Interleaving keeps a loaded machine from favouring one command. It also lists which heavy
 modules `fairdraw --help` imported (none is the goal: SQLAlchemy, requests, FastAPI,
-uvicorn, Alembic, openpyxl, cryptography and the log/draw/witness packages are imported by
-the commands that use them).
+uvicorn, Alembic, openpyxl, cryptography, rich's markdown renderer and the
+log/draw/witness packages are imported by the commands that use them).
 
 Usage: python benchmarks/cli_help_bench.py [--runs 15] [--out FILE.json]
-Target: `fairdraw --help` under 0.5 s. Writes benchmarks/results/cli_help_bench.json.
+Target (issue 15): the ratio of the minima at most 2 (it was about 9 before issue 13,
+3.2 after it). Writes benchmarks/results/cli_help_bench.json.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).parent / "results" / "cli_help_bench.json"
-TARGET_SECONDS = 0.5
+TARGET_RATIO = 2.0
 HEAVY = ("sqlalchemy", "requests", "fastapi", "uvicorn", "alembic", "openpyxl", "cryptography",
-         "transparency", "witnesses", "draw_engine", "public_portal", "pydantic")
+         "transparency", "witnesses", "draw_engine", "public_portal", "pydantic", "markdown_it")
 PROBE = (
     "import sys\n"
     "sys.argv = ['fairdraw', '--help']\n"
@@ -104,8 +105,8 @@ def main() -> None:
         "figures": figures,
         "ratio_help_to_typer_rich": round(ratio, 2),
         "ratio_of_minima": round(ratio_min, 2),
-        "target_s": TARGET_SECONDS,
-        "meets_target": figures["fairdraw --help"]["median_s"] < TARGET_SECONDS,
+        "target_ratio": TARGET_RATIO,
+        "meets_target": ratio_min <= TARGET_RATIO,
         "heavy_modules_imported_by_help": heavy,
     }
     for name, f in figures.items():
@@ -113,7 +114,8 @@ def main() -> None:
               f"({f['runs']} runs)")
     print(f"ratio fairdraw --help / import typer, rich: {ratio:.2f} (medians), "
           f"{ratio_min:.2f} (minima)")
-    print(f"target < {TARGET_SECONDS} s: {'met' if report['meets_target'] else 'MISSED'}; "
+    print(f"target ratio of minima <= {TARGET_RATIO}: "
+          f"{'met' if report['meets_target'] else 'MISSED'}; "
           f"heavy modules imported by --help: {', '.join(heavy) or 'none'}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

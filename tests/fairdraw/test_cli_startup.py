@@ -1,9 +1,13 @@
-"""`fairdraw --help` stays fast (issue 13 point 9): the CLI modules import no heavy module
-at import time; the commands import what they use. Timing is benchmarks/cli_help_bench.py's
-job (docs/performance.md); this test holds the cause: which modules `--help` loads."""
+"""`fairdraw --help` stays fast (issue 13 point 9, issue 15): it imports no command module
+(fairdraw.cli lists the commands from its `COMMANDS` table and builds one only when it is
+used) and no heavy module. Timing is benchmarks/cli_help_bench.py's job
+(docs/performance.md); this test holds the cause: which modules `--help` loads. It also
+holds the table true: every command the modules register is listed, under the opening
+words of its own help."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -12,7 +16,7 @@ from pathlib import Path
 import pytest
 
 HEAVY = ("sqlalchemy", "requests", "fastapi", "uvicorn", "alembic", "openpyxl", "cryptography",
-         "pydantic", "transparency", "witnesses", "draw_engine", "public_portal")
+         "pydantic", "transparency", "witnesses", "draw_engine", "public_portal", "markdown_it")
 PROBE = """
 import json, sys
 sys.argv = ["fairdraw", *sys.argv[1:]]
@@ -37,9 +41,39 @@ def _loaded(*args: str) -> dict[str, list[str]]:
 def test_help_imports_no_heavy_module() -> None:
     loaded = _loaded("--help")
     assert sorted(set(HEAVY) & set(loaded["top"])) == []
-    # only the CLI modules themselves and the demo's tiny registry generator
-    assert all(m.startswith("fairdraw.cli") or m == "fairdraw.demo_registry"
-               for m in loaded["fairdraw"]), loaded["fairdraw"]
+    assert loaded["fairdraw"] == ["fairdraw.cli"]  # no command module
+
+
+def test_a_command_loads_only_its_own_modules() -> None:
+    loaded = _loaded("log", "--help")
+    assert "fairdraw.cli.log" in loaded["fairdraw"]
+    assert not {"fairdraw.cli.demo", "fairdraw.cli.client", "fairdraw.cli.serve"} & set(
+        loaded["fairdraw"])
+
+
+def test_the_command_table_lists_every_registered_command() -> None:
+    import typer
+    from typer.main import get_group
+
+    from fairdraw.cli import COMMANDS, load_command
+
+    everything = typer.Typer()
+    for module in sorted({m for entry in COMMANDS.values() for m in entry.modules}):
+        importlib.import_module(f"fairdraw.cli.{module}").register(everything)
+    registered = get_group(everything).commands
+    assert sorted(registered) == sorted(COMMANDS)
+    for name, entry in COMMANDS.items():
+        command = load_command(name)
+        words = " ".join((command.help or "").split())
+        assert words.startswith(entry.summary.rstrip(".")), (name, entry.summary, words)
+
+
+def test_an_unknown_command_is_refused_with_a_suggestion() -> None:
+    r = subprocess.run([sys.executable, "-c", "from fairdraw.cli import main; main()", "lgo"],
+                       capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 2
+    assert "No such command 'lgo'" in r.stderr
+    assert "'log'" in r.stderr
 
 
 @pytest.mark.parametrize("command", [
