@@ -1,0 +1,1 @@
+"""Naive references written from the specs, for cross-checking the real implementations."""
