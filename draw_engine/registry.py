@@ -2,9 +2,13 @@
 
 Imports one registry file (CSV, XLSX via openpyxl, or JSON Lines) into
 records, with a documented column mapping (`COLUMNS`) that accepts English and
-Chinese headers. Validation is all-or-nothing: any problem refuses the whole
-file with a `ValidationError` listing every problem by row, column and what is
-wrong; nothing is returned half-imported.
+Chinese headers, extended by an operator's mapping file (`ImportMapping`,
+draw_engine.registry_sources: header → field, code lists, defaults). Columns
+neither maps are kept as public attributes under their header, unless the
+header looks like personal data (`PRIVATE_HINTS`). Validation is
+all-or-nothing: any problem refuses the whole file with a `ValidationError`
+listing every problem by row, column and what is wrong (every value outside a
+code list among them); nothing is returned half-imported.
 
 Data model. A registry *version* (`RegistryVersion`) is the complete list of
 records of one kind after an import, numbered 1, 2, …. `next_version` builds
@@ -14,12 +18,14 @@ no longer lists are carried forward with `status` set to `defunct` (units) or
 keep private fields (phone…); `draw_engine.snapshot.make_snapshot` projects
 them out. Persisting versions is the storage layer's job, not this module's.
 
-Left out: merging several source departments, fuzzy header matching.
+Merging the files of several departments is draw_engine.registry_sources.
+Left out: fuzzy header matching.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import unicodedata
@@ -32,6 +38,7 @@ from typing import Any
 
 from draw_engine.canonical import is_identifier, parse_json
 from draw_engine.errors import CanonicalError, ValidationError, ValidationProblem
+from draw_engine.snapshot import is_private_field
 
 MAX_FILE_SIZE = 64 * 1024 * 1024
 MAX_COLUMNS = 256
@@ -56,6 +63,8 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "key_unit": ("重点单位", "消防安全重点单位"),
         "crowded_place": ("人员密集场所",),
         "tags": ("标签",),
+        "credit_code": ("统一社会信用代码", "社会信用代码", "信用代码"),
+        "address": ("地址", "单位地址", "详细地址"),
         "phone": ("联系电话", "电话"),
         "private_contact": ("联系人",),
     },
@@ -101,6 +110,14 @@ RISK_LEVELS = {"low": "low", "低": "low", "medium": "medium", "中": "medium",
 ROLES = {"lead": "lead", "主办": "lead", "assist": "assist", "协办": "assist"}
 BOOLEANS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
             "是": True, "否": False}
+PRIVATE_HINTS = ("电话", "手机", "身份证", "证件号", "联系人", "负责人", "法定代表人", "法人",
+                 "邮箱", "住址", "家庭")
+"""An unmapped column whose header contains one of these is refused, never published:
+map it to a `private_…` field or to null (dropped) in the mapping file."""
+MAX_ATTRIBUTE_NAME = 64
+"""Characters of an attribute name kept from an unmapped header."""
+CREDIT_CODE = re.compile(r"[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}", re.ASCII)
+"""统一社会信用代码 (GB 32100-2015): 18 characters, no I, O, S, V, Z."""
 _LIST_SPLIT = re.compile(r"[;；|]")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -111,6 +128,9 @@ class _Problems:
 
     def add(self, row: int, column: str | None, what: str) -> None:
         self.items.append(ValidationProblem(row, column, what))
+
+    def columns_at(self, row: int) -> set[str | None]:
+        return {p.column for p in self.items if p.row == row}
 
     def raise_if_any(self) -> None:
         if self.items:
@@ -215,18 +235,92 @@ def _extra(raw: object) -> Any:
     return _text(raw)
 
 
+@dataclass(frozen=True)
+class ImportMapping:
+    """An operator's mapping file, parsed (draw_engine.registry_sources.parse_mapping).
+
+    `columns`: header → field name, or None to drop the column; it is looked up
+    before `COLUMNS`. `code_lists`: field → {code: label}; a cell must be a code
+    or a label (stored as its code). `defaults`: field → value used when the
+    column is absent or the cell empty (converted like a cell). `id_from`: the
+    field whose value is the id when a row has none (e.g. "credit_code").
+    """
+
+    kind: str
+    columns: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
+    code_lists: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    defaults: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    id_from: str | None = None
+
+
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    """The 18th character of a 统一社会信用代码 (GB 32100-2015 §5: mod 31)."""
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS,
+                                                            strict=True))
+    return _CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def _credit_code(text: str) -> str:
+    code = text.upper()
+    if not CREDIT_CODE.fullmatch(code):
+        raise ValueError(f"{text!r} is not a 统一社会信用代码 (18 characters: digits and capital "
+                         "letters without I, O, S, V, Z)")
+    if credit_code_check_char(code[:17]) != code[17]:
+        raise ValueError(f"{text!r}: check character {code[17]!r} is wrong (GB 32100: "
+                         f"{credit_code_check_char(code[:17])!r})")
+    return code
+
+
+def _coded(field_name: str, text: str, codes: Mapping[str, str]) -> str:
+    if text in codes:
+        return text
+    for code, label in codes.items():
+        if text == label:
+            return code
+    raise ValueError(f"{text!r} is not in the {field_name} code list ({len(codes)} codes)")
+
+
+def _column_field(kind: str, name: str, mapping: ImportMapping | None,
+                  known: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """(field, problem) for a header: the mapping file first, then `COLUMNS`, else kept."""
+    if mapping is not None and name in mapping.columns:
+        return mapping.columns[name], None
+    if name in known:
+        return known[name], None
+    if any(hint in name for hint in PRIVATE_HINTS) or is_private_field(name):
+        return None, ("unmapped column that looks like personal data: map it to a private_… "
+                      "field or to null (dropped) in the mapping file; it is never published")
+    if len(name) > MAX_ATTRIBUTE_NAME:
+        return None, (f"unmapped column name longer than {MAX_ATTRIBUTE_NAME} characters: map "
+                      "it in the mapping file")
+    return name, None  # an extra attribute, public (matchable when its name is ASCII)
+
+
 def records_from_rows(
     kind: str,
     header: Sequence[object],
     rows: Iterable[tuple[int, Sequence[object]]],
     *,
     header_row: int | None = 1,
+    mapping: ImportMapping | None = None,
+    rows_out: list[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Validate rows (row number, cells) under `header`; all-or-nothing."""
+    """Validate rows (row number, cells) under `header`; all-or-nothing.
+
+    `rows_out`, when given, receives the row number of each returned record, in order."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    if mapping is not None and mapping.kind != kind:
+        raise ValueError(f"the mapping file is for {mapping.kind}, not {kind}")
     problems = _Problems()
-    mapping = header_map(kind)
+    known = header_map(kind)
+    code_lists = mapping.code_lists if mapping is not None else {}
+    defaults = mapping.defaults if mapping is not None else {}
+    id_from = mapping.id_from if mapping is not None else None
     fields: list[str | None] = []
     seen: dict[str, str] = {}
     hrow = header_row if header_row is not None else 1
@@ -238,56 +332,91 @@ def records_from_rows(
         if name is None:
             fields.append(None)
             continue
-        field = mapping.get(name)
-        if field is None:
-            if not is_identifier(name):
-                problems.add(hrow, name, "unknown column: not in the column mapping and not an "
-                             "ASCII attribute name [A-Za-z0-9._:-]{1,64}")
-                fields.append(None)
-                continue
-            field = name  # an extra attribute, public and matchable
-        if field in seen:
-            problems.add(hrow, name, f"column maps to {field!r} like column {seen[field]!r}")
-        seen[field] = name
-        fields.append(field)
-    for field in REQUIRED[kind]:
-        if field not in seen:
-            problems.add(hrow, field, "required column is missing")
+        column_field, problem = _column_field(kind, name, mapping, known)
+        if problem is not None:
+            problems.add(hrow, name, problem)
+        if column_field is None:
+            fields.append(None)
+            continue
+        if column_field in seen:
+            problems.add(hrow, name, f"column maps to {column_field!r} like column "
+                         f"{seen[column_field]!r}")
+        seen[column_field] = name
+        fields.append(column_field)
+    for required in REQUIRED[kind]:
+        if required not in seen and required not in defaults and not (
+                required == "id" and id_from is not None and id_from in seen):
+            problems.add(hrow, required, "required column is missing")
     problems.raise_if_any()
+    present = set(fields)
+    absent_defaults = [(f, v) for f, v in defaults.items() if f not in present]
+
+    def convert(record_field: str, raw: object) -> Any:
+        if record_field in code_lists:
+            text = _text(raw)
+            if text is None:
+                raise ValueError("is empty")
+            return _coded(record_field, text, code_lists[record_field])
+        if record_field == "credit_code":
+            text = _text(raw)
+            if text is None:
+                raise ValueError("is empty")
+            return _credit_code(text)
+        if record_field in COLUMNS[kind]:
+            return _convert(kind, record_field, raw)
+        return _extra(raw)
 
     records: list[dict[str, Any]] = []
+    numbers: list[int] = []
     first_row: dict[str, int] = {}
     for number, cells in rows:
         if all(_is_empty(c) for c in cells):
             continue
         record: dict[str, Any] = {}
-        for index, field in enumerate(fields):
-            if field is None:
+        for index, record_field in enumerate(fields):
+            if record_field is None:
                 continue
             raw = cells[index] if index < len(cells) else None
-            column = seen[field]
+            column = seen[record_field]
+            if _is_empty(raw) and record_field in defaults:
+                raw = defaults[record_field]
             try:
-                if field in COLUMNS[kind]:
-                    if _is_empty(raw) and field not in REQUIRED[kind]:
-                        continue
-                    record[field] = _convert(kind, field, raw)
-                elif not _is_empty(raw):
-                    record[field] = _extra(raw)
+                if _is_empty(raw) and (record_field not in REQUIRED[kind]
+                                       or (record_field == "id" and id_from is not None)):
+                    continue
+                record[record_field] = convert(record_field, raw)
             except ValueError as exc:
                 problems.add(number, column, str(exc))
+        for record_field, value in absent_defaults:
+            try:
+                record[record_field] = convert(record_field, value)
+            except ValueError as exc:
+                problems.add(number, record_field, f"default: {exc}")
+        if "id" not in record and id_from is not None:
+            value = record.get(id_from)
+            if isinstance(value, str) and is_identifier(value):
+                record["id"] = value
+            elif value is not None:
+                problems.add(number, seen.get(id_from, id_from), f"{value!r} cannot be the id: "
+                             "ids are ASCII [A-Za-z0-9._:-]{1,64}")
+            elif seen.get(id_from, id_from) not in problems.columns_at(number):
+                problems.add(number, seen.get("id", id_from), f"no id, and no {id_from} to "
+                             "take it from")
         for index, cell in enumerate(cells):
             if index >= len(fields) and not _is_empty(cell):
                 problems.add(number, None, f"cell {index + 1} has no column header")
         record_id = record.get("id")
         if isinstance(record_id, str):
             if record_id in first_row:
-                problems.add(number, seen["id"], f"duplicate id {record_id!r} (first at row "
-                             f"{first_row[record_id]})")
+                problems.add(number, seen.get("id", id_from), f"duplicate id {record_id!r} "
+                             f"(first at row {first_row[record_id]})")
             else:
                 first_row[record_id] = number
-        for field, default in DEFAULTS[kind].items():
-            record.setdefault(field, list(default) if isinstance(default, list) else default)
+        for default_field, default in DEFAULTS[kind].items():
+            record.setdefault(default_field,
+                              list(default) if isinstance(default, list) else default)
         records.append(record)
+        numbers.append(number)
     problems.raise_if_any()
     if not records:
         # SPEC(docs/spec/lifecycle.md §Registry import): an empty file is always refused; as a
@@ -295,8 +424,10 @@ def records_from_rows(
         raise ValidationError([ValidationProblem(hrow + 1, None, "file has no records (only a "
                                                  "header): refused, it would retire every "
                                                  "record of the registry")])
-    records.sort(key=lambda r: str(r["id"]).encode("ascii"))
-    return records
+    order = sorted(range(len(records)), key=lambda i: str(records[i]["id"]).encode("ascii"))
+    if rows_out is not None:
+        rows_out.extend(numbers[i] for i in order)
+    return [records[i] for i in order]
 
 
 def _is_empty(cell: object) -> bool:
@@ -322,7 +453,8 @@ def _check_unpacked_size(data: bytes) -> None:
                                                  f"{MAX_XLSX_UNPACKED}")])
 
 
-def import_csv(data: bytes, kind: str) -> list[dict[str, Any]]:
+def import_csv(data: bytes, kind: str, *, mapping: ImportMapping | None = None,
+               rows_out: list[int] | None = None) -> list[dict[str, Any]]:
     """CSV, UTF-8 (BOM allowed) or, failing that, GB18030 as Chinese Excel writes it."""
     _check_size(data)
     try:
@@ -337,10 +469,12 @@ def import_csv(data: bytes, kind: str) -> list[dict[str, Any]]:
         raise ValidationError([problem]) from exc
     if not table:
         raise ValidationError([ValidationProblem(1, None, "file is empty: no header row")])
-    return records_from_rows(kind, table[0], ((i, row) for i, row in enumerate(table[1:], 2)))
+    return records_from_rows(kind, table[0], ((i, row) for i, row in enumerate(table[1:], 2)),
+                             mapping=mapping, rows_out=rows_out)
 
 
-def import_xlsx(data: bytes, kind: str) -> list[dict[str, Any]]:
+def import_xlsx(data: bytes, kind: str, *, mapping: ImportMapping | None = None,
+                rows_out: list[int] | None = None) -> list[dict[str, Any]]:
     """XLSX: the first worksheet, header in row 1."""
     import openpyxl  # heavy; only needed here
     from openpyxl.utils.exceptions import InvalidFileException
@@ -360,7 +494,8 @@ def import_xlsx(data: bytes, kind: str) -> list[dict[str, Any]]:
         workbook.close()
     if not rows:
         raise ValidationError([ValidationProblem(1, None, "worksheet is empty: no header row")])
-    return records_from_rows(kind, rows[0], ((i, row) for i, row in enumerate(rows[1:], 2)))
+    return records_from_rows(kind, rows[0], ((i, row) for i, row in enumerate(rows[1:], 2)),
+                             mapping=mapping, rows_out=rows_out)
 
 
 def _trimmed(row: Sequence[object]) -> tuple[object, ...]:
@@ -371,7 +506,8 @@ def _trimmed(row: Sequence[object]) -> tuple[object, ...]:
     return tuple(row[:end])
 
 
-def import_jsonl(data: bytes, kind: str) -> list[dict[str, Any]]:
+def import_jsonl(data: bytes, kind: str, *, mapping: ImportMapping | None = None,
+                 rows_out: list[int] | None = None) -> list[dict[str, Any]]:
     """JSON Lines: one object per line; keys follow the same mapping as headers.
 
     Row numbers are line numbers. Every line is parsed before any is accepted.
@@ -405,17 +541,19 @@ def import_jsonl(data: bytes, kind: str) -> list[dict[str, Any]]:
     if not objects:
         raise ValidationError([ValidationProblem(1, None, "file has no records")])
     rows = ((n, [obj.get(key) for key in header]) for n, obj in objects)
-    return records_from_rows(kind, header, rows, header_row=None)
+    return records_from_rows(kind, header, rows, header_row=None, mapping=mapping,
+                             rows_out=rows_out)
 
 
-def import_registry(data: bytes, *, kind: str, fmt: str) -> list[dict[str, Any]]:
+def import_registry(data: bytes, *, kind: str, fmt: str, mapping: ImportMapping | None = None,
+                    rows_out: list[int] | None = None) -> list[dict[str, Any]]:
     """Import a registry file of `kind` in format `fmt` (csv, xlsx, jsonl)."""
     if fmt == "csv":
-        return import_csv(data, kind)
+        return import_csv(data, kind, mapping=mapping, rows_out=rows_out)
     if fmt == "xlsx":
-        return import_xlsx(data, kind)
+        return import_xlsx(data, kind, mapping=mapping, rows_out=rows_out)
     if fmt == "jsonl":
-        return import_jsonl(data, kind)
+        return import_jsonl(data, kind, mapping=mapping, rows_out=rows_out)
     raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
 
 

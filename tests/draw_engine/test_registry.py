@@ -144,8 +144,8 @@ BAD_UNIT_FILES = [
     ("empty name", with_cell(EN_UNITS, 2, 1, " "), 3, "name", "is empty"),
     ("missing column", [r[:2] + r[3:] for r in EN_UNITS], 1, "brigade",
      "required column is missing"),
-    ("unknown column", [[*r, "x"] for r in with_cell(EN_UNITS, 0, 11, "备注")], 1, "备注",
-     "unknown column"),
+    ("unknown column", [[*r, "x"] for r in with_cell(EN_UNITS, 0, 11, "负责人电话")], 1,
+     "负责人电话", "looks like personal data"),
 ]
 
 
