@@ -472,7 +472,9 @@ def coverage_findings(
         out.append(CoverageFinding(check, status, subject, reason, evidence))
 
     drawn = _drawn(entries)
-    announced = {e["draw_id"]: e for e in entries.values() if e.get("type") == "draw.announce"}
+    cancelled = {e.get("draw_id") for e in entries.values() if e.get("type") == "draw.cancel"}
+    announced = {e["draw_id"]: e for e in entries.values()
+                 if e.get("type") == "draw.announce" and e["draw_id"] not in cancelled}
     slices: dict[str, dict[str, int]] = {}
     for c in (c for c in rules.classes if c.full and c.order == "drawn"):
         pattern = re.compile(re.escape(f"{rules.id_prefix}-{rules.year}-order-{c.name}-")

@@ -20,6 +20,7 @@ A batch plan whose draw id exists already is not rewritten (it was announced).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,24 +86,25 @@ def run_year_plan(
     draws = {d.draw_id: d for d in service.draws()}
     to_announce: list[dict[str, Any]] = []
     results: dict[str, list[Mapping[str, Any]]] = {}
-    for plan in order_plans(rules, members, units):
-        cls = plan["strata"][0]["name"]
-        existing = sorted(d for d in draws if d.startswith(
-            rules.order_id(cls, 1)[:-2]))
+    plans = order_plans(rules, members, units)
+    for c in (c for c in rules.classes if c.full and c.order == "drawn"):
+        mine = re.compile(re.escape(rules.order_id(c.name, 1)[:-2]) + r"[0-9]{2}(?:-r[0-9]+)?")
+        existing = sorted(d for d in draws if mine.fullmatch(d))
         if not existing:
-            to_announce.append(plan)
-            run.files[f"{plan['draw_id']}.json"] = plan
+            for plan in plans:
+                if plan["strata"][0]["name"] == c.name:
+                    to_announce.append(plan)
+                    run.files[f"{plan['draw_id']}.json"] = plan
             continue
-        if plan["draw_id"] != rules.order_id(cls, 1):
-            continue  # the class's order draws exist: judged once, below, from the service
-        for draw_id in existing:
+        for draw_id in existing:  # announced once: judged from the service, never re-planned
             d = draws[draw_id]
             if d.status == "drawn" and d.result_index is not None:
-                results.setdefault(cls, []).append(service.entry(d.result_index))
+                results.setdefault(c.name, []).append(service.entry(d.result_index))
             elif d.status == "announced":
                 run.pending.append(draw_id)
             elif d.status == "cancelled":
                 run.cancelled.append(draw_id)
+            # "superseded": its redraw (…-rN) is in `existing` and judged itself
     for plan in to_announce:  # checked first: a refused plan announces nothing
         service.plan_draw(plan)
     for plan in to_announce:

@@ -20,6 +20,7 @@ from draw_engine.yearplan import (
     coverage_findings,
     order_plans,
     parse_rules,
+    slices_by_id,
     slices_from_results,
 )
 
@@ -197,3 +198,39 @@ def test_coverage_findings_report_a_class_that_falls_behind() -> None:
     statuses = [(f.subject, f.status) for f in coverage_findings(rules4, {}, today=date(2027, 5, 1))
                 if f.check == "plan-coverage"]
     assert [s for _, s in statuses] == ["fail", "fail", "pending", "pending"]
+
+
+def test_a_cancelled_order_draw_is_read_through_its_redraw() -> None:
+    rules = parse_rules(raw({**RULES, "zones": {}, "batches": 2}))
+    sha = rules.sha256
+    entries: dict[int, dict[str, Any]] = {
+        0: {"type": "draw.announce", "draw_id": "LB-2027-order-key-crowded-01",
+            "title": f"(rules sha256 {sha})", "strata": []},
+        1: {"type": "draw.cancel", "draw_id": "LB-2027-order-key-crowded-01"},
+        2: {"type": "draw.announce", "draw_id": "LB-2027-order-key-crowded-01-r2",
+            "title": f"(rules sha256 {sha})", "strata": []},
+    }
+    order = [f for f in coverage_findings(rules, entries, today=date(2026, 12, 1))
+             if f.check == "plan-order"]
+    assert [(f.status, f.evidence.get("draws")) for f in order] == [
+        ("pending", ["LB-2027-order-key-crowded-01-r2"])]
+    entries[3] = {"type": "draw.result", "draw_id": "LB-2027-order-key-crowded-01-r2",
+                  "strata": [{"name": "key-crowded", "n": 2, "k": 2}],
+                  "selected": [{"unit_id": "U004", "stratum": "key-crowded", "rank": 1},
+                               {"unit_id": "U002", "stratum": "key-crowded", "rank": 2}]}
+    order = [f for f in coverage_findings(rules, entries, today=date(2026, 12, 1))
+             if f.check == "plan-order"]
+    assert [f.status for f in order] == ["pass"]
+    assert slices_from_results(rules, rules.classes[0], [entries[3]]) == {"U004": 1, "U002": 2}
+
+
+def test_order_by_id_spreads_members_without_a_draw() -> None:
+    rules_obj = copy.deepcopy(RULES)
+    rules_obj["classes"][0]["order"] = "id"
+    rules = parse_rules(raw(rules_obj))
+    recs = units()
+    members = class_members(rules, recs)
+    assert order_plans(rules, members, "u") == []
+    slices = slices_by_id(rules, members["key-crowded"])
+    assert [slices[u] for u in members["key-crowded"]] == sorted(slices.values())
+    assert set(slices.values()) == {1, 2, 3, 4}
