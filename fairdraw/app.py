@@ -54,6 +54,7 @@ from fairdraw.middleware import (
     RebuildAfterPublish,
     RecentCheckpoint,
 )
+from fairdraw.notices import create_notices_router
 from fairdraw.settings import Settings
 from transparency.api import create_router as create_log_router
 from transparency.sql import SqlStorage
@@ -187,6 +188,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
     for prefix, router in operator_routers:
         app.include_router(router, prefix=prefix)
     app.include_router(create_admin_router(rt.auth), prefix="/api")
+    app.include_router(create_notices_router(rt), prefix="/api")  # GET /api/notices (gateway)
     mount_console(app, rt)  # /console/ and its read endpoints (issue 17)
 
     @app.get("/api/witnesses/status", tags=["operator"])

@@ -9,8 +9,9 @@ TOML or JSON; see fairdraw.settings).
 - `fairdraw token create --role admin|operator [--name N]` prints a new operator
   token ONCE on stdout (only its hash is stored); `token list`, `token revoke ID`.
 - `fairdraw db upgrade` runs every package's migrations (fairdraw.db).
-- `fairdraw notices --date YYYY-MM-DD --out FILE.csv` writes the units to notify
-  on that date (for an SMS/WeChat gateway), see fairdraw.notices.
+- `fairdraw notices --date YYYY-MM-DD --out FILE.csv | --by-brigade DIR` writes the
+  units to notify on that date with their message texts (for an SMS/WeChat gateway),
+  see fairdraw.notices; `fairdraw team-load --month YYYY-MM` the duty spread.
 """
 
 from __future__ import annotations
@@ -186,27 +187,93 @@ def db_upgrade(config: ConfigOpt = None) -> None:
     typer.echo(f"database up to date: {', '.join(done)}")
 
 
-def notices(
+def notices(  # noqa: PLR0917 (typer options)
     date: Annotated[str, typer.Option("--date", help="Notice date YYYY-MM-DD.")],
-    out: Annotated[Path, typer.Option("--out", help="CSV file to write ('-' for stdout).")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="file to write, all brigades ('-': CSV to stdout)")] = None,
+    by_brigade: Annotated[Path | None, typer.Option(
+        "--by-brigade", help="directory: one file per brigade, notices-DATE-BRIGADE.FORMAT")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv | xlsx")] = "csv",
+    brigade: Annotated[str | None, typer.Option(
+        "--brigade", help="only this brigade (code or name)")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Export the units to notify on DATE (one working day before their inspection)."""
+    """Export the units to notify on DATE (one working day before their inspection date),
+    with a message text per unit; says "provisional 临时" while a year's holiday notice is
+    not loaded (setting calendar_file)."""
     from fairdraw.app import open_runtime
-    from fairdraw.notices import NoticeError, notices_csv
+    from fairdraw.notices import (
+        FORMATS,
+        FORMATTERS,
+        NoticeError,
+        notice_run,
+        parse_date,
+        write_per_brigade,
+    )
 
-    rt = open_runtime(_settings(config))
+    if fmt not in FORMATS:
+        raise _fail(f"--format must be one of {', '.join(FORMATS)}", 2)
+    if (out is None) == (by_brigade is None):
+        raise _fail("give exactly one of --out FILE and --by-brigade DIR", 2)
+    if fmt == "xlsx" and out is not None and str(out) == "-":
+        raise _fail("--format xlsx needs a file, not '-'", 2)
+    settings = _settings(config)
+    rt = open_runtime(settings)
     try:
-        data, count = notices_csv(rt, date)
+        run = notice_run(rt, parse_date(date), brigade=brigade)
     except NoticeError as e:
         raise _fail(str(e), 2) from e
     finally:
         rt.close()
-    if str(out) == "-":
-        sys.stdout.write(data.decode("utf-8"))
+    for note in run.notes():
+        sys.stderr.write(note + "\n")
+    if run.rows and not settings.portal_url:
+        sys.stderr.write("note: setting portal_url is empty, so the messages carry no portal "
+                         "link (未设置 portal_url，短信中无核实链接)\n")
+    if by_brigade is not None:
+        for path in write_per_brigade(run, by_brigade, fmt):
+            sys.stderr.write(f"wrote {path}\n")
+    elif str(out) == "-":
+        sys.stdout.write(FORMATTERS["csv"](run.rows).decode("utf-8"))
     else:
-        out.write_bytes(data)
-    sys.stderr.write(f"{count} notice(s) for {date}\n")
+        assert out is not None
+        out.write_bytes(FORMATTERS[fmt](run.rows))
+    label = " PROVISIONAL 临时" if run.provisional else ""
+    sys.stderr.write(f"{len(run.rows)} notice(s) for {date}{label}\n")
+
+
+def team_load(
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM: the draws whose period "
+                                       "starts in this month")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Report how evenly the month's drawn draws spread duties over the officers: per draw
+    and summed over the month, per collaboration zone (docs/draw-v2-notes.md)."""
+    import json
+
+    from fairdraw.app import open_runtime
+    from fairdraw.notices import NoticeError, team_load_report
+
+    rt = open_runtime(_settings(config))
+    try:
+        per_draw, per_month = team_load_report(rt, month)
+    except NoticeError as e:
+        raise _fail(str(e), 2) from e
+    finally:
+        rt.close()
+    if as_json:
+        typer.echo(json.dumps({"draws": [r.to_json() for r in per_draw],
+                               "month": [r.to_json() for r in per_month]},
+                              ensure_ascii=False, indent=1))
+        return
+    from draw_engine.team_load import format_spreads
+
+    typer.echo("per draw 每次抽查:")
+    typer.echo(format_spreads(per_draw), nl=False)
+    typer.echo(f"month 月度 {month}:")
+    typer.echo(format_spreads(per_month), nl=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -215,3 +282,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(token_app, name="token")
     app.add_typer(db_app, name="db")
     app.command("notices")(notices)
+    app.command("team-load")(team_load)

@@ -226,7 +226,9 @@ def test_cli_db_token_and_notices(tmp_path: Path) -> None:
     assert "not a calendar date" in out.stderr
     out = run("notices", "--date", "2026-06-01", "--out", str(tmp_path / "n.csv"))
     assert out.returncode == 0
-    assert (tmp_path / "n.csv").read_text().startswith("notice_date,planned_date,draw_id")
+    assert (tmp_path / "n.csv").read_text("utf-8-sig").startswith(
+        "通知日期 notice_date,检查日期 inspection_date,")
+    assert "0 notice(s) for 2026-06-01" in out.stderr
     config.write_text('{"databse_url": 1}')
     assert run("db", "upgrade").returncode == 2
 

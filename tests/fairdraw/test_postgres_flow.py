@@ -13,13 +13,15 @@ PostgreSQL holds every write with its actor.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -159,8 +161,9 @@ def _flow(base: str, token: str, tmp_path: Path, env: dict[str, str]) -> None:
 
     result = json.loads(base64.b64decode(entry["data"]))
     unit = result["selected"][0]["unit_id"]
+    today = datetime.now(UTC).date().isoformat()  # outcomes are never dated in the future
     r = s.post(f"{base}/api/draws/PG-zone-3/outcomes", headers=auth,
-               json={"unit_id": unit, "date": first.isoformat(), "result": "compliant"})
+               json={"unit_id": unit, "date": today, "result": "compliant"})
     assert r.status_code == 201, r.text
     assert s.post(f"{base}/api/checkpoints/publish", headers=auth).status_code == 200
     # the service rebuilds its portal after each publish: the outcome appears there
@@ -185,12 +188,17 @@ def _flow(base: str, token: str, tmp_path: Path, env: dict[str, str]) -> None:
     assert len(nav["outcome_indices"]) == 1
 
     from draw_engine.calendar import load_default_calendar
+    from draw_engine.schedule import schedule_draw
 
-    cal = load_default_calendar()
-    if cal.covers(first):
-        day = cal.working_days_before(first, 1).isoformat()
-        out = _cli("notices", "--date", day, "--out", str(tmp_path / "n.csv"), env=env)
-        assert out.returncode == 0, out.stderr
-        lines = (tmp_path / "n.csv").read_text(encoding="utf-8").splitlines()
-        assert len(lines) == 1 + len(result["selected"])
-        assert unit in "".join(lines)
+    announce_entry = s.get(f"{base}/log/entries/{drawn['announce_index']}").json()
+    announce = json.loads(base64.b64decode(announce_entry["data"]))
+    schedule = schedule_draw(announce, result["selected"], load_default_calendar())
+    day = schedule.units[unit].notice_date
+    due = sorted(u for u, planned in schedule.units.items() if planned.notice_date == day)
+    out = _cli("notices", "--date", day.isoformat(), "--out", str(tmp_path / "n.csv"), env=env)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "n.csv").read_text("utf-8-sig"))))
+    assert sorted(r["单位编号 unit_id"] for r in rows) == due
+    api = s.get(f"{base}/api/notices", params={"date": day.isoformat()}, headers=auth)
+    assert api.status_code == 200, api.text
+    assert sorted(r["unit_id"] for r in api.json()["rows"]) == due
