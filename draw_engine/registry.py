@@ -308,10 +308,12 @@ def records_from_rows(
     header_row: int | None = 1,
     mapping: ImportMapping | None = None,
     rows_out: list[int] | None = None,
+    defaulted_out: list[frozenset[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Validate rows (row number, cells) under `header`; all-or-nothing.
 
-    `rows_out`, when given, receives the row number of each returned record, in order."""
+    `rows_out`, when given, receives the row number of each returned record, in order;
+    `defaulted_out` the fields of each that hold a default (no value in the file)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     if mapping is not None and mapping.kind != kind:
@@ -368,11 +370,13 @@ def records_from_rows(
 
     records: list[dict[str, Any]] = []
     numbers: list[int] = []
+    defaulted: list[frozenset[str]] = []
     first_row: dict[str, int] = {}
     for number, cells in rows:
         if all(_is_empty(c) for c in cells):
             continue
         record: dict[str, Any] = {}
+        from_defaults: set[str] = set()
         for index, record_field in enumerate(fields):
             if record_field is None:
                 continue
@@ -380,6 +384,7 @@ def records_from_rows(
             column = seen[record_field]
             if _is_empty(raw) and record_field in defaults:
                 raw = defaults[record_field]
+                from_defaults.add(record_field)
             try:
                 if _is_empty(raw) and (record_field not in REQUIRED[kind]
                                        or (record_field == "id" and id_from is not None)):
@@ -388,6 +393,7 @@ def records_from_rows(
             except ValueError as exc:
                 problems.add(number, column, str(exc))
         for record_field, value in absent_defaults:
+            from_defaults.add(record_field)
             try:
                 record[record_field] = convert(record_field, value)
             except ValueError as exc:
@@ -413,10 +419,12 @@ def records_from_rows(
             else:
                 first_row[record_id] = number
         for default_field, default in DEFAULTS[kind].items():
-            record.setdefault(default_field,
-                              list(default) if isinstance(default, list) else default)
+            if default_field not in record:
+                record[default_field] = list(default) if isinstance(default, list) else default
+                from_defaults.add(default_field)
         records.append(record)
         numbers.append(number)
+        defaulted.append(frozenset(from_defaults))
     problems.raise_if_any()
     if not records:
         # SPEC(docs/spec/lifecycle.md §Registry import): an empty file is always refused; as a
@@ -427,6 +435,8 @@ def records_from_rows(
     order = sorted(range(len(records)), key=lambda i: str(records[i]["id"]).encode("ascii"))
     if rows_out is not None:
         rows_out.extend(numbers[i] for i in order)
+    if defaulted_out is not None:
+        defaulted_out.extend(defaulted[i] for i in order)
     return [records[i] for i in order]
 
 
@@ -454,7 +464,8 @@ def _check_unpacked_size(data: bytes) -> None:
 
 
 def import_csv(data: bytes, kind: str, *, mapping: ImportMapping | None = None,
-               rows_out: list[int] | None = None) -> list[dict[str, Any]]:
+               rows_out: list[int] | None = None,
+               defaulted_out: list[frozenset[str]] | None = None) -> list[dict[str, Any]]:
     """CSV, UTF-8 (BOM allowed) or, failing that, GB18030 as Chinese Excel writes it."""
     _check_size(data)
     try:
@@ -470,11 +481,13 @@ def import_csv(data: bytes, kind: str, *, mapping: ImportMapping | None = None,
     if not table:
         raise ValidationError([ValidationProblem(1, None, "file is empty: no header row")])
     return records_from_rows(kind, table[0], ((i, row) for i, row in enumerate(table[1:], 2)),
-                             mapping=mapping, rows_out=rows_out)
+                             mapping=mapping, rows_out=rows_out,
+                             defaulted_out=defaulted_out)
 
 
 def import_xlsx(data: bytes, kind: str, *, mapping: ImportMapping | None = None,
-                rows_out: list[int] | None = None) -> list[dict[str, Any]]:
+                rows_out: list[int] | None = None,
+                defaulted_out: list[frozenset[str]] | None = None) -> list[dict[str, Any]]:
     """XLSX: the first worksheet, header in row 1."""
     import openpyxl  # heavy; only needed here
     from openpyxl.utils.exceptions import InvalidFileException
@@ -495,7 +508,8 @@ def import_xlsx(data: bytes, kind: str, *, mapping: ImportMapping | None = None,
     if not rows:
         raise ValidationError([ValidationProblem(1, None, "worksheet is empty: no header row")])
     return records_from_rows(kind, rows[0], ((i, row) for i, row in enumerate(rows[1:], 2)),
-                             mapping=mapping, rows_out=rows_out)
+                             mapping=mapping, rows_out=rows_out,
+                             defaulted_out=defaulted_out)
 
 
 def _trimmed(row: Sequence[object]) -> tuple[object, ...]:
@@ -507,7 +521,8 @@ def _trimmed(row: Sequence[object]) -> tuple[object, ...]:
 
 
 def import_jsonl(data: bytes, kind: str, *, mapping: ImportMapping | None = None,
-                 rows_out: list[int] | None = None) -> list[dict[str, Any]]:
+                 rows_out: list[int] | None = None,
+                 defaulted_out: list[frozenset[str]] | None = None) -> list[dict[str, Any]]:
     """JSON Lines: one object per line; keys follow the same mapping as headers.
 
     Row numbers are line numbers. Every line is parsed before any is accepted.
@@ -542,19 +557,21 @@ def import_jsonl(data: bytes, kind: str, *, mapping: ImportMapping | None = None
         raise ValidationError([ValidationProblem(1, None, "file has no records")])
     rows = ((n, [obj.get(key) for key in header]) for n, obj in objects)
     return records_from_rows(kind, header, rows, header_row=None, mapping=mapping,
-                             rows_out=rows_out)
+                             rows_out=rows_out, defaulted_out=defaulted_out)
 
 
 def import_registry(data: bytes, *, kind: str, fmt: str, mapping: ImportMapping | None = None,
-                    rows_out: list[int] | None = None) -> list[dict[str, Any]]:
-    """Import a registry file of `kind` in format `fmt` (csv, xlsx, jsonl)."""
-    if fmt == "csv":
-        return import_csv(data, kind, mapping=mapping, rows_out=rows_out)
-    if fmt == "xlsx":
-        return import_xlsx(data, kind, mapping=mapping, rows_out=rows_out)
-    if fmt == "jsonl":
-        return import_jsonl(data, kind, mapping=mapping, rows_out=rows_out)
-    raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+                    rows_out: list[int] | None = None,
+                    defaulted_out: list[frozenset[str]] | None = None,
+                    ) -> list[dict[str, Any]]:
+    """Import a registry file of `kind` in format `fmt` (csv, xlsx, jsonl).
+
+    `mapping`, `rows_out`, `defaulted_out`: see `records_from_rows`."""
+    readers = {"csv": import_csv, "xlsx": import_xlsx, "jsonl": import_jsonl}
+    if fmt not in readers:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return readers[fmt](data, kind, mapping=mapping, rows_out=rows_out,
+                        defaulted_out=defaulted_out)
 
 
 def import_file(path: Path, kind: str) -> list[dict[str, Any]]:

@@ -36,7 +36,7 @@ def test_pure_modules_type_check_strictly():
         "draw_engine/beacon.py",
         "draw_engine/drand.py", "draw_engine/calendar.py",
         "draw_engine/entries.py", "draw_engine/history.py", "draw_engine/registry_diff.py",
-        "draw_engine/registry_gaps.py",
+        "draw_engine/registry_gaps.py", "draw_engine/registry_sources.py",
         "draw_engine/draw_view.py", "draw_engine/beacon_wait.py",
         "draw_engine/registry_versions.py",
         "draw_engine/schedule.py", "draw_engine/team_load.py", "draw_engine/yearplan.py",
