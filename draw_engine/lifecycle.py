@@ -25,7 +25,6 @@ composition root's business) and the portal data files.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -67,7 +66,14 @@ from draw_engine.plan_checks import (
     check_supersedable,
     resolve_refs,
 )
-from draw_engine.registry import RegistryVersion, import_registry, next_version
+from draw_engine.registry import ImportMapping, RegistryVersion, next_version
+from draw_engine.registry_sources import (
+    ImportSource,
+    MergeResult,
+    merge_sources,
+    sources_name,
+    sources_sha256,
+)
 from draw_engine.registry_versions import (
     as_snapshot,
     check_removal,
@@ -189,32 +195,46 @@ class DrawService:
     # -- registries and snapshots ----------------------------------------------------
 
     def import_registry(self, kind: str, data: bytes, *, fmt: str, source_name: str,
-                        allow_mass_removal: bool = False) -> StoredVersion:
+                        allow_mass_removal: bool = False,
+                        mapping: ImportMapping | None = None) -> StoredVersion:
         """Import one registry file (all or nothing) as the next version of `kind`.
 
-        Refused, changing nothing: a file with no records (`ValidationError`), and one that
+        `import_sources` with that one file."""
+        stored, _merged = self.import_sources(kind, [ImportSource(source_name, data, fmt)],
+                                              mapping=mapping,
+                                              allow_mass_removal=allow_mass_removal)
+        return stored
+
+    def import_sources(self, kind: str, sources: Sequence[ImportSource], *,
+                       mapping: ImportMapping | None = None,
+                       allow_mass_removal: bool = False) -> tuple[StoredVersion, MergeResult]:
+        """Import one or several files (merged, draw_engine.registry_sources) as the next
+        version of `kind`; the `MergeResult` lists the merge decisions.
+
+        Refused, changing nothing: any bad row of any file and a file with no records
+        (`ValidationError`, every problem by file, row and column), and an import that
         would retire more than `settings.mass_removal_percent` of the active records unless
         `allow_mass_removal` (`MassRemovalError`, with the counts)."""
         if kind not in KINDS:
             raise PlanError(f"must be one of {', '.join(KINDS)}, got {kind!r}", field="kind")
         self._require_writer()
-        imported = import_registry(data, kind=kind, fmt=fmt)  # raises ValidationError
+        merged = merge_sources(kind, sources, mapping)  # raises ValidationError
         with self._lock, self.store.transaction() as tx:
             previous = tx.latest_version(kind)
             prev = None
             if previous is not None:
                 prev = RegistryVersion(kind, previous.version,
                                        tuple(read_jsonl(previous.records)))
-            version = next_version(prev, imported, kind=kind)
+            version = next_version(prev, merged.records, kind=kind)
             if prev is not None and not allow_mass_removal:
                 check_removal(prev, version, self.settings.mass_removal_percent)
             stored = StoredVersion(
                 kind=kind, version=version.version,
                 records=b"".join(canonical_json(dict(r)) + b"\n" for r in version.records),
-                count=len(version.records), source_name=source_name,
-                source_sha256=hashlib.sha256(data).hexdigest(), imported_at=self._now())
+                count=len(version.records), source_name=sources_name(sources),
+                source_sha256=sources_sha256(sources), imported_at=self._now())
             tx.add_version(stored)
-        return stored
+        return stored, merged
 
     def import_records(self, kind: str, records: Sequence[Mapping[str, Any]], *,
                        source_name: str, allow_mass_removal: bool = False) -> StoredVersion:

@@ -28,6 +28,7 @@ fuzzy matching of names or addresses (only exact codes and ids merge).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -183,6 +184,20 @@ class MergeResult:
 
 
 _Imported = tuple[ImportSource, list[dict[str, Any]], list[int], list[frozenset[str]]]
+
+
+def sources_name(sources: Sequence[ImportSource]) -> str:
+    """The version's `source_name`: the file names, in the given order, joined by " + "."""
+    return " + ".join(s.name for s in sources)
+
+
+def sources_sha256(sources: Sequence[ImportSource]) -> str:
+    """The version's `source_sha256`: the file's SHA-256 for one file; for several, the
+    SHA-256 of the canonical JSON of [[name, sha256 hex], …] in the given order."""
+    if len(sources) == 1:
+        return hashlib.sha256(sources[0].data).hexdigest()
+    pairs = [[s.name, hashlib.sha256(s.data).hexdigest()] for s in sources]
+    return hashlib.sha256(canonical_json(pairs)).hexdigest()
 
 
 def _import_each(kind: str, sources: Sequence[ImportSource], mapping: ImportMapping | None
