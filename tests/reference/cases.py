@@ -5,8 +5,10 @@ attributes, `true` vs `1`, `null`), every quota kind with `min` and `reserve`,
 exclusions (also of unknown ids), inactive and defunct records, teams with every
 scope order, zones that overlap and a brigade in no zone, `exclude_own_brigade`,
 recusals of inspectors and experts, certificates ending before, on and after the
-period's last day or not a calendar date. Records are shuffled. Deterministic:
-the case of size n is built from `random.Random(n)`.
+period's last day or not a calendar date. Records are shuffled. Two families:
+`team_heavy=False` (teams in about 3 of 4 cases) and `team_heavy=True` (always
+teams and experts, more people, many recusals: the slot walk under load).
+Deterministic: each case is built from `random.Random` seeded with its size.
 """
 
 from __future__ import annotations
@@ -90,16 +92,17 @@ def _quota(rng: random.Random, n: int) -> dict[str, Any]:
     return quota
 
 
-def make_case(n: int) -> dict[str, Any]:
+def make_case(n: int, *, team_heavy: bool = False) -> dict[str, Any]:
     """The case of `n` units: {announce, units, inspectors, experts, randomness}."""
-    rng = random.Random(n)
+    rng = random.Random(f"team-heavy:{n}" if team_heavy else n)
     units = [_unit(rng, i) for i in range(n)]
-    with_teams = rng.random() < 0.75
-    inspectors = [_inspector(rng, i) for i in range(rng.randint(0, 30))] if with_teams else []
+    with_teams = team_heavy or rng.random() < 0.75
+    people = rng.randint(20, 60) if team_heavy else rng.randint(0, 30)
+    inspectors = [_inspector(rng, i) for i in range(people)] if with_teams else []
     experts = ([{"id": f"E{i:02d}", "name": f"专家{i}", "field": "electrical",
                  "status": rng.choices(["active", "inactive"], [4, 1])[0]}
-                for i in range(rng.randint(0, 5))] if with_teams and rng.random() < 0.6
-               else [])
+                for i in range(rng.randint(1 if team_heavy else 0, 5))]
+               if team_heavy or (with_teams and rng.random() < 0.6) else [])
     zones: dict[str, list[str]] = {}
     if rng.random() < 0.85:
         zones = {"z1": ["hq", "xingbin"], "z2": ["wuxuan", "xiangzhou", "jinxiu"],
@@ -135,15 +138,16 @@ def make_case(n: int) -> dict[str, Any]:
         teams: dict[str, Any] = {"scopes": scopes}
         if rng.random() < 0.8:
             teams["assistants"] = rng.randint(0, 3)
-        if experts and rng.random() < 0.8:
-            teams["experts"] = rng.randint(0, 2)
+        if experts and (team_heavy or rng.random() < 0.8):
+            teams["experts"] = rng.randint(1 if team_heavy else 0, 2)
         if rng.random() < 0.3:
             teams["exclude_own_brigade"] = True
         announce["teams"] = teams
-        people = [p["id"] for p in inspectors + experts]
+        persons = [p["id"] for p in inspectors + experts]
         pairs: list[list[str]] = []
-        for _ in range(rng.randint(0, 3 + n // 10) if people and ids else 0):
-            pair = [rng.choice(people), rng.choice(ids)]
+        most = n // 2 if team_heavy else 3 + n // 10
+        for _ in range(rng.randint(0, most) if persons and ids else 0):
+            pair = [rng.choice(persons), rng.choice(ids)]
             if pair not in pairs:
                 pairs.append(pair)
         announce["recusals"] = pairs

@@ -3,7 +3,8 @@
 The reference is checked first against the known-answer vectors (the 9 independent
 ones, shared and in-tree, and the 76 generated ones), then the real implementation
 is checked against it on one generated case at every size from 0 to 300 units
-(tests/reference/cases.py), byte for byte on the canonical result.
+and family (tests/reference/cases.py: 602 cases), byte for byte on the canonical
+result.
 """
 
 from __future__ import annotations
@@ -60,13 +61,14 @@ def _run_both(case: dict[str, Any]) -> tuple[bytes, bytes]:
     return canonical_json(real), draw_v1.jcs(ref)
 
 
-def test_every_size_to_300_matches_the_reference() -> None:
-    """One generated case per size 0..300: 301 draws, the result bytes equal."""
+@pytest.mark.parametrize("team_heavy", [False, True], ids=["mixed", "team-heavy"])
+def test_every_size_to_300_matches_the_reference(team_heavy: bool) -> None:
+    """One generated case per size 0..300 and family: 301 draws each, result bytes equal."""
     disagree = []
     features = {"teams": 0, "experts": 0, "recusal_skips": 0, "unfilled": 0, "reserve": 0,
                 "selected": 0}
     for n in SIZES:
-        case = make_case(n)
+        case = make_case(n, team_heavy=team_heavy)
         real, ref = _run_both(case)
         if real != ref:
             disagree.append(n)
@@ -82,9 +84,9 @@ def test_every_size_to_300_matches_the_reference() -> None:
                 features["unfilled"] += len(s["team"]["unfilled"])
     assert disagree == [], f"compute_draw and the reference disagree at sizes {disagree}"
     # The generated cases reach every branch the spec has (else this test proves less).
-    assert features["teams"] > 150
-    assert features["experts"] > 50
-    assert min(features.values()) > 50, features
+    assert features["teams"] > (300 if team_heavy else 150)
+    assert features["experts"] > (300 if team_heavy else 50)
+    assert min(features.values()) > (150 if team_heavy else 50), features
 
 
 def test_spec_hash_and_seed_are_the_reference_ones() -> None:
