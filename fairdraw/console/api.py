@@ -11,7 +11,8 @@ here, thin over a use case, each behind `Auth.require_role`:
   commit to (`draw_engine.plan_checks.beacon_fields`, the plan's own rule: the
   first round at least the lead time ahead) and its time;
 - `POST /registries/{kind}/preview?format=…`: what importing the file would
-  change (fairdraw.console.preview), nothing written; beside the import, so the
+  change, row errors included (fairdraw.console.preview over
+  draw_engine.registry_sources), nothing written; beside the import, so the
   same upload size limit applies;
 - `GET /console/templates`, `GET|PUT /console/templates/{name}`: saved plan
   templates (fairdraw.console.templates; files, never the log);
@@ -38,7 +39,6 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from draw_engine.api import status_for
 from draw_engine.entries import format_utc
 from draw_engine.lifecycle_errors import CommitmentError, UnknownDrawError
 from draw_engine.plan_checks import beacon_fields
@@ -46,27 +46,15 @@ from draw_engine.registry import FORMATS, KINDS
 from draw_engine.schedule import ScheduleError, schedule_draw
 from draw_engine.snapshot import parse_records
 from fairdraw.auth import ROLES, Principal
-from fairdraw.console.preview import preview_import
-from fairdraw.console.templates import TemplateError, TemplateNotFoundError, TemplateStore
+from fairdraw.console.preview import preview_registry_import
+from fairdraw.console.templates import TemplateError, TemplateNotFoundError, template_store
 from fairdraw.notices import FORMATTERS, NoticeError, load_calendar, notice_run
 from witnesses.errors import WitnessError
 from witnesses.policy import counted_cosignatures
 
-TEMPLATES_DIR = "console-templates"
-
 
 def _refuse(status: int, error: str, message: str, **extra: Any) -> HTTPException:
     return HTTPException(status, detail={"error": error, "message": message, **extra})
-
-
-def _lifecycle(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(*args, **kwargs)
-    except Exception as exc:
-        mapped = status_for(exc)
-        if mapped is None:
-            raise
-        raise HTTPException(mapped[0], detail=mapped[1]) from exc
 
 
 def create_console_router(runtime: Any) -> APIRouter:
@@ -74,10 +62,10 @@ def create_console_router(runtime: Any) -> APIRouter:
     auth = runtime.auth
     service = runtime.service
     settings = runtime.settings
-    templates = TemplateStore(settings.path(settings.data_dir) / TEMPLATES_DIR)
+    templates = template_store(settings)
     operator = auth.require_role("operator")
     router = APIRouter(tags=["console"])
-    Operator = Annotated[Principal, Depends(operator)]  # noqa: N806 (a type alias)
+    op = APIRouter(tags=["console"], dependencies=[Depends(operator)])
 
     @router.get("/console/session")
     def session(request: Request) -> dict[str, Any]:
@@ -108,8 +96,8 @@ def create_console_router(runtime: Any) -> APIRouter:
             raise _refuse(503, "NoDrawService", "this server has no draw service (no log key)")
         return service
 
-    @router.get("/console/beacon")
-    def beacon(_p: Operator, round: int | None = Query(None, ge=1),
+    @op.get("/console/beacon")
+    def beacon(round: int | None = Query(None, ge=1),
                not_before: str | None = Query(None, max_length=32)) -> dict[str, Any]:
         """The round a plan would commit to, by the plan's own rule, and when it comes."""
         svc = need_service()
@@ -119,17 +107,18 @@ def create_console_router(runtime: Any) -> APIRouter:
         if not_before is not None:
             given["not_before"] = not_before
         now = svc.clock()
-        fields = _lifecycle(beacon_fields, svc.beacon, given, now=now,
-                            lead_time=svc.settings.lead_time)
+        fields = beacon_fields(svc.beacon, given, now=now, lead_time=svc.settings.lead_time)
         return {**fields, "now": format_utc(int(now)), "lead_time": svc.settings.lead_time,
                 "margin": svc.settings.commitment_margin,
                 "commit_by": format_utc(svc.beacon.round_time(fields["round"])
                                         - svc.settings.commitment_margin)}
 
-    @router.post("/registries/{kind}/preview")
-    async def preview(kind: str, request: Request, _p: Operator,
-                      fmt: str = Query(alias="format")) -> dict[str, Any]:
-        """What importing this file would change; nothing is written."""
+    @op.post("/registries/{kind}/preview")
+    async def preview(kind: str, request: Request,
+                      fmt: str = Query(alias="format"),
+                      source_name: str = Query(default="upload", max_length=256)
+                      ) -> dict[str, Any]:
+        """What importing this file would change (row errors included); nothing written."""
         svc = need_service()
         if kind not in KINDS:
             raise _refuse(404, "UnknownKind", f"kind must be one of {', '.join(KINDS)}")
@@ -137,11 +126,12 @@ def create_console_router(runtime: Any) -> APIRouter:
             raise _refuse(400, "BadRequest", f"format must be one of {', '.join(FORMATS)}",
                           field="format")
         data = await request.body()  # bounded by BodyLimit's upload limit (/api/registries)
-        result = await run_in_threadpool(_lifecycle, preview_import, svc, kind, data, fmt=fmt)
-        return result.as_json()  # type: ignore[no-any-return]
+        result: dict[str, Any] = await run_in_threadpool(
+            preview_registry_import, svc, kind, data, fmt=fmt, source_name=source_name)
+        return result
 
-    @router.get("/console/templates")
-    def list_templates(_p: Operator) -> list[dict[str, Any]]:
+    @op.get("/console/templates")
+    def list_templates() -> list[dict[str, Any]]:
         out = []
         for name in templates.names():
             try:
@@ -152,8 +142,8 @@ def create_console_router(runtime: Any) -> APIRouter:
                         "title": t.get("plan", {}).get("title", "")})
         return out
 
-    @router.get("/console/templates/{name}")
-    def get_template(name: str, _p: Operator) -> dict[str, Any]:
+    @op.get("/console/templates/{name}")
+    def get_template(name: str) -> dict[str, Any]:
         try:
             return {"name": name, **templates.load(name)}
         except TemplateNotFoundError as e:
@@ -161,23 +151,23 @@ def create_console_router(runtime: Any) -> APIRouter:
         except TemplateError as e:
             raise _refuse(400, "BadTemplate", str(e), field=e.field) from e
 
-    @router.put("/console/templates/{name}")
-    def put_template(name: str, _p: Operator,
+    @op.put("/console/templates/{name}")
+    def put_template(name: str,
                      body: Annotated[Any, Body()] = None) -> dict[str, Any]:
         try:
             return {"name": name, **templates.save(name, body)}
         except TemplateError as e:
             raise _refuse(400, "BadTemplate", str(e), field=e.field) from e
 
-    @router.get("/console/draws/{draw_id}/follow")
-    def follow(draw_id: str, _p: Operator) -> dict[str, Any]:
+    @op.get("/console/draws/{draw_id}/follow")
+    def follow(draw_id: str) -> dict[str, Any]:
         svc = need_service()
-        return follow_view(svc, _lifecycle(svc.draw, draw_id))
+        return follow_view(svc, svc.draw(draw_id))
 
-    @router.get("/console/draws/{draw_id}/result")
-    def result(draw_id: str, _p: Operator) -> dict[str, Any]:
+    @op.get("/console/draws/{draw_id}/result")
+    def result(draw_id: str) -> dict[str, Any]:
         svc = need_service()
-        draw = _lifecycle(svc.draw, draw_id)
+        draw = svc.draw(draw_id)
         if draw.result_index is None:
             raise _refuse(409, "DrawStateError", f"draw {draw_id} has no result yet "
                           f"(status {draw.status})")
@@ -186,14 +176,14 @@ def create_console_router(runtime: Any) -> APIRouter:
             view["public_page"] = f"/portal/draw/{draw_id}.html"
         return view
 
-    @router.get("/console/draws/{draw_id}/notices")
-    def notices(draw_id: str, _p: Operator,
+    @op.get("/console/draws/{draw_id}/notices")
+    def notices(draw_id: str,
                 brigade: str = Query("", max_length=64),
                 fmt: str = Query("csv", alias="format", pattern="^(csv|xlsx)$")) -> Response:
         """The draw's notices for one brigade (code or name; empty: all) as CSV or XLSX."""
         svc = need_service()
         try:
-            rows = _lifecycle(draw_notices, runtime, svc, draw_id, brigade)
+            rows = draw_notices(runtime, svc, draw_id, brigade)
         except NoticeError as e:
             raise _refuse(400, "NoticeError", str(e), field="brigade" if brigade else
                           "draw_id") from e
@@ -204,6 +194,7 @@ def create_console_router(runtime: Any) -> APIRouter:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}[fmt]
         return Response(FORMATTERS[fmt](rows), headers=headers, media_type=media)
 
+    router.include_router(op)
     return router
 
 

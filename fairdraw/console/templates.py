@@ -30,6 +30,8 @@ from draw_engine.canonical import check_value, is_identifier, parse_json
 from draw_engine.errors import CanonicalError, DrawEngineError
 from draw_engine.plan import check_plan
 
+TEMPLATES_DIR = "console-templates"
+"""Under the settings' data_dir."""
 MAX_TEMPLATE_BYTES = 256 << 10
 MAX_LABEL = 64
 TEMPLATE_KEYS = ("description", "labels", "plan")
@@ -133,3 +135,17 @@ class TemplateStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return checked
+
+
+def template_store(settings: Any) -> TemplateStore:
+    """The templates directory of a service's settings (`<data_dir>/console-templates`)."""
+    return TemplateStore(settings.path(settings.data_dir) / TEMPLATES_DIR)
+
+
+def template_from_plan(plan: dict[str, Any], labels: dict[str, str], *,
+                       description: str = "") -> dict[str, Any]:
+    """A template of `plan` (what the console fills in per draw left out), checked."""
+    kept = {k: v for k, v in plan.items() if k not in FILLED_IN}
+    strata = {s["name"] for s in kept.get("strata", [])}
+    return check_template({"description": description, "plan": kept,
+                           "labels": {k: v for k, v in labels.items() if k in strata}})
