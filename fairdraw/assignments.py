@@ -9,13 +9,16 @@ planned period and the notice date. Units belong to a brigade by their
 the territorially competent brigade even when officers come from another
 brigade of the zone (DOMAIN.md).
 
-Notice date (DOMAIN.md: units are told one working day ahead) = one working
-day before the planned date on the working-day calendar
-(`draw_engine.calendar`, holidays and 调休 as data). The planned date is the
-first day of the announce's `period` (draw-v1 announces carry no per-unit
-date); a year the calendar does not cover gives an empty notice date and a
-note, never a guess. Formats: aligned text table, CSV (UTF-8 with BOM, so
-spreadsheet software opens Chinese text), XLSX (openpyxl).
+Dates: each selected unit's inspection date is its day in the draw's schedule
+(`draw_engine.schedule`: a working day of the period, spread over each
+officer's days, recomputed here from the verified result and the calendar);
+the notice date is one working day before it (DOMAIN.md: units are told one
+working day ahead). Reserve units get no date (a reserve takes the date of the
+unit it replaces). `calendar` says "official 正式" or "provisional 临时" (a year
+without a loaded State Council notice); `schedule_notes` says whether the
+calendar at hand is the one the announce committed to. Formats: aligned text
+table, CSV (UTF-8 with BOM, so spreadsheet software opens Chinese text), XLSX
+(openpyxl).
 Left out: the duties of the brigade's own inspectors in other brigades.
 """
 
@@ -29,7 +32,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from draw_engine.calendar import CalendarError, WorkCalendar
+from draw_engine.calendar import LABELS, OFFICIAL, PROVISIONAL, WorkCalendar
+from draw_engine.schedule import Schedule, ScheduleError, calendar_note, schedule_draw
 from fairdraw.portal_source import ClientError
 from fairdraw.report import PASS, DrawReport
 
@@ -98,6 +102,7 @@ class Assignment:
     period_to: str
     planned_date: str
     notice_date: str
+    calendar: str
 
 
 COLUMNS = [f.name for f in fields(Assignment)]
@@ -114,6 +119,7 @@ HEADERS = {
     "period_to": "计划结束 to",
     "planned_date": "计划日期 planned",
     "notice_date": "通知日期 notice",
+    "calendar": "日历 calendar",
 }
 
 
@@ -130,12 +136,19 @@ def _team_text(team: Mapping[str, Any] | None, people: Mapping[str, Mapping[str,
     return "; ".join(parts)
 
 
-def notice_date(planned: dt.date, calendar: WorkCalendar) -> str:
-    """One working day before `planned`, or "" if the calendar does not cover it."""
+def draw_schedule(report: DrawReport, calendar: WorkCalendar) -> Schedule:
+    """The schedule of a verified draw (AssignmentError if none can be made)."""
+    if report.verdict != PASS or report.computed is None or report.announce is None:
+        raise AssignmentError(f"draw {report.draw_id} did not verify (verdict {report.verdict})")
     try:
-        return calendar.working_days_before(planned, 1).isoformat()
-    except CalendarError:
-        return ""
+        return schedule_draw(report.announce, report.computed["selected"], calendar)
+    except ScheduleError as e:
+        raise AssignmentError(str(e)) from e
+
+
+def schedule_notes(report: DrawReport, calendar: WorkCalendar) -> str:
+    """One line on the calendar the draw's dates come from (provisional, not as announced)."""
+    return f"{report.draw_id}: {calendar_note(draw_schedule(report, calendar))}"
 
 
 def brigade_assignments(
@@ -147,26 +160,26 @@ def brigade_assignments(
     """The brigade's rows of a verified draw, selected units first (stratum order, rank).
 
     `brigade` is a code or a display name (`resolve_brigade`)."""
-    if report.verdict != PASS or report.computed is None or report.announce is None:
-        raise AssignmentError(f"draw {report.draw_id} did not verify (verdict {report.verdict})")
+    schedule = draw_schedule(report, calendar)
+    assert report.computed is not None
+    assert report.announce is not None
     brigade = resolve_brigade(records, brigade)
     units = {u["id"]: u for u in records.get("units", ())}
     people = {p["id"]: p for kind in ("inspectors", "experts") for p in records.get(kind, ())}
     a = report.announce
-    planned = dt.date.fromisoformat(a["period"]["from"])
-    notice = notice_date(planned, calendar)
     common = {
         "draw_id": a["draw_id"],
         "period_from": a["period"]["from"],
         "period_to": a["period"]["to"],
-        "planned_date": planned.isoformat(),
-        "notice_date": notice,
     }
     rows: list[Assignment] = []
     for sel in report.computed["selected"]:
         unit = units[sel["unit_id"]]
         if unit.get("brigade") != brigade:
             continue
+        planned = schedule.units[sel["unit_id"]]
+        provisional = {planned.date.year, planned.notice_date.year} & set(
+            schedule.provisional_years)
         rows.append(
             Assignment(
                 status="selected",
@@ -176,6 +189,9 @@ def brigade_assignments(
                 stratum=sel["stratum"],
                 rank=sel["rank"],
                 team=_team_text(sel.get("team"), people),
+                planned_date=planned.date.isoformat(),
+                notice_date=planned.notice_date.isoformat(),
+                calendar=LABELS[PROVISIONAL if provisional else OFFICIAL],
                 **common,
             )
         )
@@ -192,6 +208,9 @@ def brigade_assignments(
                         stratum=stratum["name"],
                         rank=stratum["k"] + pos,
                         team="",
+                        planned_date="",
+                        notice_date="",
+                        calendar="",
                         **common,
                     )
                 )
@@ -213,6 +232,7 @@ def format_table(rows: Sequence[Assignment]) -> str:
         "team",
         "planned_date",
         "notice_date",
+        "calendar",
     ]
     table = [[HEADERS[c] for c in cols]] + [[str(getattr(r, c)) for c in cols] for r in rows]
     widths = [max(_width(row[i]) for row in table) for i in range(len(cols))]

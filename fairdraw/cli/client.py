@@ -288,9 +288,13 @@ def assignments(  # noqa: PLR0917 (typer options)
         str | None, typer.Option("--draw", help="one draw id (default: all drawn)")
     ] = None,
     max_age: MaxAgeOpt = None,
+    calendar: Annotated[Path | None, typer.Option(
+        "--calendar", help="the detachment's holiday-notice file (calendar_file), if it loaded "
+                           "one: inspection dates are then the same as its notices")] = None,
 ) -> None:
-    """Verify every draw first; then print this brigade's assignments."""
-    from draw_engine.calendar import load_default_calendar
+    """Verify every draw first; then print this brigade's assignments with each unit's
+    inspection and notice dates (cancelled draws have none and are skipped, saying so)."""
+    from draw_engine.calendar import CalendarError, load_calendar
     from fairdraw.assignments import (
         FORMATS,
         AssignmentError,
@@ -299,6 +303,7 @@ def assignments(  # noqa: PLR0917 (typer options)
         format_csv,
         format_table,
         format_xlsx,
+        schedule_notes,
     )
     from fairdraw.clientstate import RollbackOrForkError
     from fairdraw.portal_inputs import draw_ids
@@ -310,27 +315,42 @@ def assignments(  # noqa: PLR0917 (typer options)
     if fmt == "xlsx" and out is None:
         raise _usage("--format xlsx needs --out FILE")
     try:
+        work_calendar = load_calendar(calendar)
+    except CalendarError as e:
+        raise _usage(str(e)) from e
+    try:
         src = _open(source)
         pinned = _trust(src, trust)
         print_trust_root(pinned, to_stderr=True)  # stdout is the table/CSV
         session = _Session(src, pinned, state, max_age)
         ids = [draw] if draw else draw_ids(src)
         rows = []
+        notes: list[str] = []
         known_in: list[str] = []  # draws whose verified unit records know the brigade
         unknown: UnknownBrigadeError | None = None
         for draw_id in ids:
             report = session.verify(draw_id)
             if report.verdict == PASS:
                 try:
-                    rows += brigade_assignments(
-                        report, report.records, brigade, load_default_calendar()
-                    )
+                    mine = brigade_assignments(report, report.records, brigade, work_calendar)
                     known_in.append(draw_id)
+                    if mine:
+                        notes.append(schedule_notes(report, work_calendar))
+                    rows += mine
                 except UnknownBrigadeError as e:
                     unknown = e
                 except AssignmentError:
                     if draw:
                         raise
+                continue
+            cancelled = _cancelled(report)
+            if cancelled is not None and report.verdict != FAIL:
+                # SPEC(lifecycle.md): a cancelled draw never gets a result; its re-draw, if
+                # any, is a draw of its own. Never a reason to refuse the other draws.
+                if draw:
+                    raise _usage(f"draw {draw_id} was cancelled ({cancelled}): it has no "
+                                 "assignments")
+                _err(f"skipped: draw {draw_id} was cancelled ({cancelled}), no assignments")
                 continue
             if report.result_index is None and report.verdict != FAIL and not draw:
                 continue  # announced, not drawn yet: nothing to assign
@@ -346,6 +366,8 @@ def assignments(  # noqa: PLR0917 (typer options)
         raise _usage(str(e)) from e
     except ClientError as e:
         raise _usage(str(e)) from e
+    for note in notes:
+        _err(f"dates 日期: {note}")
     data = {
         "table": lambda: format_table(rows).encode(),
         "csv": lambda: format_csv(rows),
@@ -357,6 +379,14 @@ def assignments(  # noqa: PLR0917 (typer options)
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+
+
+def _cancelled(report: Any) -> str | None:
+    """"entry N" if the proven history of the report's draw holds a cancel and no result."""
+    history = getattr(report, "history", None)
+    if history is None or history.results or not history.cancels:
+        return None
+    return f"entry {history.cancels[0]}"
 
 
 def bundle(

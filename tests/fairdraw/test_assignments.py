@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from draw_engine.calendar import load_default_calendar
+from draw_engine.schedule import schedule_draw
 from fairdraw.assignments import brigade_assignments
 from fairdraw.portal_inputs import portal_draw_inputs
 from fairdraw.portal_source import DirectorySource
@@ -80,9 +81,21 @@ def test_rows_are_the_brigades_units_with_names_and_notice_date(portal: PortalLo
         assert r.address == units[r.unit_id]["address"]
         for m in s["team"]["members"]:
             assert f"{m['person_id']} {names[m['person_id']]}" in r.team
-    # 2026-12-01 is a Tuesday: the notice goes out on Monday 2026-11-30
+    # each unit has its day in the draw's schedule (a December 2026 working day, official
+    # calendar) and the notice goes out one working day before it
     cal = load_default_calendar()
-    assert rows[0].notice_date == cal.working_days_before(dt.date(2026, 12, 1), 1).isoformat()
+    schedule = schedule_draw(report.announce, report.computed["selected"], cal)
+    for r in rows:
+        if r.status == "reserve":
+            assert (r.planned_date, r.notice_date, r.calendar) == ("", "", "")
+            continue
+        planned = dt.date.fromisoformat(r.planned_date)
+        assert planned == schedule.units[r.unit_id].date
+        assert cal.is_working_day(planned)
+        assert "2026-12-01" <= r.planned_date <= "2026-12-31"
+        assert r.notice_date == cal.working_days_before(planned, 1).isoformat()
+        assert r.calendar == "official 正式"
+    assert len({r.planned_date for r in rows if r.status == "selected"}) > 1  # spread
     with pytest.raises(Exception, match="unknown brigade 'nowhere'"):
         brigade_assignments(report, recs, "nowhere", cal)
 
@@ -156,3 +169,49 @@ def test_cli_catches_rollback_to_an_older_portal(portal: PortalLog, tmp_path: Pa
     assert "rolled back" in r.stderr
     assert "checkpoint seen before" in r.stderr
     assert "单位编号" not in r.stdout
+
+
+def test_a_draw_cancelled_for_a_missed_commitment_blocks_no_brigade(tmp_path: Path) -> None:
+    """The documented path: commitment missed -> cancel -> re-draw superseding it. Without
+    --draw every brigade still gets its list (the cancelled draw is skipped, saying so);
+    --draw on the cancelled draw says it was cancelled."""
+    from public_portal.builder import build_portal, inputs_from_store, trust_document
+    from tests.draw_engine.test_lifecycle import SETTINGS, World
+
+    w = World()
+    w.setup_snapshots()
+    s = w.service
+    s.announce(w.plan("d-ok"))
+    s.publish_checkpoint()
+    s.execute("d-ok")
+    missed = s.announce(w.plan("d-missed"))
+    w.clock.now = missed.round_time + 5  # nothing co-signed the announce in time
+    with pytest.raises(Exception, match="no co-signed checkpoint covers its announce"):
+        s.execute("d-missed")
+    s.cancel("d-missed", "commitment missed / 承诺未按时副署")
+    s.announce(w.plan("d-redraw", supersedes="d-missed"))
+    s.publish_checkpoint()
+    s.execute("d-redraw")
+    s.publish_checkpoint()
+    trust = trust_document(origin=w.log_signer.name, log_vkeys=[w.log_signer.verifier_key],
+                           policy=w.witnesses.policy, chains=[w.source.chain],
+                           margin_seconds=SETTINGS.commitment_margin)
+    build_portal(tmp_path / "portal", inputs_from_store(w.storage, w.store, trust))
+    (tmp_path / "trust.json").write_text(json.dumps(trust))
+
+    def run(brigade: str, *extra: str):
+        return fairdraw("assignments", "--source", str(tmp_path / "portal"), "--brigade",
+                        brigade, "--trust", str(tmp_path / "trust.json"), "--state",
+                        str(tmp_path / f"state-{brigade}.json"), "--max-age", "999999999",
+                        "--format", "csv", *extra)
+
+    for brigade in ("xingbin", "heshan"):
+        r = run(brigade)
+        assert r.returncode == 0, r.stderr
+        assert "skipped: draw d-missed was cancelled" in r.stderr
+        drawn = {row["抽查编号 draw"] for row in csv.DictReader(io.StringIO(
+            r.stdout.lstrip("\ufeff")))}
+        assert drawn == {"d-ok", "d-redraw"}
+    r = run("xingbin", "--draw", "d-missed")
+    assert r.returncode == 2
+    assert "draw d-missed was cancelled" in r.stderr
