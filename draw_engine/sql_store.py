@@ -1,10 +1,11 @@
 """The SQL implementation of the `DrawStore` port (draw_engine/store.py; DESIGN §2, §7).
 
-SQLAlchemy 2 Core on the log's database (SQLite or PostgreSQL), in the tables
-created by the Alembic migrations in `draw_engine.migrations` (version table
-`alembic_version_draw_engine`). A unit of work is one database transaction;
-a duplicate key becomes a `StoreError` and leaves the transaction usable (each
-insert runs in a savepoint). It passes the same conformance test as
+SQLAlchemy 2 Core on the log's database (SQLite or PostgreSQL), in the tables of
+`draw_engine.tables`, created by the Alembic migrations in `draw_engine.migrations`
+(version table `alembic_version_draw_engine`), on an engine from the neutral
+`sqlbase` layer (the draw engine imports none of the log's SQL modules). A unit of
+work is one database transaction; a duplicate key becomes a `StoreError` and leaves
+the transaction usable (each insert runs in a savepoint). It passes the same conformance test as
 `MemoryDrawStore` (tests/draw_engine/test_store.py).
 
 Left out: deleting anything (nothing is ever deleted), pagination.
@@ -20,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from draw_engine.migrations import upgrade_engine
 from draw_engine.store import (
     WATERMARK,
     DrawRecord,
@@ -29,63 +31,14 @@ from draw_engine.store import (
     StoredVersion,
     StoreError,
 )
-
-metadata = sa.MetaData()
-versions_table = sa.Table(
-    "draw_registry_versions", metadata,
-    sa.Column("kind", sa.String(16), primary_key=True),
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("records", sa.LargeBinary, nullable=False),
-    sa.Column("count", sa.Integer, nullable=False),
-    sa.Column("source_name", sa.Text, nullable=False),
-    sa.Column("source_sha256", sa.String(64), nullable=False),
-    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+from draw_engine.tables import (
+    draws_table,
+    meta_table,
+    outcomes_table,
+    snapshots_table,
+    versions_table,
 )
-snapshots_table = sa.Table(
-    "draw_snapshots", metadata,
-    sa.Column("name", sa.String(64), primary_key=True),
-    sa.Column("seq", sa.Integer, nullable=False, unique=True),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("root", sa.String(64), nullable=False),
-    sa.Column("count", sa.Integer, nullable=False),
-    sa.Column("publish", sa.String(32), nullable=False),
-    sa.Column("records", sa.LargeBinary, nullable=False),
-    sa.Column("source", sa.Text, nullable=False),
-    sa.Column("prev", sa.String(64), nullable=True),
-    sa.Column("log_index", sa.BigInteger, nullable=True, unique=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-)
-draws_table = sa.Table(
-    "draw_draws", metadata,
-    sa.Column("draw_id", sa.String(64), primary_key=True),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("announce_index", sa.BigInteger, nullable=False, unique=True),
-    sa.Column("result_index", sa.BigInteger, nullable=True, unique=True),
-    sa.Column("cancel_index", sa.BigInteger, nullable=True, unique=True),
-    sa.Column("announce", sa.LargeBinary, nullable=False),
-    sa.Column("plan", sa.Text, nullable=True),
-    sa.Column("beacon_round", sa.BigInteger, nullable=False),
-    sa.Column("round_time", sa.BigInteger, nullable=False),
-    sa.Column("supersedes", sa.String(64), nullable=True),
-    sa.Column("superseded_by", sa.String(64), nullable=True),
-    sa.Column("commitment_note", sa.LargeBinary, nullable=True),
-    sa.Column("commitment_size", sa.BigInteger, nullable=True),
-)
-outcomes_table = sa.Table(
-    "draw_outcomes", metadata,
-    sa.Column("log_index", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("draw_id", sa.String(64), nullable=False),
-    sa.Column("unit_id", sa.String(64), nullable=False),
-    sa.Column("date", sa.String(10), nullable=False),
-    sa.Column("result", sa.String(32), nullable=False),
-    sa.UniqueConstraint("draw_id", "unit_id", name="uq_draw_outcomes_draw_unit"),
-)
-meta_table = sa.Table(
-    "draw_meta", metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("value", sa.BigInteger, nullable=False),
-)
+from sqlbase.engine import create_engine, write_connection
 
 
 def _utc(value: datetime) -> datetime:
@@ -254,12 +207,8 @@ class SqlDrawStore:
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> SqlDrawStore:
-        from transparency.sql import create_log_engine
-
-        engine = create_log_engine(url)
+        engine = create_engine(url)
         if migrate:
-            from draw_engine.migrations import upgrade_engine
-
             upgrade_engine(engine)
         return cls(engine)
 
@@ -268,9 +217,7 @@ class SqlDrawStore:
 
     @contextmanager
     def transaction(self) -> Iterator[DrawTx]:
-        conn = self.engine.connect()
-        # SQLite: take the write lock at BEGIN (transparency.sql's "begin" hook).
-        conn.execution_options(fairdraw_write=True)
+        conn = write_connection(self.engine)  # SQLite: the write lock is taken at BEGIN
         try:
             with conn.begin():
                 yield _SqlTx(conn)

@@ -1,9 +1,10 @@
 """The service database: one engine, every package's Alembic history brought up in order.
 
 `fairdraw db upgrade` calls `upgrade_all(url)`. Each package keeps its own
-Alembic history and version table in the same database:
+Alembic history and version table in the same database (`HISTORIES`, run by
+`sqlbase.migrations`):
 
-1. `transparency` (log entries, nodes, checkpoints; `alembic_version_transparency`)
+1. `transparency` (log entries, nodes, checkpoints, lease; `alembic_version_transparency`)
 2. `draw_engine` (registry versions, snapshots, draws, outcomes; `alembic_version_draw_engine`)
 3. `fairdraw` (operator tokens, audit trail; `alembic_version_fairdraw`)
 
@@ -16,21 +17,16 @@ Left out: downgrades (nothing is ever deleted; roll forward instead).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from transparency.sql import create_log_engine, normalize_url
+from draw_engine.migrations import HISTORY as DRAW_HISTORY
+from fairdraw.migrations import HISTORY as FAIRDRAW_HISTORY
+from sqlbase import engine as sqlbase_engine
+from sqlbase.migrations import History, upgrade
+from transparency.migrations import HISTORY as LOG_HISTORY
 
-
-def _histories() -> list[tuple[str, Callable[[Engine], None]]]:
-    from draw_engine.migrations import upgrade_engine as draw_upgrade
-    from fairdraw.migrations import upgrade_engine as fairdraw_upgrade
-    from transparency.migrations import upgrade_engine as log_upgrade
-
-    return [("transparency", log_upgrade), ("draw_engine", draw_upgrade),
-            ("fairdraw", fairdraw_upgrade)]
+HISTORIES: tuple[History, ...] = (LOG_HISTORY, DRAW_HISTORY, FAIRDRAW_HISTORY)
+"""The service database's histories, in the order they are brought up."""
 
 
 def create_engine(url: str) -> Engine:
@@ -38,19 +34,14 @@ def create_engine(url: str) -> Engine:
 
     PostgreSQL gets a pool sized for the read API's worker threads (anyio's default
     limit is 40): 20 kept + 20 overflow connections, pre-pinged on checkout."""
-    url = normalize_url(url)
-    if url.startswith("postgresql"):
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
-    return create_log_engine(url)
+    return sqlbase_engine.create_engine(url, pool_size=20, max_overflow=20)
 
 
 def upgrade_engine(engine: Engine) -> list[str]:
     """Run every package's migrations to head, in order; returns the package names."""
-    done = []
-    for name, upgrade in _histories():
-        upgrade(engine)
-        done.append(name)
-    return done
+    for history in HISTORIES:
+        upgrade(history, engine)
+    return [history.name for history in HISTORIES]
 
 
 def upgrade_all(url: str) -> list[str]:

@@ -1,17 +1,22 @@
 """SQL log storage (SQLAlchemy 2 Core): SQLite by default, PostgreSQL in production.
 
-Implements the `transparency.storage.LogStorage` port with three tables
-(created by the Alembic migrations in `transparency.migrations`):
-
-- `log_entries (idx, data)`: the entries;
-- `log_nodes (id, hash)`: every complete Merkle node, keyed by its in-order
-  id (`storage.node_id`), so a proof is one `id IN (…)` lookup;
-- `log_checkpoints`: the signed checkpoint history.
+Implements the `transparency.storage.LogStorage` port on the tables of
+`transparency.tables` (entries, complete Merkle nodes keyed by in-order id,
+checkpoints, the write lease), created by the Alembic migrations in
+`transparency.migrations`, on an engine from `sqlbase.engine`.
 
 DESIGN §7: SQLite runs in WAL mode with `synchronous=FULL`, so a committed
 append survives a process kill and a power cut; PostgreSQL commits are durable
 by default. Each write method is one transaction; nothing is visible before
-it commits.
+it commits, and the sequencer hands out indices only after the commit.
+
+Hot paths, on one code path each:
+- an append is one write transaction: the fencing check, the size check, then
+  one `executemany` over tuples per table with the INSERT compiled once per
+  table (`sqlbase.engine.insert_sql`), so no per-row parameter processing;
+- a proof reads its ≤ 8 uncached nodes with one `id IN (…)` statement on a
+  held read connection (`sqlbase.engine.ReadConnection`): no pool checkout
+  and no statement compilation per proof.
 
 Sequencer exclusion (one appender per log, DESIGN §7): the write lease in
 `log_lease` (one row: epoch, holder, expiry; see transparency.storage). Every
@@ -41,14 +46,20 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import StaticPool
 
+from sqlbase.engine import (
+    ReadConnection,
+    create_engine,
+    insert_sql,
+    positional_marks,
+    write_connection,
+)
 from transparency.errors import FencedError, SequencerBusyError, StorageError
 from transparency.merkle import Node
+from transparency.migrations import upgrade_engine
 from transparency.storage import (
     Lease,
     SequencerLock,
@@ -59,91 +70,13 @@ from transparency.storage import (
     next_lease,
     node_id,
 )
+from transparency.tables import checkpoints_table, entries_table, lease_table, nodes_table
 
 DEFAULT_DATABASE_URL = "sqlite:///fairdraw.db"
 UPPER_CACHE_LIMIT = 1 << 20
-_CACHE_MIN_LEVEL = 8
 _CHUNK = 900  # ids per IN (…): below SQLite's historical 999-parameter limit
 
-metadata = sa.MetaData()
-
-entries_table = sa.Table(
-    "log_entries",
-    metadata,
-    sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("data", sa.LargeBinary, nullable=False),
-    sqlite_with_rowid=False,
-)
-
-nodes_table = sa.Table(
-    "log_nodes",
-    metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("hash", sa.LargeBinary(32), nullable=False),
-    sqlite_with_rowid=False,
-)
-
-checkpoints_table = sa.Table(
-    "log_checkpoints",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("tree_size", sa.BigInteger, nullable=False),
-    sa.Column("root_hash", sa.LargeBinary(32), nullable=False),
-    sa.Column("note", sa.LargeBinary, nullable=False),
-    sa.Column("cosigned", sa.Boolean, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-)
-
-lease_table = sa.Table(
-    "log_lease",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("epoch", sa.BigInteger, nullable=False),
-    sa.Column("holder", sa.String(200), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-)
 _LEASE_ID = 1
-
-
-def normalize_url(url: str) -> str:
-    """`postgresql://` means psycopg 3 here (SQLAlchemy's default driver is psycopg2)."""
-    if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url[len("postgresql://") :]
-    if url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url[len("postgres://") :]
-    return url
-
-
-def create_log_engine(url: str) -> Engine:
-    """An engine with the pragmas DESIGN §7 requires (SQLite: WAL, synchronous=FULL)."""
-    url = normalize_url(url)
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
-    memory = parsed.database in (None, "", ":memory:")
-    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
-    if memory:
-        kwargs["poolclass"] = StaticPool
-    engine = sa.create_engine(url, **kwargs)
-
-    @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
-        cur = dbapi_conn.cursor()
-        if not memory:
-            cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=10000")
-        cur.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        # Writers take the write lock at BEGIN, so the size check and the
-        # inserts of one append cannot interleave with another writer.
-        immediate = conn.get_execution_options().get("fairdraw_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
 
 
 class _FileLock:
@@ -189,18 +122,21 @@ class SqlStorage:
         self._cache: dict[int, bytes] = {}
         self._cache_mutex = threading.Lock()
         self._memory_locked = False
+        self._reads = ReadConnection(engine)
+        self._insert_entries = insert_sql(entries_table, engine.dialect)
+        self._insert_nodes = insert_sql(nodes_table, engine.dialect)
+        self._select_nodes: dict[int, str] = {}
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> SqlStorage:
         """Open the log at `url`, first bringing its schema up to date unless told not to."""
-        engine = create_log_engine(url)
+        engine = create_engine(url)
         if migrate:
-            from transparency.migrations import upgrade_engine
-
             upgrade_engine(engine)
         return cls(engine)
 
     def close(self) -> None:
+        self._reads.close()
         self.engine.dispose()
 
     @property
@@ -215,48 +151,42 @@ class SqlStorage:
 
     def read_nodes(self, nodes: Sequence[Node]) -> list[bytes]:
         ids = [node_id(level, index) for level, index in nodes]
-        found: dict[int, bytes] = {}
-        with self._cache_mutex:
-            for i, (level, _) in zip(ids, nodes, strict=True):
-                if level >= _CACHE_MIN_LEVEL and i in self._cache:
-                    found[i] = self._cache[i]
-        missing = sorted({i for i in ids if i not in found})
+        cache = self._cache  # only ever grows; a read needs no lock
+        found = {i: cache[i] for i in ids if i in cache}
+        missing = [i for i in set(ids) if i not in found]
         if missing:
-            found.update(self._fetch_nodes(missing))
-            self._remember(found, missing)
-        out = []
-        for i, (level, index) in zip(ids, nodes, strict=True):
-            h = found.get(i)
-            if h is None:
-                raise StorageError(f"node ({level}, {index}) is not stored")
-            out.append(h)
-        return out
-
-    def _fetch_nodes(self, ids: Sequence[int]) -> list[tuple[int, bytes]]:
-        # The proof hot path: a plain DBAPI query skips SQLAlchemy's statement
-        # machinery (≈ 150 µs per call); reads need no explicit transaction.
-        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        raw = self.engine.raw_connection()
+            fetched = self._fetch_nodes(missing)
+            found.update(fetched)
+            self._remember(fetched)
         try:
-            cur = raw.cursor()
-            out: list[tuple[int, bytes]] = []
-            for pos in range(0, len(ids), _CHUNK):
-                chunk = list(ids[pos : pos + _CHUNK])
-                marks = ",".join([mark] * len(chunk))
-                cur.execute(f"SELECT id, hash FROM log_nodes WHERE id IN ({marks})", chunk)  # noqa: S608
-                out.extend((int(r[0]), bytes(r[1])) for r in cur.fetchall())
-            cur.close()
-            raw.commit()  # ends PostgreSQL's implicit read transaction; a no-op on SQLite
-        finally:
-            raw.close()
+            return [found[i] for i in ids]
+        except KeyError:
+            level, index = next(n for n, i in zip(nodes, ids, strict=True) if i not in found)
+            raise StorageError(f"node ({level}, {index}) is not stored") from None
+
+    def _node_query(self, count: int) -> str:
+        sql = self._select_nodes.get(count)
+        if sql is None:
+            # Table and column names come from transparency.tables; values are bound.
+            marks = positional_marks(self.engine.dialect, count)
+            sql = f"SELECT id, hash FROM {nodes_table.name} WHERE id IN ({marks})"  # noqa: S608
+            self._select_nodes[count] = sql
+        return sql
+
+    def _fetch_nodes(self, ids: Sequence[int]) -> dict[int, bytes]:
+        out: dict[int, bytes] = {}
+        for pos in range(0, len(ids), _CHUNK):
+            chunk = ids[pos : pos + _CHUNK]
+            for i, h in self._reads.fetchall(self._node_query(len(chunk)), chunk):
+                out[int(i)] = bytes(h)
         return out
 
-    def _remember(self, found: dict[int, bytes], ids: Sequence[int]) -> None:
+    def _remember(self, fetched: dict[int, bytes]) -> None:
         with self._cache_mutex:
-            for i in ids:
+            for i, h in fetched.items():
                 # an id of level ≥ 8 has its 8 low bits set (id ≡ 2^l − 1 mod 2^(l+1))
-                if i & 0xFF == 0xFF and i in found and len(self._cache) < UPPER_CACHE_LIMIT:
-                    self._cache[i] = found[i]
+                if i & 0xFF == 0xFF and len(self._cache) < UPPER_CACHE_LIMIT:
+                    self._cache[i] = h
 
     def read_entries(self, start: int, end: int) -> list[bytes]:
         if start < 0 or start > end:
@@ -300,11 +230,6 @@ class SqlStorage:
 
     # -- writes ------------------------------------------------------------------
 
-    def _write(self) -> Any:
-        conn = self.engine.connect()
-        conn.execution_options(fairdraw_write=True)
-        return conn
-
     def append(
         self,
         start: int,
@@ -314,19 +239,13 @@ class SqlStorage:
         epoch: int | None = None,
     ) -> None:
         try:
-            with self._write() as conn, conn.begin():
+            with write_connection(self.engine) as conn, conn.begin():
                 _fence(conn, epoch)
-                check_append(_size(conn), start, entries, nodes)
+                node_rows = check_append(_size(conn), start, entries, nodes)
                 if entries:
-                    conn.execute(
-                        entries_table.insert(),
-                        [{"idx": start + k, "data": bytes(e)} for k, e in enumerate(entries)],
-                    )
-                if nodes:
-                    conn.execute(
-                        nodes_table.insert(),
-                        [{"id": node_id(lvl, idx), "hash": bytes(h)} for (lvl, idx), h in nodes],
-                    )
+                    conn.exec_driver_sql(self._insert_entries, list(enumerate(entries, start)))
+                if node_rows:
+                    conn.exec_driver_sql(self._insert_nodes, node_rows)
         except sa.exc.IntegrityError as e:
             raise StorageError(f"append at index {start} conflicts with stored data") from e
 
@@ -340,7 +259,7 @@ class SqlStorage:
         created_at: datetime,
         epoch: int | None = None,
     ) -> None:
-        with self._write() as conn, conn.begin():
+        with write_connection(self.engine) as conn, conn.begin():
             _fence(conn, epoch)
             check_checkpoint_args(tree_size, root_hash, _size(conn))
             conn.execute(
@@ -388,7 +307,7 @@ class SqlStorage:
     ) -> Lease:
         t = lease_table
         try:
-            with self._write() as conn, conn.begin():
+            with write_connection(self.engine) as conn, conn.begin():
                 current = _read_lease(conn)
                 lease = next_lease(current, holder, now, duration, force)
                 values = {"epoch": lease.epoch, "holder": holder[:200],
@@ -409,7 +328,7 @@ class SqlStorage:
 
     def renew_lease(self, epoch: int, *, now: datetime, duration: timedelta) -> Lease:
         t = lease_table
-        with self._write() as conn, conn.begin():
+        with write_connection(self.engine) as conn, conn.begin():
             expires = now + duration
             done = conn.execute(
                 t.update()
@@ -425,7 +344,7 @@ class SqlStorage:
 
     def release_lease(self, epoch: int, *, now: datetime) -> None:
         t = lease_table
-        with self._write() as conn, conn.begin():
+        with write_connection(self.engine) as conn, conn.begin():
             current = _read_lease(conn)
             if current is not None and current.epoch == epoch and current.expires_at > now:
                 conn.execute(

@@ -169,17 +169,32 @@ class LogStorage(Protocol):
 
 def check_append(
     current_size: int, start: int, entries: Sequence[bytes], nodes: Sequence[tuple[Node, bytes]]
-) -> None:
-    """Argument checks every LogStorage.append implementation performs first."""
+) -> list[tuple[int, bytes]]:
+    """Argument checks every LogStorage.append implementation performs first.
+
+    Returns the nodes as (node_id, hash) rows, the form every storage keeps them in."""
     if start != current_size:
         raise StorageError(f"append at index {start} but the log holds {current_size} entries")
-    if start + len(entries) > MAX_TREE_SIZE:
+    end = start + len(entries)
+    if end > MAX_TREE_SIZE:
         raise StorageError(f"tree size would exceed the maximum {MAX_TREE_SIZE}")
-    for (level, index), h in nodes:
-        if len(h) != HASH_SIZE:
-            raise StorageError(f"node ({level}, {index}) hash is {len(h)} bytes, not {HASH_SIZE}")
-        if (index + 1) << level > start + len(entries):
-            raise StorageError(f"node ({level}, {index}) is not complete after this append")
+    # The nodes an append completes are exactly those whose last leaf it adds.
+    rows = [
+        (node_id(level, index), h)
+        for (level, index), h in nodes
+        if len(h) == HASH_SIZE and start < (index + 1) << level <= end
+    ]
+    if len(rows) != len(nodes):
+        for (level, index), h in nodes:
+            if len(h) != HASH_SIZE:
+                raise StorageError(
+                    f"node ({level}, {index}) hash is {len(h)} bytes, not {HASH_SIZE}"
+                )
+            if (index + 1) << level > end:
+                raise StorageError(f"node ({level}, {index}) is not complete after this append")
+            if (index + 1) << level <= start:
+                raise StorageError(f"node ({level}, {index}) was complete before this append")
+    return rows
 
 
 def next_lease(
@@ -258,9 +273,9 @@ class MemoryStorage:
     ) -> None:
         with self._mutex:
             check_epoch(epoch, self._lease)
-            check_append(len(self._entries), start, entries, nodes)
+            rows = check_append(len(self._entries), start, entries, nodes)
             self._entries.extend(bytes(e) for e in entries)
-            self._nodes.update((node_id(lvl, idx), bytes(h)) for (lvl, idx), h in nodes)
+            self._nodes.update((i, bytes(h)) for i, h in rows)
 
     def read_nodes(self, nodes: Sequence[Node]) -> list[bytes]:
         with self._mutex:

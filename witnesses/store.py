@@ -2,8 +2,10 @@
 
 One narrow port, `WitnessState`, with two implementations passing the same
 conformance tests (tests/witnesses/test_store.py): `MemoryWitnessState` and
-`SqlWitnessState` (SQLAlchemy 2 Core; SQLite or PostgreSQL; tables created by
-the Alembic migrations in `witnesses.migrations`).
+`SqlWitnessState` (SQLAlchemy 2 Core; SQLite or PostgreSQL; the tables of
+`witnesses.tables`, created by the Alembic migrations in `witnesses.migrations`,
+on an engine from the neutral `sqlbase` layer: a witness imports none of the
+log's SQL modules).
 
 The only write is `compare_and_swap(expected, new)`: it replaces the stored
 checkpoint for `new.origin` only if what is stored is still exactly `expected`
@@ -28,25 +30,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from transparency.sql import create_log_engine
+from sqlbase.engine import create_engine
 from witnesses.errors import CompareAndSwapError
+from witnesses.migrations import upgrade_engine
 from witnesses.state import WitnessedCheckpoint
+from witnesses.tables import checkpoints_table, meta_table
 
-_meta = sa.MetaData()
-checkpoints_table = sa.Table(
-    "witness_checkpoints",
-    _meta,
-    sa.Column("origin", sa.String(1024), primary_key=True),
-    sa.Column("tree_size", sa.BigInteger, nullable=False),
-    sa.Column("root_hash", sa.LargeBinary(32), nullable=False),
-    sa.Column("note", sa.LargeBinary, nullable=False),
-)
-meta_table = sa.Table(
-    "witness_meta",
-    _meta,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("value", sa.String(256), nullable=False),
-)
 _INSTANCE = "instance_id"
 
 
@@ -127,10 +116,8 @@ class SqlWitnessState:
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> SqlWitnessState:
-        engine = create_log_engine(url)
+        engine = create_engine(url)
         if migrate:
-            from witnesses.migrations import upgrade_engine
-
             upgrade_engine(engine)
         return cls(engine)
 

@@ -1,4 +1,5 @@
-"""Alembic migrations of the composition root's tables (operator tokens, audit trail).
+"""Alembic migrations of the composition root's tables (operator tokens, audit trail:
+`fairdraw.auth.metadata`).
 
 Version table `alembic_version_fairdraw`, distinct from the log's, the
 witnesses' and the draw engine's, so all histories live in one database.
@@ -11,12 +12,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from transparency.migrations import run_upgrade
+from fairdraw.auth import metadata
+from sqlbase.migrations import History
+from sqlbase.migrations import upgrade as run_upgrade
 
 VERSION_TABLE = "alembic_version_fairdraw"
-_HERE = Path(__file__).resolve().parent
+HISTORY = History("fairdraw", Path(__file__).resolve().parent, VERSION_TABLE, metadata)
 
 
 def upgrade_engine(engine: Engine, revision: str = "head") -> None:
     """Bring the token and audit tables behind `engine` up to `revision`."""
-    run_upgrade(_HERE, VERSION_TABLE, engine, revision)
+    run_upgrade(HISTORY, engine, revision)

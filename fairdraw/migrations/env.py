@@ -1,5 +1,5 @@
-"""Alembic environment: online, on the engine and version table handed over in the config."""
+"""Alembic environment: online, on the engine and history handed over in the config."""
 
-from transparency.migrations import run_env
+from sqlbase.migrations import run_env
 
 run_env()

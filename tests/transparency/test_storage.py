@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from transparency import merkle
 from transparency.errors import FencedError, SequencerBusyError, StorageError
-from transparency.sql import SqlStorage, create_log_engine
+from transparency.sql import SqlStorage
 from transparency.storage import LogStorage, MemoryStorage, node_id
 
 BACKENDS = ["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -207,14 +208,6 @@ def test_any_batching_gives_the_same_tree(batches: list[int]) -> None:
 # -- SQL specifics -----------------------------------------------------------------------
 
 
-def test_sqlite_is_wal_with_full_sync(tmp_path) -> None:
-    engine = create_log_engine(f"sqlite:///{tmp_path / 'x.db'}")
-    with engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-    engine.dispose()
-
-
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_sql_data_survives_reopen_and_migrations_are_idempotent(
     kind: str, request: pytest.FixtureRequest, tmp_path
@@ -233,11 +226,62 @@ def test_sql_data_survives_reopen_and_migrations_are_idempotent(
     second.close()
 
 
-def test_postgres_plain_url_means_psycopg3() -> None:
-    from transparency.sql import normalize_url
+def test_append_of_an_earlier_node_changes_nothing(storage: LogStorage) -> None:
+    grow(storage, [b"a"])
+    # a node that was complete (and stored) before this append is refused, unchanged
+    stored = storage.read_nodes([(0, 0)])[0]
+    leaf = merkle.leaf_hash(b"b")
+    with pytest.raises(StorageError, match=r"node \(0, 0\) was complete before this append"):
+        storage.append(1, [b"b"], [((0, 1), leaf), ((0, 0), b"\x01" * 32)])
+    assert storage.read_nodes([(0, 0)]) == [stored]
+    assert storage.tree_size() == 1
+    with pytest.raises(StorageError, match=r"node \(0, 1\) is not stored"):
+        storage.read_nodes([(0, 1)])
+    grow(storage, [b"b"])  # the storage is still usable
+    assert storage.read_entries(0, 2) == [b"a", b"b"]
 
-    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
-    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_held_read_connection_sees_every_later_commit(
+    kind: str, request: pytest.FixtureRequest, tmp_path
+) -> None:
+    writer = open_backend(kind, request, tmp_path)
+    assert isinstance(writer, SqlStorage)
+    url = writer.engine.url.render_as_string(hide_password=False)
+    reader = SqlStorage.open(url, migrate=False)
+    entries: list[bytes] = []
+    try:
+        for n in (1, 5, 300):  # the reader's connection stays open across the writer's commits
+            new = [f"{len(entries) + k}".encode() for k in range(n)]
+            grow(writer, new)
+            entries += new
+            size = len(entries)
+            leaves = [merkle.leaf_hash(e) for e in entries]
+            assert reader.read_nodes([(0, size - 1)]) == [leaves[-1]]
+            assert merkle.tree_root(size, reader) == merkle.root_hash(leaves)
+    finally:
+        reader.close()
+        writer.close()
+
+
+@pytest.mark.postgres
+def test_lost_read_connection_is_replaced(postgres_schema_url: str) -> None:
+    tag = f"fairdraw_reader_{uuid.uuid4().hex[:8]}"
+    storage = SqlStorage.open(f"{postgres_schema_url}&application_name={tag}")
+    admin = sa.create_engine(postgres_schema_url)
+    try:
+        grow(storage, [b"a", b"b", b"c"])
+        expected = storage.read_nodes([(1, 0)])
+        with admin.connect() as conn:
+            killed = conn.execute(
+                sa.text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE application_name = :tag"), {"tag": tag},
+            ).scalar_one()
+        assert killed >= 1  # the held read connection (and any pooled one) is gone
+        assert storage.read_nodes([(0, 2), (1, 0)]) == [merkle.leaf_hash(b"c"), *expected]
+    finally:
+        storage.close()
+        admin.dispose()
 
 
 # -- the write lease (DESIGN §7: fencing) -------------------------------------------------
