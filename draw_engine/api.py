@@ -28,10 +28,14 @@ public: `GET /draws`, `GET /draws/{id}`, `GET /draws/{id}/commitment`,
 `GET /snapshots` (metadata only: records files are published by the portal
 builder according to each snapshot's publish mode).
 
-Lifecycle refusals become HTTP errors here (`status_for`): 400 bad input
-(with `field`; a refused supersede also names the verifier `rule`), 404
-unknown draw, 409 wrong state, unmet commitment or a cancel too late, 503
-witnesses or beacon unavailable. Authentication is the caller's dependency.
+The routes are thin: a lifecycle refusal propagates as the package's typed
+error, and the app that mounts the routers answers it from its one
+error → HTTP table (`fairdraw.http_errors`): 400 bad input (with `field`; a
+refused supersede also names the verifier `rule`), 404 unknown draw, 409
+wrong state, unmet commitment or a cancel too late, 503 witnesses or beacon
+unavailable. The routes answer only their own request-shape problems
+(`_object`, the upload size, an unknown kind or format). Authentication is
+the caller's dependency.
 """
 
 from __future__ import annotations
@@ -45,21 +49,7 @@ from pydantic import ValidationError as ShapeError
 from starlette.concurrency import run_in_threadpool
 
 from draw_engine.draw_view import cancel_view, draw_view
-from draw_engine.entries import format_utc
-from draw_engine.errors import AnnounceError, ValidationError
 from draw_engine.lifecycle import DrawService
-from draw_engine.lifecycle_errors import (
-    BeaconWaitError,
-    CancelTooLateError,
-    CheckpointNotCosignedError,
-    CommitmentError,
-    DrawStateError,
-    LifecycleError,
-    MassRemovalError,
-    PlanError,
-    SupersedeError,
-    UnknownDrawError,
-)
 from draw_engine.registry import FORMATS, MAX_FILE_SIZE
 from draw_engine.requests import (
     CancelRequest,
@@ -75,50 +65,6 @@ from draw_engine.snapshot import KINDS
 
 MAX_UPLOAD = MAX_FILE_SIZE
 JsonBody = Annotated[Any, Body()]
-
-
-def status_for(exc: Exception) -> tuple[int, dict[str, Any]] | None:
-    """HTTP status and JSON detail for a lifecycle refusal; None for anything else."""
-    detail: dict[str, Any] = {"error": type(exc).__name__, "message": str(exc)}
-    if isinstance(exc, ValidationError):
-        detail["problems"] = [{"row": p.row, "column": p.column, "what": p.what}
-                              for p in exc.problems]
-        return 400, detail
-    if isinstance(exc, PlanError | AnnounceError):
-        detail["field"] = exc.field
-        if isinstance(exc, SupersedeError):
-            detail["rule"] = exc.rule
-        if isinstance(exc, MassRemovalError):
-            detail.update(active=exc.active, retired=exc.retired,
-                          limit_percent=exc.limit_percent)
-        return 400, detail
-    if isinstance(exc, UnknownDrawError):
-        return 404, detail
-    if isinstance(exc, CheckpointNotCosignedError):
-        detail["reasons"] = exc.reasons
-        return 503, detail
-    if isinstance(exc, CommitmentError):
-        detail["reasons"] = exc.reasons
-        return 409, detail
-    if isinstance(exc, BeaconWaitError):
-        return 503, detail
-    if isinstance(exc, CancelTooLateError):
-        detail.update(round=exc.round, round_time=format_utc(exc.round_time),
-                      margin=exc.margin, deadline=format_utc(exc.deadline))
-        return 409, detail
-    if isinstance(exc, DrawStateError | LifecycleError):
-        return 409, detail
-    return None
-
-
-def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(*args, **kwargs)
-    except Exception as exc:
-        mapped = status_for(exc)
-        if mapped is None:
-            raise
-        raise HTTPException(mapped[0], detail=mapped[1]) from exc
 
 
 def _snapshot_view(s: Any) -> dict[str, Any]:
@@ -192,7 +138,7 @@ def create_routers(
             raise HTTPException(400, detail={"error": "BadRequest", "field": "format",
                                              "message": f"format must be one of {FORMATS}"})
         data = await _read_body(request, max_upload)
-        v = await run_in_threadpool(_call, service.import_registry, kind, data, fmt=fmt,
+        v = await run_in_threadpool(service.import_registry, kind, data, fmt=fmt,
                                     source_name=source_name,
                                     allow_mass_removal=allow_mass_removal)
         return {"kind": v.kind, "version": v.version, "count": v.count,
@@ -201,28 +147,28 @@ def create_routers(
     @op.post("/snapshots", openapi_extra=_schema(SnapshotRequest))
     def create_snapshot(body: JsonBody) -> dict[str, Any]:
         obj = _object(body, SnapshotRequest)
-        snap = _call(service.create_snapshot, obj["kind"], obj["name"],
-                     publish=obj.get("publish", "at_announce"))
+        snap = service.create_snapshot(obj["kind"], obj["name"],
+                                       publish=obj.get("publish", "at_announce"))
         return _snapshot_view(snap)
 
     @op.post("/draws/plan", openapi_extra=_schema(PlanRequest))
     def plan_draw(body: JsonBody) -> dict[str, Any]:
-        result: dict[str, Any] = _call(service.plan_draw, _object(body, PlanRequest))
+        result: dict[str, Any] = service.plan_draw(_object(body, PlanRequest))
         return result
 
     @op.post("/draws", status_code=201, openapi_extra=_schema(PlanRequest))
     def announce(body: JsonBody) -> dict[str, Any]:
-        return draw_view(_call(service.announce, _object(body, PlanRequest)))
+        return draw_view(service.announce(_object(body, PlanRequest)))
 
     @op.post("/draws/{draw_id}/execute", openapi_extra=_schema(ExecuteRequest, required=False))
     def execute(draw_id: str, body: JsonBody = None) -> dict[str, Any]:
         timeout = _object(body, ExecuteRequest).get("timeout") if body is not None else None
-        return draw_view(_call(service.execute, draw_id, timeout=timeout))
+        return draw_view(service.execute(draw_id, timeout=timeout))
 
     @op.post("/draws/{draw_id}/cancel", openapi_extra=_schema(CancelRequest))
     def cancel(draw_id: str, body: JsonBody, response: Response) -> dict[str, Any]:
         obj = _object(body, CancelRequest)
-        report = _call(service.cancel, draw_id, obj["reason"])
+        report = service.cancel(draw_id, obj["reason"])
         if report.needs_attention:
             response.status_code = 202  # logged, but its proof of timing is still missing
         return cancel_view(report)
@@ -231,23 +177,23 @@ def create_routers(
              openapi_extra=_schema(OutcomeRequest))
     def record_outcome(draw_id: str, body: JsonBody) -> dict[str, Any]:
         obj = _object(body, OutcomeRequest)
-        o = _call(service.record_outcome, draw_id, obj["unit_id"], date=obj["date"],
-                  result=obj["result"], note=obj.get("note", ""),
-                  evidence_sha256=obj.get("evidence_sha256", []))
+        o = service.record_outcome(draw_id, obj["unit_id"], date=obj["date"],
+                                   result=obj["result"], note=obj.get("note", ""),
+                                   evidence_sha256=obj.get("evidence_sha256", []),
+                                   supersedes=obj.get("supersedes"))
         return {"log_index": o.log_index, "draw_id": o.draw_id, "unit_id": o.unit_id,
-                "date": o.date, "result": o.result}
+                "date": o.date, "result": o.result, "supersedes": obj.get("supersedes")}
 
     @commission.post("/checkpoints/publish")
     def publish_checkpoint() -> dict[str, Any]:
-        p = _call(service.publish_checkpoint)
+        p = service.publish_checkpoint()
         return {"tree_size": p.tree_size, "checkpoint": p.note.decode(),
                 "committed": list(p.committed)}
 
     @commission.post("/return-visits/snapshot", openapi_extra=_schema(ReturnVisitRequest))
     def return_visit_snapshot(body: JsonBody) -> dict[str, Any]:
         obj = _object(body, ReturnVisitRequest)
-        snap = _call(service.create_return_visit_snapshot, obj["quarter"],
-                     name=obj.get("name"))
+        snap = service.create_return_visit_snapshot(obj["quarter"], name=obj.get("name"))
         return _snapshot_view(snap)
 
     @commission.post("/return-visits/plan", status_code=201,
@@ -256,7 +202,7 @@ def create_routers(
         obj = _object(body, ReturnVisitPlanRequest)
         options = {k: obj[k] for k in ("draw_id", "ratio", "title", "authority", "beacon")
                    if obj.get(k) is not None}
-        planned = _call(plan_return_visit, service, obj["quarter"], **options)
+        planned = plan_return_visit(service, obj["quarter"], **options)
         view: dict[str, Any] = planned.view()
         return view
 
@@ -264,20 +210,20 @@ def create_routers(
                      openapi_extra=_schema(ExecuteRequest, required=False))
     def return_visit_execute(draw_id: str, body: JsonBody = None) -> dict[str, Any]:
         timeout = _object(body, ExecuteRequest).get("timeout") if body is not None else None
-        return draw_view(_call(execute_return_visit_draw, service, draw_id, timeout=timeout))
+        return draw_view(execute_return_visit_draw(service, draw_id, timeout=timeout))
 
     @public.get("/draws")
     def list_draws() -> list[dict[str, Any]]:
-        _call(service.sync)
+        service.sync()
         return [draw_view(d) for d in service.draws()]
 
     @public.get("/draws/{draw_id}")
     def get_draw(draw_id: str) -> dict[str, Any]:
-        return draw_view(_call(service.draw, draw_id))
+        return draw_view(service.draw(draw_id))
 
     @public.get("/draws/{draw_id}/commitment")
     def get_commitment(draw_id: str) -> dict[str, Any]:
-        r = _call(service.check_commitment, draw_id)
+        r = service.check_commitment(draw_id)
         return {"draw_id": r.draw_id, "tree_size": r.tree_size, "not_after": r.not_after,
                 "cosignatures": [{"witness": w, "timestamp": t} for w, t in r.cosignatures]}
 

@@ -137,7 +137,10 @@ class DrawService:
         settings: LifecycleSettings | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        on_published: Callable[[PublishedCheckpoint], object] | None = None,
     ) -> None:
+        """`on_published` is called with every checkpoint `publish_checkpoint` stores (a
+        cancel's publish included), after it is stored, e.g. to rebuild a portal."""
         self.store = store
         self.storage = storage
         self.sequencer = sequencer
@@ -148,6 +151,7 @@ class DrawService:
         self.settings = settings or LifecycleSettings()
         self.clock = clock
         self.sleep = sleep
+        self.on_published = on_published
         self._lock = threading.RLock()
 
     # -- the index of the log --------------------------------------------------------
@@ -360,8 +364,9 @@ class DrawService:
     # -- checkpoints and the commitment rule -----------------------------------------
 
     def publish_checkpoint(self) -> PublishedCheckpoint:
-        """Sign a checkpoint, have the witnesses co-sign it (fail closed), store it, and
-        record it as the commitment of every announced draw it is the first to cover."""
+        """Sign a checkpoint, have the witnesses co-sign it (fail closed), store it, record it
+        as the commitment of every announced draw it is the first to cover, then tell
+        `on_published`."""
         if self.sequencer is None or self.cosigning is None:
             raise LifecycleError("publishing needs a sequencer and a witness collector")
         with self._lock:
@@ -371,7 +376,10 @@ class DrawService:
                 committed = mark_committed(tx, cp.tree_size, cosigned)
             self.storage.store_checkpoint(cp.tree_size, cp.root_hash, cosigned, cosigned=True,
                                           created_at=self._now())
-            return PublishedCheckpoint(cp.tree_size, cosigned, tuple(committed))
+            published = PublishedCheckpoint(cp.tree_size, cosigned, tuple(committed))
+        if self.on_published is not None:
+            self.on_published(published)
+        return published
 
     def check_commitment(self, draw_id: str) -> CommitmentReport:
         """SPEC(DESIGN §2): the announce is covered by a checkpoint whose cosignatures counted

@@ -13,37 +13,42 @@
 - `/healthz` (database reachable, log size) and `/metrics` (Prometheus text
   format: request counts by method and status class, latency sum, log size).
 
+The long-lived parts live in a `fairdraw.runtime.Runtime` (`open_runtime`);
+`create_app` attaches the draw service (`fairdraw.draw_service.open_service`,
+through `operator_routers`) and, when it serves a portal with witnesses, the
+portal rebuilder: the draw service's publish use case calls
+`Runtime.published` after each stored checkpoint, which asks it for a build.
+
 Cross-cutting, in one place each:
-- `_status_for` / `_install_error_mapping`: the package exception trees → HTTP
-  status (400 bad input, 404 unknown, 409 conflicts, 422 verification failures,
-  503 when a dependency such as a beacon or witness is unavailable);
-- fairdraw.middleware: body size limit (413), the read cache, metrics, the
-  portal rebuild after a publish;
+- fairdraw.http_errors: the one table from the packages' exception trees to
+  HTTP status (400 bad input, 404 unknown, 409 conflicts, 422 verification
+  failures, 503 when a dependency such as a beacon or witness is
+  unavailable); anything else is a bug, answered 500 and logged;
+- fairdraw.middleware: body size limit (413), the read cache, metrics;
 - fairdraw.auth: the token gate (401 before any body is read) and the audit
   trail (one row per write request).
 
 Middleware order, outermost first: metrics, read cache, body limit, audit,
-token gate, portal rebuild, then FastAPI (role checks in the routes).
+token gate, then FastAPI (role checks in the routes).
 
 Left out: TLS (run behind a reverse proxy), CORS (the portal is same-origin).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from sqlalchemy.engine import Engine
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import PlainTextResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
-from fairdraw.auth import Auth, AuthError, TokenGate, create_admin_router
+from fairdraw.auth import Principal, TokenGate, create_admin_router
 from fairdraw.console import mount_console
-from fairdraw.db import create_engine
+from fairdraw.draw_service import PortalRefresher
+from fairdraw.draw_service import operator_routers as draw_routers
+from fairdraw.http_errors import install_error_handlers
 from fairdraw.middleware import (
     AuditMiddleware,
     BodyLimit,
@@ -51,124 +56,21 @@ from fairdraw.middleware import (
     Metrics,
     MetricsMiddleware,
     ReadCache,
-    RebuildAfterPublish,
     RecentCheckpoint,
 )
 from fairdraw.notices import create_notices_router
+from fairdraw.runtime import Runtime, open_runtime
 from fairdraw.settings import Settings
 from transparency.api import create_router as create_log_router
-from transparency.sql import SqlStorage
 
-log = logging.getLogger("fairdraw.app")
-
-
-# -- error mapping ------------------------------------------------------------------
-
-_DB_GONE = (sa.exc.OperationalError, sa.exc.InterfaceError)
-"""Connection-level database failures (terminated session, server restarting): 503."""
-
-
-def _status_for(exc: Exception) -> int:
-    """The one table from exception types to HTTP status codes (STYLE §6)."""
-    from draw_engine.beacon_errors import BeaconError, BeaconUnavailableError
-    from draw_engine.errors import DrawEngineError
-    from draw_engine.errors import FormatError as DrawFormatError
-    from draw_engine.errors import VerificationError as DrawVerificationError
-    from transparency.errors import (
-        FencedError,
-        SequencerBusyError,
-        StorageError,
-        TransparencyError,
-    )
-    from transparency.errors import FormatError as LogFormatError
-    from witnesses.errors import CollectionError, PolicyError, WitnessError
-
-    try:
-        from draw_engine.store import StoreError
-    except ImportError:  # pragma: no cover - the store is optional while it is written
-        StoreError = DrawEngineError  # type: ignore[misc,assignment]  # noqa: N806
-
-    table: list[tuple[type[Exception] | tuple[type[Exception], ...], int]] = [
-        ((AuthError, DrawFormatError, LogFormatError), 400),
-        (StoreError, 409),
-        (DrawVerificationError, 422),
-        ((BeaconUnavailableError, CollectionError), 503),
-        ((BeaconError, PolicyError), 422),
-        ((FencedError, SequencerBusyError), 503),  # this server lost the write lease
-        (_DB_GONE, 503),  # the database went away (connection lost, restarting)
-        (StorageError, 500),
-        ((DrawEngineError, WitnessError, TransparencyError), 400),
-        (LookupError, 404),
-        (ValueError, 400),
-    ]
-    for types, status in table:
-        if isinstance(exc, types):
-            return status
-    return 500
-
-
-def _install_error_mapping(app: FastAPI) -> None:
-    """Register `_status_for` for each package's exception root. Registered per class (not
-    for bare Exception) so the inner ExceptionMiddleware answers and the metrics and audit
-    middlewares see the real status; anything else is a genuine 500."""
-    from draw_engine.beacon_errors import BeaconError
-    from draw_engine.errors import DrawEngineError
-    from transparency.errors import TransparencyError
-    from witnesses.errors import WitnessError
-
-    async def handle(request: Request, exc: Exception) -> Response:
-        status = _status_for(exc)
-        if status >= 500:
-            log.error("%s %s failed: %r", request.method, request.url.path, exc)
-        if isinstance(exc, _DB_GONE):  # no SQL or parameters in the answer
-            return JSONResponse({"detail": "the database is unavailable; retry shortly",
-                                 "error": "DatabaseUnavailable"}, status_code=503)
-        return JSONResponse({"detail": str(exc) or type(exc).__name__,
-                             "error": type(exc).__name__}, status_code=status)
-
-    for root in (DrawEngineError, BeaconError, WitnessError, TransparencyError, AuthError,
-                 LookupError, ValueError, *_DB_GONE):
-        app.add_exception_handler(root, handle)
+__all__ = ["Runtime", "create_app", "open_runtime", "writer_role"]
 
 
 # -- the app ------------------------------------------------------------------------
 
 
-@dataclass
-class Runtime:
-    """The long-lived parts the app composes; built from settings by `open_runtime`."""
-
-    settings: Settings
-    engine: Engine
-    storage: SqlStorage
-    auth: Auth
-    service: Any = None
-    """The draw lifecycle service (draw_engine), when configured."""
-    closers: list[Callable[[], None]] = field(default_factory=list)
-    read_only_reason: str | None = None
-    """Why this process is not the log's writer, when it started read-only."""
-
-    def close(self) -> None:
-        for close in reversed(self.closers):
-            try:
-                close()
-            except Exception:
-                log.exception("closing failed")
-        self.engine.dispose()
-
-
-def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
-    """Open the database (and migrate it unless told not to); no draw service yet."""
-    from fairdraw.db import upgrade_engine
-
-    engine = create_engine(settings.database_url)
-    if migrate:
-        upgrade_engine(engine)
-    return Runtime(settings=settings, engine=engine, storage=SqlStorage(engine), auth=Auth(engine))
-
-
 def create_app(settings: Settings, *, runtime: Runtime | None = None,
-               operator_routers: list[Any] | None = None) -> FastAPI:
+               operator_routers: list[tuple[str, APIRouter]] | None = None) -> FastAPI:
     """The service app. `operator_routers` are (prefix, router) pairs added under `/api`;
     by default they come from `fairdraw.draw_service.operator_routers(runtime)` when available."""
     rt = runtime or open_runtime(settings)
@@ -176,7 +78,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
                   description="Publicly verifiable 双随机、一公开 inspection draws.")
     app.state.runtime = rt
     metrics = Metrics()
-    _install_error_mapping(app)
+    install_error_handlers(app)
 
     cosigned_only = bool(settings.witnesses)
     freshness = Freshness()
@@ -184,7 +86,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
     app.include_router(create_log_router(reads, cosigned_only=cosigned_only),
                        prefix="/log", tags=["log"])
     if operator_routers is None:
-        operator_routers = _default_operator_routers(rt)
+        operator_routers = draw_routers(rt)
     for prefix, router in operator_routers:
         app.include_router(router, prefix=prefix)
     app.include_router(create_admin_router(rt.auth), prefix="/api")
@@ -193,7 +95,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
 
     @app.get("/api/witnesses/status", tags=["operator"])
     def witness_status(
-        _principal: Any = Depends(rt.auth.require_role("operator")),  # noqa: B008
+        _principal: Principal = Depends(rt.auth.require_role("operator")),  # noqa: B008
     ) -> dict[str, Any]:
         """Each witness's last outcome, and how far co-signing lags signing (operators)."""
         signed = rt.storage.latest_checkpoint()
@@ -224,18 +126,14 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None,
                                  media_type="text/plain; version=0.0.4; charset=utf-8")
 
     portal = settings.portal_dir
-    refresher = None
     if portal is not None:
         portal_path = settings.path(portal)
         _mount_portal(app, portal_path)
-        if rt.service is not None and rt.service.sequencer is not None and settings.witnesses:
-            from fairdraw.draw_service import PortalRefresher
+        if (rt.portal is None and rt.service is not None and rt.service.sequencer is not None
+                and settings.witnesses):
+            rt.portal = PortalRefresher(rt, portal_path)  # built after each publish
+        app.state.portal_refresher = rt.portal
 
-            refresher = PortalRefresher(rt, portal_path)
-            app.state.portal_refresher = refresher
-
-    if refresher is not None:
-        app.add_middleware(RebuildAfterPublish, refresher=refresher)
     app.add_middleware(TokenGate, auth=rt.auth)
     app.add_middleware(AuditMiddleware, auth=rt.auth)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
@@ -263,8 +161,6 @@ def writer_role(rt: Runtime) -> dict[str, Any]:
 
 
 def _mount_portal(app: FastAPI, directory: Path) -> None:
-    from fastapi.staticfiles import StaticFiles
-
     directory.mkdir(parents=True, exist_ok=True)
     app.mount("/portal", StaticFiles(directory=directory, html=True, check_dir=False),
               name="portal")
@@ -273,10 +169,3 @@ def _mount_portal(app: FastAPI, directory: Path) -> None:
     def root() -> RedirectResponse:
         return RedirectResponse("/portal/")
 
-
-def _default_operator_routers(rt: Runtime) -> list[Any]:
-    try:
-        from fairdraw.draw_service import operator_routers
-    except ImportError:
-        return []
-    return operator_routers(rt)

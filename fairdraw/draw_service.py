@@ -25,13 +25,32 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from fastapi import APIRouter
+
+from draw_engine import api as draw_api
 from draw_engine.beacon import PINNED_CHAINS, ChainInfo, parse_chain_info_json
+from draw_engine.drand_http import DrandHttpSource
+from draw_engine.lifecycle import DrawService, LifecycleSettings
+from draw_engine.sql_store import SqlDrawStore
+from fairdraw.notices import load_calendar
+from fairdraw.runtime import Runtime
 from fairdraw.settings import Settings, SettingsError
+from public_portal.builder import build_portal, inputs_from_store, trust_document
+from transparency.errors import FencedError, SequencerBusyError
 from transparency.keyfile import read_signer_key_file
+from transparency.sequencer import Sequencer
+from witnesses.collector import Collector, WitnessEndpoint
 from witnesses.policy import Policy, parse_policy
+
+log = logging.getLogger("fairdraw.draw_service")
 
 MAX_FILE = 1 << 20
 
@@ -67,25 +86,17 @@ def witness_policy(settings: Settings, log_vkey: str) -> Policy | None:
     return parse_policy("\n".join(lines) + "\n")
 
 
-def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None,
-                 allow_read_only: bool = False) -> Any:
-    """The DrawService of this runtime (created once; its closers are registered).
+def open_service(runtime: Runtime, *, clock: Callable[[], float] | None = None,
+                 sleep: Callable[[float], None] | None = None,
+                 allow_read_only: bool = False) -> DrawService:
+    """The DrawService of this runtime (created once; its closers are registered). Its
+    publish use case reports to `runtime.published` (which rebuilds a served portal).
 
     If another process holds the log's sequencer lock: SequencerBusyError, or, with
     `allow_read_only` (the server), a read-only service whose writes answer 409."""
     if runtime.service is not None:
         return runtime.service
-    import time
-
-    from draw_engine.drand_http import DrandHttpSource
-    from draw_engine.lifecycle import DrawService, LifecycleSettings
-    from draw_engine.sql_store import SqlDrawStore
-    from fairdraw.notices import load_calendar
-    from transparency.errors import SequencerBusyError
-    from transparency.sequencer import Sequencer
-    from witnesses.collector import Collector, WitnessEndpoint
-
-    settings: Settings = runtime.settings
+    settings = runtime.settings
     signer = read_signer_key_file(settings.log_key_path)
     if signer.name != settings.log_origin:
         raise SettingsError(f"log key {settings.log_key_path} is named {signer.name!r} but "
@@ -98,8 +109,6 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None,
         runtime.closers.append(collector.close)
     beacon = DrandHttpSource(settings.beacon_relay_url, beacon_chain(settings))
     runtime.closers.append(beacon.close)
-    from datetime import timedelta
-
     try:
         sequencer: Sequencer | None = Sequencer(
             runtime.storage, [signer], settings.log_origin,
@@ -109,14 +118,12 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None,
             raise
         # Another process is the log's writer: serve reads (writes answer 409 "read-only").
         runtime.read_only_reason = str(e)
-        logging.getLogger("fairdraw.draw_service").warning(
-            "this process serves reads only: %s", e)
+        log.warning("this process serves reads only: %s", e)
         sequencer = None
     if sequencer is not None:
         runtime.closers.append(sequencer.close)
-        logging.getLogger("fairdraw.draw_service").info(
-            "this process is the log's writer: lease epoch %d, held as %s",
-            sequencer.epoch, sequencer.holder)
+        log.info("this process is the log's writer: lease epoch %d, held as %s",
+                 sequencer.epoch, sequencer.holder)
         keeper = LeaseKeeper(sequencer)
         runtime.closers.append(keeper.stop)
     service = DrawService(
@@ -134,6 +141,7 @@ def open_service(runtime: Any, *, clock: Any = None, sleep: Any = None,
                                    calendar=load_calendar(settings)),
         clock=clock or time.time,
         sleep=sleep or time.sleep,
+        on_published=runtime.published,
     )
     service.recover()  # sync, and (the writer) drop snapshot rows a crash left unlogged
     runtime.service = service
@@ -148,9 +156,7 @@ class LeaseKeeper:
     reason (the database unreachable) is logged and retried at the next tick: if
     the database comes back before another server took over, nothing was lost."""
 
-    def __init__(self, sequencer: Any) -> None:
-        import threading
-
+    def __init__(self, sequencer: Sequencer) -> None:
         self.sequencer = sequencer
         self.interval = sequencer.lease_duration.total_seconds() / 3
         self._stop = threading.Event()
@@ -158,18 +164,16 @@ class LeaseKeeper:
         self._thread.start()
 
     def _run(self) -> None:
-        from transparency.errors import FencedError
-
-        log = logging.getLogger("fairdraw.lease")
+        lease_log = logging.getLogger("fairdraw.lease")
         while not self._stop.wait(self.interval):
             try:
                 self.sequencer.renew()
             except FencedError as e:
-                log.error("LEASE LOST: this process is no longer the log's writer and "
-                          "serves reads only: %s", e)
+                lease_log.error("LEASE LOST: this process is no longer the log's writer and "
+                                "serves reads only: %s", e)
                 return
             except Exception as e:  # the database may come back: retry at the next tick
-                log.warning("renewing the log's write lease failed (retrying): %r", e)
+                lease_log.warning("renewing the log's write lease failed (retrying): %r", e)
 
     def stop(self) -> None:
         self._stop.set()
@@ -178,8 +182,6 @@ class LeaseKeeper:
 
 def portal_trust(settings: Settings) -> dict[str, Any]:
     """trust.json from the settings: log key, witness policy, pinned beacon, margin."""
-    from public_portal.builder import trust_document
-
     signer = read_signer_key_file(settings.log_key_path)
     policy = witness_policy(settings, signer.verifier_key)
     if policy is None:
@@ -195,9 +197,7 @@ class PortalRefresher:
     raised into a request: the previous portal stays in place (its files are replaced
     atomically, tiles are write-once)."""
 
-    def __init__(self, runtime: Any, directory: Path) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
+    def __init__(self, runtime: Runtime, directory: Path) -> None:
         self.runtime = runtime
         self.directory = directory
         self.trust = portal_trust(runtime.settings)
@@ -206,15 +206,10 @@ class PortalRefresher:
         self.last_error: str | None = None
         runtime.closers.append(lambda: self._pool.shutdown(wait=True))
 
-    def request(self) -> Any:
+    def request(self) -> Future[None]:
         return self._pool.submit(self._build)
 
     def _build(self) -> None:
-        import logging
-
-        from draw_engine.sql_store import SqlDrawStore
-        from public_portal.builder import build_portal, inputs_from_store
-
         try:
             build_portal(self.directory, inputs_from_store(
                 self.runtime.storage, SqlDrawStore(self.runtime.engine), self.trust))
@@ -225,13 +220,9 @@ class PortalRefresher:
             logging.getLogger("fairdraw.portal").exception("portal rebuild failed")
 
 
-def operator_routers(runtime: Any) -> list[tuple[str, Any]]:
+def operator_routers(runtime: Runtime) -> list[tuple[str, APIRouter]]:
     """The draw/registry operator API under /api (empty if the service cannot be opened
     because no log key exists yet: the app then serves reads only)."""
-    try:
-        from draw_engine import api as draw_api
-    except ImportError:
-        return []
     if not runtime.settings.log_key_path.exists():
         return []
     service = open_service(runtime, allow_read_only=True)

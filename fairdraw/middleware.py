@@ -6,10 +6,12 @@
   URL-immutable answers in an LRU, the checkpoint for at most 1 s and never across a
   write request);
 - `Metrics` + `MetricsMiddleware`: request counters rendered as Prometheus text;
-- `RebuildAfterPublish`: asks the portal refresher for a rebuild after each publish.
-
 - `AuditMiddleware`: one audit row (`fairdraw.auth.Auth.record`) per write request, with
   the request's content (a small JSON body whole, anything else by size and SHA-256).
+
+No middleware looks at a route's URL to learn what a request did: the portal is
+rebuilt by the draw service's publish use case itself (`on_published`,
+fairdraw.runtime).
 
 `fairdraw.app.create_app` stacks them; `fairdraw.auth` has the token gate and the audit
 table. Left out: gzip, CORS, rate limiting (put a reverse proxy in front).
@@ -21,11 +23,12 @@ import hashlib
 import json
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fairdraw.auth import WRITE_METHODS, Auth, Principal
@@ -143,8 +146,6 @@ class ReadCache:
 
     def __init__(self, app: ASGIApp, *, freshness: Freshness, max_bytes: int = 64 << 20,
                  checkpoint_ttl: float = 1.0, prefix: str = "/log/") -> None:
-        from collections import OrderedDict
-
         self.app = app
         self.freshness = freshness
         self.max_bytes = max_bytes
@@ -283,29 +284,6 @@ class MetricsMiddleware:
             self.metrics.observe(scope["method"], watch.status, time.perf_counter() - start)
 
 
-class RebuildAfterPublish:
-    """After a successful POST …/checkpoints/publish or …/draws/{id}/cancel (a cancel
-    publishes the checkpoint that proves it came before round time − margin), ask for a
-    portal rebuild: the portal shows the latest co-signed checkpoint, and only a publish
-    changes it."""
-
-    def __init__(self, app: ASGIApp, refresher: Any) -> None:
-        self.app = app
-        self.refresher = refresher
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if not (scope["type"] == "http" and scope["method"] == "POST"
-                and (path.endswith("/checkpoints/publish")
-                     or ("/draws/" in path and path.endswith("/cancel")))):
-            await self.app(scope, receive, send)
-            return
-        watch = StatusWatch(send, status=0)
-        await self.app(scope, receive, watch)
-        if 200 <= watch.status < 300:
-            self.refresher.request()
-
-
 # -- audit trail -------------------------------------------------------------------
 
 
@@ -335,8 +313,6 @@ class AuditMiddleware:
             principal = state.get("principal") if isinstance(state, dict) else None
             query = scope.get("query_string", b"").decode("latin-1")
             path = scope["path"] + (f"?{query}" if query else "")
-            from starlette.concurrency import run_in_threadpool
-
             await run_in_threadpool(
                 self.auth.record,
                 principal=principal if isinstance(principal, Principal) else None,

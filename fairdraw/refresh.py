@@ -8,9 +8,10 @@ publishes again when the newest co-signed checkpoint is `interval` seconds old
 (`checkpoint_refresh_seconds`, default 3600, 0 = off): the sequencer signs the
 same tree and the witnesses co-sign it anew, with fresh timestamps.
 SPEC(tlog-witness, C2SP PR #280): add-checkpoint with old size equal to the
-checkpoint's size and an empty proof is accepted when the root matches. After each
-publish the portal is rebuilt (`after_publish`, the app's PortalRefresher) so its
-`log/checkpoint` carries the new co-signatures.
+checkpoint's size and an empty proof is accepted when the root matches. Each publish
+goes through the draw service's publish use case, whose `on_published` rebuilds the
+served portal (fairdraw.runtime), so its `log/checkpoint` carries the new
+co-signatures; `after_publish` is for any further caller.
 
 One background thread per writer process; a failed publish (a witness down) is
 logged and retried after `retry` seconds, never raised into a request. The clock is
@@ -120,9 +121,7 @@ def start_checkpoint_refresh(app: Any, runtime: Any) -> CheckpointRefresher | No
     if (not interval or service is None or getattr(service, "sequencer", None) is None
             or getattr(service, "cosigning", None) is None):
         return None
-    portal = getattr(app.state, "portal_refresher", None)
-    refresher = CheckpointRefresher(service, runtime.storage, interval=interval,
-                                    after_publish=portal.request if portal is not None else None)
+    refresher = CheckpointRefresher(service, runtime.storage, interval=interval)
     refresher.start()
     runtime.closers.append(refresher.stop)
     return refresher

@@ -597,6 +597,7 @@ def _client(world: World) -> Any:
     from fastapi.testclient import TestClient
 
     from draw_engine.api import create_routers
+    from fairdraw.http_errors import install_error_handlers
 
     def require_role(role: str) -> Callable[..., str]:
         def dependency(authorization: str = Header(default="")) -> str:
@@ -606,6 +607,7 @@ def _client(world: World) -> Any:
         return dependency
 
     app = FastAPI()
+    install_error_handlers(app)  # the service's one error table (fairdraw.http_errors)
     for router in create_routers(world.service, require_role, max_upload=4096):
         app.include_router(router, prefix="/api")
     return TestClient(app)
