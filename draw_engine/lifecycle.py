@@ -68,9 +68,11 @@ from draw_engine.plan_checks import (
 )
 from draw_engine.registry import ImportMapping, RegistryVersion, next_version
 from draw_engine.registry_sources import (
+    ImportPreview,
     ImportSource,
     MergeResult,
     merge_sources,
+    preview_import,
     sources_name,
     sources_sha256,
 )
@@ -239,6 +241,20 @@ class DrawService:
                 source_sha256=sources_sha256(sources), imported_at=self._now())
             tx.add_version(stored)
         return stored, merged
+
+    def preview_sources(self, kind: str, sources: Sequence[ImportSource], *,
+                        mapping: ImportMapping | None = None) -> ImportPreview:
+        """What `import_sources` would do to the latest version (registry_sources.preview_import):
+        added, removed, changed ids with names and changed fields, merge decisions, every bad
+        row. Writes nothing; any server (a reader too) answers it."""
+        if kind not in KINDS:
+            raise PlanError(f"must be one of {', '.join(KINDS)}, got {kind!r}", field="kind")
+        with self.store.transaction() as tx:
+            previous = tx.latest_version(kind)
+        prev = None
+        if previous is not None:
+            prev = RegistryVersion(kind, previous.version, tuple(read_jsonl(previous.records)))
+        return preview_import(kind, sources, mapping=mapping, previous=prev)
 
     def import_records(self, kind: str, records: Sequence[Mapping[str, Any]], *,
                        source_name: str, allow_mass_removal: bool = False) -> StoredVersion:

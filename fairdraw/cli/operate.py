@@ -115,30 +115,72 @@ def _warn_local(view: dict[str, Any]) -> None:
 
 @registry_app.command("import")
 def registry_import(
-    file: Annotated[Path, typer.Argument(help="Registry file: .csv, .xlsx or .jsonl.")],
+    files: Annotated[list[Path], typer.Argument(help=(
+        "Registry files: .csv, .xlsx or .jsonl. Several files (one per department) are "
+        "merged by 统一社会信用代码 or id; the first file wins, so list the most "
+        "authoritative register first."))],
+    *,
     kind: Annotated[str, typer.Option("--kind", help="units, inspectors or experts")],
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", help="Column mapping file (JSON, fairdraw-registry-mapping-v1): "
+        "headers -> fields or null, code lists, defaults, id_from.")] = None,
+    preview: Annotated[bool, typer.Option(
+        "--preview", help="Print what the import would change (ids and names added, removed, "
+        "changed with their fields; merge decisions; every bad row) as JSON and write "
+        "nothing. Exit 1 when a row is bad.")] = False,
     allow_mass_removal: Annotated[bool, typer.Option(
         "--allow-mass-removal",
         help="Accept a file that retires more than the allowed share of the active records "
              "(setting mass_removal_percent, default 20).")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Import a registry file as the next version (all or nothing)."""
+    """Import registry files as the next version (all or nothing)."""
     from draw_engine.registry import FORMATS, MAX_FILE_SIZE
+    from draw_engine.registry_sources import (
+        MAX_MAPPING_SIZE,
+        ImportSource,
+        MappingError,
+        parse_mapping,
+    )
 
-    fmt = file.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise _fail(f"{file.name}: unknown format {fmt!r} (use .csv, .xlsx or .jsonl)")
+    sources = []
+    for file in files:
+        fmt = file.suffix.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise _fail(f"{file.name}: unknown format {fmt!r} (use .csv, .xlsx or .jsonl)")
+        sources.append(ImportSource(file.name, _read_bounded(file, MAX_FILE_SIZE), fmt))
+    parsed = None
+    if mapping is not None:
+        try:
+            parsed = parse_mapping(_read_bounded(mapping, MAX_MAPPING_SIZE))
+        except MappingError as e:
+            raise _fail(f"{mapping}: {e}") from e
+        if parsed.kind != kind:
+            raise _fail(f"{mapping}: the mapping file is for {parsed.kind}, not {kind}")
+    with _service(config) as service:
+        if preview:
+            result = service.preview_sources(kind, sources, mapping=parsed)
+            _print_json(result.to_json())
+            if result.errors:
+                raise typer.Exit(1)
+            return
+        v, merged = service.import_sources(kind, sources, mapping=parsed,
+                                           allow_mass_removal=allow_mass_removal)
+    typer.echo(f"{v.kind} version {v.version}: {v.count} records (sha256 {v.source_sha256})")
+    if len(sources) > 1 or merged.decisions:
+        typer.echo(f"{merged.rows} rows from {len(sources)} files, {len(merged.decisions)} "
+                   f"units found in several rows (合并):")
+        for decision in merged.decisions:
+            typer.echo(f"  {decision.reason}")
+
+
+def _read_bounded(file: Path, limit: int) -> bytes:
     try:
-        if file.stat().st_size > MAX_FILE_SIZE:
-            raise _fail(f"{file} is larger than {MAX_FILE_SIZE} bytes")
-        data = file.read_bytes()
+        if file.stat().st_size > limit:
+            raise _fail(f"{file} is larger than {limit} bytes")
+        return file.read_bytes()
     except OSError as e:
         raise _fail(f"cannot read {file}: {e.strerror or e}") from e
-    with _service(config) as service:
-        v = service.import_registry(kind, data, fmt=fmt, source_name=file.name,
-                                    allow_mass_removal=allow_mass_removal)
-    typer.echo(f"{v.kind} version {v.version}: {v.count} records (sha256 {v.source_sha256})")
 
 
 def snapshot_create(
