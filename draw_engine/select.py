@@ -6,6 +6,13 @@ the computed part of a `draw.result` entry (§5 step 8) as a JSON-ready dict;
 deterministic: the result depends on the announce, the SET of records and the
 beacon randomness only, never on record order.
 
+Records are read once: one pass takes each record's id and status, the ids
+are checked together (one regex, `canonical.all_identifiers`) and from then
+on every id is known to be an identifier, whose JCS string is the id itself
+in quotes. So tickets that end with an id are computed from a SHA-256 state
+already fed with `seed || JCS([prefix…,` (`TicketHasher`) instead of encoding
+each one; there is no per-call check.
+
 Deliberately left out: checking that the records hash to the snapshot roots
 the announce names (`draw_engine.snapshot.check_snapshot` does that, and the
 CLI calls it), fetching or verifying the beacon, and anything about time.
@@ -17,17 +24,11 @@ import hashlib
 import heapq
 import itertools
 import operator
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from draw_engine.announce import DrawSpec, is_calendar_date, parse_announce
-from draw_engine.canonical import (
-    canonical_json,
-    gc_paused,
-    is_identifier,
-    str_ids_are_identifiers,
-)
+from draw_engine.canonical import all_identifiers, canonical_json, is_identifier
 from draw_engine.errors import DrawInputError
 
 SEED_CONTEXT = b"fairdraw/draw-v1/seed"
@@ -36,9 +37,6 @@ ROLE_ASSIST = "assist"
 ROLE_EXPERT = "expert"
 
 Record = Mapping[str, Any]
-
-# Strings JCS writes as-is between quotes: printable ASCII except '"' and '\\'.
-_PLAIN = re.compile(r'[ !#-\[\]-~]*')
 
 
 def spec_hash(announce: Mapping[str, Any]) -> bytes:
@@ -57,25 +55,36 @@ def derive_seed(spec_hash_bytes: bytes, randomness: bytes) -> bytes:
 
 def ticket(seed: bytes, *parts: str) -> bytes:
     """SPEC(draw-v1 §5.2): ticket(parts…) = SHA-256(seed || JCS([parts…]))."""
-    try:
-        plain = _PLAIN.fullmatch("".join(parts)) is not None  # every part, checked at once
-    except TypeError:  # a part that is not a str
-        plain = False
-    if plain:
-        # JCS of printable ASCII without '"' or '\\' is the text in quotes (speed only).
-        return hashlib.sha256(seed + b'["' + '","'.join(parts).encode("ascii") + b'"]').digest()
     return hashlib.sha256(seed + canonical_json(list(parts))).digest()
 
 
-def _ticket_hasher(seed: bytes, *prefix: str) -> Any:
-    """SHA-256 fed with `seed || JCS([*prefix, ` : copy it, then add `id + '"]'`.
+class TicketHasher:
+    """`ticket(seed, *prefix, id)` for many identifiers `id` after one fixed prefix.
 
-    For identifiers, JCS([*prefix, id]) is exactly '["' + '","'.join([*prefix, id]) + '"]':
-    identifiers, roles and "target" need no escaping. Copying a pre-fed hasher per
-    id gives `ticket(seed, *prefix, id)` without re-encoding the prefix (speed only).
+    JCS([*prefix, id]) = JCS(prefix) without its "]", then ',"' + id + '"]': an
+    identifier is ASCII [A-Za-z0-9._:-] and needs no escaping. The SHA-256 state
+    fed with seed and that head is copied per id, so the head is hashed once.
+    Callers pass ids already checked as identifiers (`_read_records`).
     """
-    head = b'","'.join(part.encode("ascii") for part in prefix)
-    return hashlib.sha256(seed + b'["' + head + b'","')
+
+    def __init__(self, seed: bytes, *prefix: str) -> None:
+        head = canonical_json(list(prefix))[:-1] + (b',"' if prefix else b'"')
+        self._state = hashlib.sha256(seed + head)
+
+    def ticket(self, id_bytes: bytes) -> bytes:
+        """The ticket of the identifier whose ASCII bytes are `id_bytes`."""
+        state = self._state.copy()
+        state.update(id_bytes + b'"]')
+        return state.digest()
+
+    def tickets(self, ids_bytes: Iterable[bytes]) -> list[bytes]:
+        state = self._state
+        out = []
+        for raw in ids_bytes:
+            hasher = state.copy()
+            hasher.update(raw + b'"]')
+            out.append(hasher.digest())
+        return out
 
 
 def _first(members: list[tuple[bytes, bytes, str]], count: int) -> list[tuple[bytes, bytes, str]]:
@@ -152,10 +161,10 @@ def _split_by_match(
     return chosen, rest
 
 
-def _ranked(base: Any, ids: list[str], count: int) -> list[tuple[bytes, bytes, str]]:
+def _ranked(base: TicketHasher, ids: list[str], count: int) -> list[tuple[bytes, bytes, str]]:
     """The first `count` of (target ticket, id bytes, id) over `ids`, in ascending order.
 
-    `base` is `_ticket_hasher(seed, "target")`. Same list as sorting all members
+    `base` is `TicketHasher(seed, "target")`. Same list as sorting all members
     and keeping `count` (speed only): when `count` is small, the `count`-th
     smallest ticket is found among the bare tickets, and only members with a
     ticket up to it (at least `count`, more only on equal tickets) are built
@@ -165,11 +174,7 @@ def _ranked(base: Any, ids: list[str], count: int) -> list[tuple[bytes, bytes, s
         return []
     # Identifiers are ASCII without newlines: one encode and split for all of them.
     id_bytes = "\n".join(ids).encode("ascii").split(b"\n")
-    tickets = []
-    for raw in id_bytes:
-        hasher = base.copy()
-        hasher.update(raw + b'"]')
-        tickets.append(hasher.digest())
+    tickets = base.tickets(id_bytes)
     if count * 8 >= len(ids):
         return _first(list(zip(tickets, id_bytes, ids, strict=True)), count)
     threshold = heapq.nsmallest(count, tickets)[-1]
@@ -179,24 +184,35 @@ def _ranked(base: Any, ids: list[str], count: int) -> list[tuple[bytes, bytes, s
     return members[:count]
 
 
-def _index_records(records: Iterable[Record], kind: str) -> dict[str, Record]:
+_ID_AND_STATUS = operator.itemgetter("id", "status")
+
+
+def _read_records(
+    records: Iterable[Record], kind: str,
+) -> tuple[dict[str, Record], list[str], list[Record], list[object]]:
+    """(by id, ids, records, statuses), in input order, each id checked as an identifier.
+
+    One pass touches each record (its id and status, in C); the ids are then
+    checked with one regex and for duplicates by the dict. Anything unexpected
+    (not an object, no status, a bad or repeated id) is read record by record,
+    which names the first bad record.
+    """
     listed = records if isinstance(records, list) else list(records)
     try:
-        # Fast path (speed only): plain dicts with valid, unique ids, checked in bulk with
-        # C-level map/zip (each record is touched as few times as possible: a million
-        # records scattered in memory make every touch a cache miss).
-        if not set(map(type, listed)) - {dict}:
-            ids = list(map(operator.itemgetter("id"), listed))
-            by_id: dict[str, Record] = dict(zip(ids, listed, strict=True))
-            if len(by_id) == len(listed) and str_ids_are_identifiers(ids):
-                return by_id
-    except (KeyError, TypeError):
+        pairs = list(map(_ID_AND_STATUS, listed))
+    except (KeyError, TypeError, IndexError):
         pass
-    return _index_records_checked(listed, kind)
+    else:
+        ids = list(map(operator.itemgetter(0), pairs))
+        by_id: dict[str, Record] = dict(zip(ids, listed, strict=True))
+        if len(by_id) == len(listed) and all_identifiers(ids):
+            return by_id, ids, listed, list(map(operator.itemgetter(1), pairs))
+    return _read_records_one_by_one(listed, kind)
 
 
-def _index_records_checked(records: Iterable[Record], kind: str) -> dict[str, Record]:
-    """The record-by-record check, naming the first bad record."""
+def _read_records_one_by_one(
+    records: list[Record], kind: str,
+) -> tuple[dict[str, Record], list[str], list[Record], list[object]]:
     by_id: dict[str, Record] = {}
     for i, record in enumerate(records):
         if not isinstance(record, Mapping):
@@ -207,7 +223,7 @@ def _index_records_checked(records: Iterable[Record], kind: str) -> dict[str, Re
         if record_id in by_id:
             raise DrawInputError(f"{kind}: duplicate id {record_id!r}")
         by_id[record_id] = record
-    return by_id
+    return by_id, list(by_id), records, [record.get("status") for record in records]
 
 
 def _zone_brigades(spec: DrawSpec) -> dict[str, frozenset[str]]:
@@ -299,33 +315,45 @@ class _Teams:
         unfilled: list[str] = []
         in_team: set[str] = set()
         own = unit.get("brigade")
-        tickets: dict[tuple[str, str], bytes] = {}  # (role, person_id) → ticket, for this unit
         duties = self.duties
         id_bytes = self.id_bytes
+        hashers: dict[str, TicketHasher] = {}
+        tickets: dict[tuple[str, str], bytes] = {}  # (role, person_id) → ticket, for this unit
         for role in slots:
             scopes: Sequence[str | None] = [None] if role == ROLE_EXPERT else rules.scopes
+            hasher = hashers.get(role)
+            if hasher is None:
+                hasher = hashers[role] = TicketHasher(self.seed, role, unit_id)
 
-            def order(pid: str, role: str = role) -> tuple[int, bytes, bytes]:
-                # SPEC(draw-v1 §5.7): order by (duties, ticket(role, unit_id, person_id), id).
+            def rank(pid: str, role: str = role,
+                     hasher: TicketHasher = hasher) -> tuple[bytes, bytes]:
+                # SPEC(draw-v1 §5.7): ticket(role, unit_id, person_id), then id.
                 ticket_bytes = tickets.get((role, pid))
                 if ticket_bytes is None:
-                    ticket_bytes = tickets[(role, pid)] = ticket(self.seed, role, unit_id, pid)
-                return (duties.get(pid, 0), ticket_bytes, id_bytes[pid])
+                    ticket_bytes = tickets[(role, pid)] = hasher.ticket(id_bytes[pid])
+                return (ticket_bytes, id_bytes[pid])
 
             chosen: tuple[str, str | None] | None = None
             for scope in scopes:
                 candidates = [pid for pid in self._pool(role, scope, own) if pid not in in_team]
-                candidates.sort(key=order)
-                for pid in candidates:
-                    if (pid, unit_id) in self.spec.recusals:
-                        # SPEC(draw-v1 §5.7): a recused candidate is passed over and listed
-                        # once per unit and role, in the order met.
-                        if (role, pid) not in seen_skips:
-                            seen_skips.add((role, pid))
-                            skipped.append({"role": role, "person_id": pid, "reason": "recusal"})
-                        continue
-                    chosen = (pid, scope)
-                    break
+                # SPEC(draw-v1 §5.7): order by (duties, ticket, id). Taken one duty count at
+                # a time, least first: the same order, and tickets only for the people met.
+                for load in sorted({duties.get(pid, 0) for pid in candidates}):
+                    group = [pid for pid in candidates if duties.get(pid, 0) == load]
+                    group.sort(key=rank)
+                    for pid in group:
+                        if (pid, unit_id) in self.spec.recusals:
+                            # SPEC(draw-v1 §5.7): a recused candidate is passed over and listed
+                            # once per unit and role, in the order met.
+                            if (role, pid) not in seen_skips:
+                                seen_skips.add((role, pid))
+                                skipped.append(
+                                    {"role": role, "person_id": pid, "reason": "recusal"})
+                            continue
+                        chosen = (pid, scope)
+                        break
+                    if chosen is not None:
+                        break
                 if chosen is not None:
                     break
             if chosen is None:
@@ -347,21 +375,10 @@ def compute_draw(
     experts: Iterable[Record] = (),
 ) -> dict[str, Any]:
     """Run draw-v1 and return the computed part of the result (§5 step 8)."""
-    with gc_paused():
-        return _compute_draw(announce, units, randomness, inspectors, experts)
-
-
-def _compute_draw(
-    announce: Mapping[str, Any],
-    units: Iterable[Record],
-    randomness: bytes,
-    inspectors: Iterable[Record],
-    experts: Iterable[Record],
-) -> dict[str, Any]:
     spec = parse_announce(announce)
-    unit_by_id = _index_records(units, "units")
-    inspector_by_id = _index_records(inspectors, "inspectors")
-    expert_by_id = _index_records(experts, "experts")
+    unit_by_id, unit_ids, unit_records, statuses = _read_records(units, "units")
+    inspector_by_id = _read_records(inspectors, "inspectors")[0]
+    expert_by_id = _read_records(experts, "experts")[0]
     # SPEC(draw-v1 §5.7): inspector and expert ids MUST be distinct.
     shared = sorted(set(inspector_by_id) & set(expert_by_id))
     if shared:
@@ -370,8 +387,10 @@ def _compute_draw(
 
     # SPEC(draw-v1 §5.3): pool = active units not excluded.
     exclusions = spec.exclusions
-    remaining = [(unit_id, unit) for unit_id, unit in unit_by_id.items()
-                 if unit.get("status") == "active" and unit_id not in exclusions]
+    active = map(operator.eq, statuses, itertools.repeat("active"))
+    remaining = list(itertools.compress(zip(unit_ids, unit_records, strict=True), active))
+    if exclusions:
+        remaining = [item for item in remaining if item[0] not in exclusions]
     # SPEC(draw-v1 §5.4): a unit joins the FIRST stratum whose match holds. Taking the
     # strata in order, each keeps the units it matches out of those still unplaced:
     # the same assignment as testing each unit against the strata in order.
@@ -380,7 +399,7 @@ def _compute_draw(
         chosen, remaining = _split_by_match(remaining, stratum.match)
         stratum_ids.append(chosen)
     unmatched = len(remaining)  # SPEC(draw-v1 §5.4): counted, not drawn.
-    base = _ticket_hasher(seed, "target")
+    base = TicketHasher(seed, "target")
 
     strata_out: list[dict[str, Any]] = []
     selected: list[dict[str, Any]] = []

@@ -9,6 +9,16 @@ each line ending in "\\n", in root order, so line i is leaf i byte for byte.
 Private fields (`PRIVATE_FIELDS`, and any field whose name starts with
 `private_`) are dropped by `public_record` and never enter a snapshot.
 
+Reading a records file (`parse_records`) is one path for every file, sized
+for a province's million records: all lines are parsed by one orjson call,
+every record is encoded again (`canonical.encode_many`) and compared with its
+line, and the few things that comparison cannot see are found with
+whole-file byte searches (see `_lines_to_check`); a line that is not
+certainly canonical is read on its own by the strict `parse_json`, with its
+exact error. The ids are checked with one regex over all of them, and each
+record then holds a valid identifier: `draw_engine.select` does not check
+ids again.
+
 Pure: building the `registry.snapshot` log entry is here (its diff is
 `draw_engine.registry_diff`), appending it to a log and storing registry
 versions is the lifecycle's and storage's job.
@@ -16,30 +26,29 @@ versions is the lifecycle's and storage's job.
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import itertools
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+import operator
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from draw_engine.canonical import (
     DEFAULT_MAX_SIZE,
+    MAX_DEPTH,
+    all_identifiers,
     canonical_json,
-    check_value,
-    encode_ascii_keys,
-    gc_paused,
+    canonical_lines,
+    encode_many,
     is_identifier,
+    loads_bounded,
     parse_json,
-    parse_json_texts,
-    str_ids_are_identifiers,
 )
 from draw_engine.errors import CanonicalError, SnapshotFormatError, SnapshotMismatchError
 from draw_engine.registry_diff import diff_lines, entry_diff, first_entry_diff
-from draw_engine.snapshot_fast import (
-    lines_root,
-    read_canonical_file,
-    two_process_read,
-    two_process_root,
-)
+from transparency.merkle import EMPTY_ROOT
 
 KINDS = ("units", "inspectors", "experts")
 PUBLISH_MODES = ("at_announce", "after_inspection")
@@ -57,9 +66,7 @@ def is_private_field(name: str) -> bool:
 
 def public_record(record: Mapping[str, Any]) -> dict[str, Any]:
     """The public projection of a registry record: private fields dropped."""
-    # Same test as `is_private_field`, inlined: this runs once per field of every record.
-    return {key: value for key, value in record.items()
-            if key not in PRIVATE_FIELDS and not key.startswith(PRIVATE_PREFIX)}
+    return {key: value for key, value in record.items() if not is_private_field(key)}
 
 
 @dataclass(frozen=True)
@@ -91,36 +98,67 @@ def _record_id(record: Mapping[str, Any], where: str) -> str:
 def canonical_records(
     records: Iterable[Mapping[str, Any]],
 ) -> tuple[list[dict[str, Any]], list[bytes]]:
-    """Sort records by id (byte order), refuse duplicates, return them with their JCS bytes."""
-    keyed: list[tuple[bytes, dict[str, Any], bytes]] = []
-    with gc_paused():
-        for i, record in enumerate(records):
-            if not isinstance(record, Mapping):
-                raise SnapshotFormatError(f"record {i} is not an object")
-            record_id = _record_id(record, f"record {i}")
-            copy = dict(record)
-            try:
-                line = canonical_json(copy)
-            except CanonicalError as exc:
-                raise SnapshotFormatError(f"record {record_id}: {exc}") from exc
-            keyed.append((record_id.encode("ascii"), copy, line))
-    return _sorted_unique(keyed)
+    """Sort records by id (byte order), refuse duplicates, return them with their JCS bytes.
+
+    Records that are not plain dicts are copied into dicts; plain dicts are kept.
+    """
+    listed: list[dict[str, Any]] = []
+    for i, record in enumerate(records):
+        if type(record) is dict:
+            listed.append(record)
+        elif isinstance(record, Mapping):
+            listed.append(dict(record))
+        else:
+            raise SnapshotFormatError(f"record {i} is not an object")
+    ids: list[Any] = [record.get("id") for record in listed]
+    if not all_identifiers(ids):
+        for i, record in enumerate(listed):
+            _record_id(record, f"record {i}")
+    try:
+        lines = canonical_lines(listed)
+    except CanonicalError as exc:
+        # The path is "$[i]…": name the record by its id.
+        index = int(exc.path[2:].split("]", 1)[0])
+        inner = CanonicalError(exc.args[0], path="$" + exc.path.split("]", 1)[1])
+        raise SnapshotFormatError(f"record {ids[index]}: {inner}") from exc
+    return _sorted_unique(ids, listed, lines)
 
 
 def _sorted_unique(
-    keyed: list[tuple[bytes, dict[str, Any], bytes]],
+    ids: list[str], records: list[dict[str, Any]], lines: list[bytes],
 ) -> tuple[list[dict[str, Any]], list[bytes]]:
-    keyed.sort(key=lambda item: item[0])
-    for before, after in itertools.pairwise(keyed):
-        if before[0] == after[0]:
-            # SPEC(DESIGN §4): no duplicate ids.
-            raise SnapshotFormatError(f"duplicate id {before[0].decode()!r}")
-    return [item[1] for item in keyed], [item[2] for item in keyed]
+    """Records and lines in id order (ids are ASCII, so str order is byte order)."""
+    if not all(map(operator.lt, ids, itertools.islice(ids, 1, None))):
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        ids = [ids[i] for i in order]
+        records = [records[i] for i in order]
+        lines = [lines[i] for i in order]
+        for before, after in itertools.pairwise(ids):
+            if before == after:
+                # SPEC(DESIGN §4): no duplicate ids.
+                raise SnapshotFormatError(f"duplicate id {before!r}")
+    return records, lines
 
 
-def records_root(lines: Iterable[bytes]) -> bytes:
-    """SPEC(DESIGN §4): RFC 9162 root over the canonical JSON of each record, in id order."""
-    return lines_root(lines)
+def records_root(lines: Sequence[bytes]) -> bytes:
+    """SPEC(DESIGN §4): RFC 9162 root over the canonical JSON of each record, in id order.
+
+    Leaves SHA-256(0x00 || line), then MTH level by level: RFC 9162 splits n
+    leaves at the largest power of two below n, which is the same tree as
+    pairing neighbours level by level and carrying an odd last node up
+    unchanged (tests check it against `transparency.merkle.root_hash`).
+    """
+    sha256 = hashlib.sha256
+    level = [sha256(b"\x00" + line).digest() for line in lines]
+    if not level:
+        return EMPTY_ROOT
+    while len(level) > 1:
+        odd = level[-1] if len(level) % 2 else None
+        level = [sha256(b"\x01" + left + right).digest()
+                 for left, right in zip(level[0::2], level[1::2], strict=False)]
+        if odd is not None:
+            level.append(odd)
+    return level[0]
 
 
 def make_snapshot(name: str, kind: str, records: Iterable[Mapping[str, Any]]) -> Snapshot:
@@ -129,21 +167,14 @@ def make_snapshot(name: str, kind: str, records: Iterable[Mapping[str, Any]]) ->
         raise SnapshotFormatError(f"snapshot name {name!r} is not an ASCII identifier")
     if kind not in KINDS:
         raise SnapshotFormatError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
-    with gc_paused():
-        public = _public_records(records)
-        bulk = _canonical_fresh_records(public)
-        sorted_records, lines = bulk if bulk is not None else canonical_records(public)
+    sorted_records, lines = canonical_records(_public_records(records))
     return Snapshot(name=name, kind=kind, records=tuple(sorted_records), lines=tuple(lines),
                     root=records_root(lines))
 
 
 def _public_records(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """`[public_record(r) for r in records]`, testing each distinct key list only once.
-
-    Speed only: records of one registry mostly share their keys, so which keys
-    are private is remembered per key tuple; a record is then copied in C and
-    its private keys deleted, which leaves the same dict, in the same order.
-    """
+    """`[public_record(r) for r in records]`, deciding which keys are private once per
+    distinct key tuple (records of one registry share their keys): a C copy, then `del`."""
     private_by_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
     public: list[dict[str, Any]] = []
     for record in records:
@@ -161,172 +192,181 @@ def _public_records(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
     return public
 
 
-def _canonical_fresh_records(
-    public: list[dict[str, Any]],
-) -> tuple[list[dict[str, Any]], list[bytes]] | None:
-    """`canonical_records(public)` for fresh dicts in the common case, else None.
-
-    Speed only: one `check_value` over the whole list and one id check for all
-    records instead of a few calls per record, and no copy (the public records
-    are new dicts already). None (then `canonical_records` runs and names the
-    first bad record exactly) when any record is not a plain dict with an
-    identifier id, or any value is outside the subset or has a non-ASCII key.
-    """
-    try:
-        if set(map(type, public)) - {dict} or not check_value(public):
-            return None
-    except CanonicalError:
-        return None
-    ids: list[Any] = [record.get("id") for record in public]
-    if not str_ids_are_identifiers(ids):
-        return None
-    lines = [encode_ascii_keys(record) for record in public]
-    keyed = list(zip([i.encode("ascii") for i in ids], public, lines, strict=True))
-    return _sorted_unique(keyed)
-
-
 def format_records(snapshot: Snapshot) -> bytes:
     """The JSON Lines records file: one canonical record per line, "\\n" after each."""
     if not snapshot.lines:
         return b""
-    return b"\n".join(snapshot.lines) + b"\n"  # (one join: no copy of each line)
+    return b"\n".join(snapshot.lines) + b"\n"
 
 
 @dataclass(frozen=True)
 class ParsedRecords:
     records: list[dict[str, Any]]
-    """Sorted by id."""
+    """Sorted by id; every id is an identifier."""
     lines: list[bytes]
     """Canonical JSON of each record, in the same order: the Merkle leaves."""
     canonical: bool
     """True when the file is exactly `format_records` of its records (sorted, canonical)."""
-    known_root: bytes | None = field(default=None, compare=False, repr=False)
-    """`records_root(lines)` when already computed (by the two-process reading)."""
 
     @property
     def count(self) -> int:
         return len(self.records)
 
     def root(self) -> bytes:
-        return self.known_root if self.known_root is not None else records_root(self.lines)
+        return records_root(self.lines)
 
 
-def parse_records(
-    data: bytes, *, max_size: int = DEFAULT_MAX_SIZE, processes: int = 1
-) -> ParsedRecords:
+def parse_records(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> ParsedRecords:
     """Read a JSON Lines records file. Each non-empty line is one JSON object.
 
     Order and per-line formatting are not required to be canonical (the root
     is computed over canonical records anyway); `ParsedRecords.canonical` says
-    whether they were. Duplicate ids are refused.
-
-    `processes=2` (speed only, what the CLI passes): a big canonical file is
-    checked in two processes, see `_two_process_parse`; same result.
+    whether they were. Duplicate ids are refused; errors name the line.
     """
     if len(data) > max_size:
         raise SnapshotFormatError(f"file is {len(data)} bytes, more than the limit {max_size}")
-    with gc_paused():
-        if processes > 1:
-            parsed = _two_process_parse(data)
-            if parsed is not None:
-                return parsed
-        return _parse_records(data, max_size)
-
-
-def _parse_records(data: bytes, max_size: int) -> ParsedRecords:
-    fast = _parse_canonical_file(data)
-    if fast is not None:
-        return fast
     raw_lines = data.split(b"\n")
-    if raw_lines and raw_lines[-1] == b"":
+    if raw_lines[-1] == b"":
         raw_lines.pop()
-    # Speed only: parse all lines in one pass, then accept a value only where its line is
-    # exactly its canonical JSON (so that line alone parses to it); every other line is
-    # parsed on its own below, which gives the same records and the same errors.
-    values = _parse_all(data, len(raw_lines)) or [None] * len(raw_lines)
-    keyed: list[tuple[bytes, dict[str, Any], bytes]] = []
-    for number, (raw, parsed) in enumerate(zip(raw_lines, values, strict=True), start=1):
-        line = _canonical_line(parsed)
-        if line is not None and line == raw:
-            record: dict[str, Any] = parsed
+    values = _parse_together(raw_lines)
+    records: list[dict[str, Any]]
+    if values is None:
+        records, lines = _parse_each(raw_lines, None, None, set())
+    else:
+        encoded = _encode_each(values)
+        check = _lines_to_check(data, raw_lines)
+        if not check and encoded == raw_lines:
+            # Every line is exactly the canonical JSON of the value it parsed to, so it
+            # parses alone to that value, has no duplicate key, and (nothing to check, see
+            # `_lines_to_check`) lies in the subset. Only the ids are left.
+            records, lines = values, raw_lines
         else:
-            record = _parse_line(raw, number, max_size)
-            line = canonical_json(record)
-        keyed.append((_record_id(record, f"line {number}").encode("ascii"), record, line))
-    sorted_records, lines = _sorted_unique(keyed)
-    canonical = (b"\n".join(lines) + b"\n" if lines else b"") == data
-    return ParsedRecords(records=sorted_records, lines=lines, canonical=canonical)
+            records, lines = _parse_each(raw_lines, values, encoded, check)
+    ids: list[Any] = [record.get("id") for record in records]
+    if not all_identifiers(ids):
+        for number, record in enumerate(records, start=1):
+            _record_id(record, f"line {number}")
+    sorted_records, sorted_lines = _sorted_unique(ids, records, lines)
+    canonical = (sorted_records is records and lines == raw_lines
+                 and data.endswith(b"\n") == bool(data))
+    return ParsedRecords(records=sorted_records, lines=sorted_lines, canonical=canonical)
 
 
-def records_file_root(
-    data: bytes, *, max_size: int = DEFAULT_MAX_SIZE, processes: int = 1
-) -> tuple[bytes, int, bool]:
-    """(root, record count, canonical) of a records file: what `parse_records` gives.
+def _parse_together(raw_lines: list[bytes]) -> list[Any] | None:
+    """All lines parsed by one orjson call as one array, or None (then each line decides).
 
-    With `processes=2` (the CLI passes it) a canonical file of at least
-    `PARALLEL_MIN_LINES` lines is checked and hashed in two processes (speed
-    only): RFC 9162 splits n leaves at k, the largest power of two below n, so
-    a forked child checks lines [0, k) and computes their subtree root while
-    this process does lines [k, n); then root = SHA-256(0x01 || left || right),
-    once the child's last id sorts before this half's first id. Anything else
-    (a half that is not certainly canonical, no fork, other threads running,
-    the child failing) falls back to `parse_records` in this process, which
-    gives the same answer or the same error. Deterministic: the root does not
-    depend on how the work was split.
+    Not checked against the subset; a value is only known to be what its line
+    alone gives once the line is compared with the value's canonical JSON.
     """
-    if len(data) > max_size:
-        raise SnapshotFormatError(f"file is {len(data)} bytes, more than the limit {max_size}")
-    if processes > 1:
-        found = two_process_root(data)
-        if found is not None:
-            return found
+    try:
+        values = loads_bounded(b"[" + b",".join(raw_lines) + b"]", MAX_DEPTH)
+    except CanonicalError:
+        return None
+    if not isinstance(values, list) or len(values) != len(raw_lines):
+        return None  # e.g. '[1' and '2]' only parse together
+    if set(map(type, values)) - {dict}:
+        return None  # a line that is not an object: each line decides
+    return values
+
+
+def _encode_each(values: list[Any]) -> list[bytes | None]:
+    """The JCS of each value (see `encode_many`); None where it cannot be encoded."""
+    try:
+        return list(encode_many(values))
+    except TypeError:  # an integer beyond 2^53: find which, the others still count
+        encoded: list[bytes | None] = []
+        for value in values:
+            try:
+                encoded.append(encode_many([value])[0])
+            except TypeError:
+                encoded.append(None)
+        return encoded
+
+
+# Bytes of a line whose canonical re-encoding does not prove it in the subset:
+# 'f' after 'd': a digit then ".", "e" or "E" (a float); 'a': the lead byte of a
+# character outside the BMP (key order by code point is not JCS's UTF-16 order
+# there); two of "[{,:" in a row that open a container inside an array or an
+# object value (nesting deeper than a flat record, so the depth bound applies).
+_CLASSES = bytes(
+    ord("d") if 0x30 <= b <= 0x39 else ord("f") if b in b".eE" else ord("a") if b >= 0xF0
+    else b if b in b"[{,:" else ord("_") for b in range(256)
+)
+_SUSPECT = (b"df", b"a", b"[[", b"[{", b",[", b",{", b":{")
+
+
+def _lines_to_check(data: bytes, raw_lines: list[bytes]) -> set[int]:
+    """Indexes of lines that must be read on their own although they re-encode to themselves.
+
+    Found with whole-file byte searches in C. A canonical line is outside the
+    subset only by holding a float, a key outside the BMP, nesting deeper
+    than `MAX_DEPTH`, or a string not in NFC (integers beyond 2^53 do not
+    re-encode). Any line where one of the `_SUSPECT` byte pairs occurs (in a
+    string too: it is only a suspicion) is checked. NFC: canonical JSON escapes
+    only '"', '\\\\' and control characters, none of which composes with
+    anything, so when the whole text is NFC every string in it is; otherwise
+    every non-ASCII line is checked.
+    """
+    classes = data.translate(_CLASSES)
+    starts: list[int] | None = None
+    found: set[int] = set()
+    for pattern in _SUSPECT:
+        at = classes.find(pattern)
+        while at != -1:
+            if starts is None:
+                starts = list(itertools.accumulate((len(line) + 1 for line in raw_lines),
+                                                   initial=0))
+            line = bisect.bisect_right(starts, at) - 1
+            found.add(line)
+            at = classes.find(pattern, starts[line + 1])
+    if not data.isascii():
+        try:
+            normal = _is_nfc(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            normal = False
+        if not normal:
+            found.update(i for i, line in enumerate(raw_lines) if not line.isascii())
+    return found
+
+
+def _is_nfc(text: str) -> bool:
+    return unicodedata.is_normalized("NFC", text)
+
+
+def _parse_each(
+    raw_lines: list[bytes], values: list[Any] | None, encoded: list[bytes | None] | None,
+    check: set[int],
+) -> tuple[list[dict[str, Any]], list[bytes]]:
+    """Records and canonical lines; each line not certainly canonical is read on its own
+    (in line order, so the first bad line is the one named)."""
+    records: list[dict[str, Any]] = []
+    lines: list[bytes] = []
+    for index, raw in enumerate(raw_lines):
+        number = index + 1
+        if values is not None and encoded is not None and encoded[index] == raw \
+                and index not in check:
+            record: dict[str, Any] = values[index]
+            _record_id(record, f"line {number}")
+            line = raw
+        else:
+            record = _parse_line(raw, number)
+            line = canonical_json(record)
+        records.append(record)
+        lines.append(line)
+    return records, lines
+
+
+def records_file_root(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> tuple[bytes, int, bool]:
+    """(root, record count, canonical) of a records file: what `parse_records` gives."""
     parsed = parse_records(data, max_size=max_size)
     return parsed.root(), parsed.count, parsed.canonical
 
 
-def _parse_canonical_file(data: bytes) -> ParsedRecords | None:
-    """`read_canonical_file` as `ParsedRecords` (speed only; see snapshot_fast)."""
-    found = read_canonical_file(data)
-    if found is None:
-        return None
-    return ParsedRecords(records=found[0], lines=found[1], canonical=True)
-
-
-def _two_process_parse(data: bytes) -> ParsedRecords | None:
-    found = two_process_read(data)
-    if found is None:
-        return None
-    records, lines, root = found
-    return ParsedRecords(records=records, lines=lines, canonical=True, known_root=root)
-
-
-def _parse_all(data: bytes, count: int) -> list[Any] | None:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    texts = text.split("\n")
-    if texts and texts[-1] == "":
-        texts.pop()
-    values = parse_json_texts(texts)
-    return values if values is not None and len(values) == count else None
-
-
-def _canonical_line(value: object) -> bytes | None:
-    """The canonical JSON of a record that is fit for a snapshot, else None."""
-    if not isinstance(value, dict) or not is_identifier(value.get("id")):
-        return None
-    try:
-        return canonical_json(value)
-    except CanonicalError:
-        return None
-
-
-def _parse_line(raw: bytes, number: int, max_size: int) -> dict[str, Any]:
+def _parse_line(raw: bytes, number: int) -> dict[str, Any]:
     if not raw.strip():
         raise SnapshotFormatError("empty line", line=number)
     try:
-        value = parse_json(raw, max_size=max_size)
+        value = parse_json(raw, max_size=len(raw))
     except CanonicalError as exc:
         raise SnapshotFormatError(str(exc), line=number) from exc
     if not isinstance(value, dict):

@@ -66,9 +66,7 @@ def _records(path: Path | None, kind: str, ref: Any) -> ParsedRecords | None:
     if path is None:
         raise _fail(f"the announce names {kind} snapshot {ref.snapshot}: give --{kind} FILE")
     try:
-        # Two processes for big canonical files (same records; see parse_records).
-        parsed = parse_records(_read(path, kind, MAX_RECORDS_SIZE), max_size=MAX_RECORDS_SIZE,
-                               processes=2)
+        parsed = parse_records(_read(path, kind, MAX_RECORDS_SIZE), max_size=MAX_RECORDS_SIZE)
         # SPEC(DESIGN §5): the records are those whose roots the announce names.
         check_parsed(kind, root=ref.root, count=ref.count, parsed=parsed)
     except DrawEngineError as exc:
@@ -88,16 +86,6 @@ def recompute(
     ] = None,
 ) -> None:
     """Recompute a draw-v1 result and print its computed part as canonical JSON."""
-    from draw_engine.canonical import gc_paused
-
-    # Speed only: no cyclic GC for the whole command. The records hold no cycles, and
-    # with the collector on, a million records are rescanned after every step (seconds).
-    with gc_paused():  # (the records are freed when _recompute returns, still paused)
-        _recompute(announce, units, randomness, inspectors, experts)
-
-
-def _recompute(announce: Path, units: Path, randomness: str, inspectors: Path | None,
-               experts: Path | None) -> None:
     from draw_engine.announce import parse_announce
     from draw_engine.canonical import canonical_json, parse_json
     from draw_engine.errors import DrawEngineError
@@ -133,18 +121,14 @@ def snapshot_root(
     file: Annotated[Path, typer.Argument(help="A snapshot records file (JSON Lines).")],
 ) -> None:
     """Print the RFC 9162 root and the record count of a snapshot records file."""
-    from draw_engine.canonical import gc_paused
     from draw_engine.errors import DrawEngineError
     from draw_engine.snapshot import records_file_root
 
-    with gc_paused():  # speed only, as in `recompute`
-        try:
-            # Two processes for big canonical files (same root; see records_file_root).
-            root, count, canonical = records_file_root(
-                _read(file, "records", MAX_RECORDS_SIZE), max_size=MAX_RECORDS_SIZE,
-                processes=2)
-        except DrawEngineError as exc:
-            raise _fail(f"{file}: {exc}") from exc
+    try:
+        root, count, canonical = records_file_root(
+            _read(file, "records", MAX_RECORDS_SIZE), max_size=MAX_RECORDS_SIZE)
+    except DrawEngineError as exc:
+        raise _fail(f"{file}: {exc}") from exc
     if not canonical:
         sys.stderr.write("note: file is not canonical sorted JSON Lines; root computed over "
                          "the canonical records\n")

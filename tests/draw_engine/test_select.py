@@ -9,13 +9,14 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import draw_engine.select as select
 from draw_engine.announce import Quota
 from draw_engine.canonical import canonical_json
-from draw_engine.errors import AnnounceError, DrawInputError
+from draw_engine.errors import AnnounceError, CanonicalError, DrawInputError
 from draw_engine.select import (
     compute_draw,
     derive_seed,
@@ -296,7 +297,7 @@ def test_bad_announce_is_refused() -> None:
 def test_ties_in_duties_are_broken_by_ticket_then_id(monkeypatch: pytest.MonkeyPatch) -> None:
     # Equal tickets never happen with SHA-256; force them to exercise the id rule.
     announce, units, people, _ = world(scopes=["detachment"], units=1)
-    monkeypatch.setattr(select, "ticket", lambda seed, *parts: b"\x00" * 32)
+    monkeypatch.setattr(select.TicketHasher, "ticket", lambda self, id_bytes: b"\x00" * 32)
     team = compute_draw(announce, units, RANDOMNESS, inspectors=people)["selected"][0]["team"]
     assert [m["person_id"] for m in team["members"]] == ["I0", "I1"]
 
@@ -315,3 +316,54 @@ def test_match_is_json_typed() -> None:
 def test_randomness_must_be_lowercase_hex(bad: str) -> None:
     with pytest.raises(DrawInputError, match="lowercase hex"):
         parse_randomness(bad)
+
+
+# -- tickets: one definition, and the pre-fed hasher agrees with it ---------------------------
+
+identifiers = st.from_regex(r"[A-Za-z0-9._:-]{1,64}", fullmatch=True)
+
+
+@settings(max_examples=300)
+@given(st.binary(min_size=32, max_size=32),
+       st.lists(st.text(max_size=12) | identifiers, min_size=1, max_size=4))
+def test_ticket_is_sha256_of_seed_and_rfc8785(seed: bytes, parts: list[str]) -> None:
+    try:
+        canonical_json(parts)
+    except CanonicalError:  # outside the subset (a lone surrogate, not NFC): refused
+        with pytest.raises(CanonicalError):
+            select.ticket(seed, *parts)
+        return
+    assert select.ticket(seed, *parts) == hashlib.sha256(seed + rfc8785.dumps(parts)).digest()
+
+
+@settings(max_examples=300)
+@given(st.binary(min_size=32, max_size=32), st.lists(identifiers, max_size=3),
+       st.lists(identifiers, min_size=1, max_size=5))
+def test_ticket_hasher_equals_ticket(seed: bytes, prefix: list[str], ids: list[str]) -> None:
+    hasher = select.TicketHasher(seed, *prefix)
+    expected = [select.ticket(seed, *prefix, i) for i in ids]
+    assert [hasher.ticket(i.encode()) for i in ids] == expected
+    assert hasher.tickets([i.encode() for i in ids]) == expected
+
+
+@pytest.mark.parametrize("count", [0, 1, 5, 99, 100, 124, 125, 126, 1000])
+def test_ranked_equals_full_sort(count: int) -> None:
+    seed = hashlib.sha256(b"rank").digest()
+    ids = [f"U{i}" for i in range(1000)]
+    random.Random(count).shuffle(ids)
+    expected = sorted((select.ticket(seed, "target", i), i.encode(), i) for i in ids)[:count]
+    assert select._ranked(select.TicketHasher(seed, "target"), ids, count) == expected
+
+
+def test_records_without_status_or_with_bad_ids_are_read_one_by_one() -> None:
+    by_id, ids, _records, statuses = select._read_records([{"id": "B"}, {"id": "A",
+                                                           "status": "active"}], "units")
+    assert (list(by_id), ids, statuses) == (["B", "A"], ["B", "A"], [None, "active"])
+    with pytest.raises(DrawInputError, match=r"units record 1: id 'U1\\nU2'"):
+        select._read_records([{"id": "U0", "status": "x"}, {"id": "U1\nU2", "status": "x"}],
+                             "units")
+    with pytest.raises(DrawInputError, match="duplicate id 'U0'"):
+        select._read_records([{"id": "U0", "status": "x"}, {"id": "U0", "status": "y"}],
+                             "units")
+    with pytest.raises(DrawInputError, match="record 0 is not an object"):
+        select._read_records([["id"]], "units")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import random
 from typing import Any
 
 import pytest
+import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from draw_engine.errors import SnapshotFormatError, SnapshotMismatchError
+from draw_engine.canonical import check_value, is_identifier, parse_json
+from draw_engine.errors import CanonicalError, SnapshotFormatError, SnapshotMismatchError
 from draw_engine.registry_diff import diff_records
 from draw_engine.snapshot import (
     check_snapshot,
@@ -19,9 +22,11 @@ from draw_engine.snapshot import (
     make_snapshot,
     parse_records,
     public_record,
+    records_root,
     snapshot_entry,
 )
 from tests.conftest import load_vectors
+from transparency.merkle import leaf_hash, root_hash
 
 KNOWN = load_vectors("draw/draw-v1.json")["vectors"]
 
@@ -161,3 +166,188 @@ def test_mismatch_carries_evidence() -> None:
         check_snapshot("units", root=ref["root"], count=ref["count"], records=tampered)
     assert info.value.expected == ref["root"]
     assert info.value.computed != ref["root"]
+
+
+# -- one reading for every records file, checked against a naive reader ----------------------
+
+
+def _naive_reading(data: bytes) -> object:
+    """The spec read plainly: each line alone by `parse_json`, JCS by `rfc8785`, then sorted."""
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    keyed = []
+    try:
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                raise SnapshotFormatError("empty line", line=number)
+            try:
+                value = parse_json(raw)
+            except CanonicalError as exc:
+                raise SnapshotFormatError(str(exc), line=number) from exc
+            if not isinstance(value, dict):
+                raise SnapshotFormatError("a record must be a JSON object", line=number)
+            if not is_identifier(value.get("id")):
+                raise SnapshotFormatError(
+                    f"line {number}: id {value.get('id')!r} is not an ASCII identifier")
+            keyed.append((value["id"], value, rfc8785.dumps(value)))
+        keyed.sort(key=lambda item: item[0])
+        for before, after in itertools.pairwise(keyed):
+            if before[0] == after[0]:
+                raise SnapshotFormatError(f"duplicate id {before[0]!r}")
+    except SnapshotFormatError as exc:
+        return ("error", str(exc), exc.line)
+    records, canonical = [k[1] for k in keyed], [k[2] for k in keyed]
+    return records, canonical, b"".join(line + b"\n" for line in canonical) == data
+
+
+def _reading(data: bytes) -> object:
+    try:
+        parsed = parse_records(data)
+    except SnapshotFormatError as exc:
+        return ("error", str(exc), exc.line)
+    assert parsed.root() == root_hash([leaf_hash(line) for line in parsed.lines])
+    return parsed.records, parsed.lines, parsed.canonical
+
+
+def _file(records: list[dict[str, object]]) -> bytes:
+    return b"".join(rfc8785.dumps(r) + b"\n" for r in sorted(records, key=lambda r: str(r["id"])))
+
+
+def _nested(levels: int) -> object:
+    value: object = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+BASE = [{"id": f"U{i}", "name": f"单位{i}", "n": i, "tags": ["a"], "ok": i % 2 == 0}
+        for i in range(5)]
+CASES = {
+    "canonical": _file(BASE),
+    "integer beyond 2^53": _file(BASE) + b'{"id":"U9","n":9007199254740992}\n',
+    "integer beyond 2^64": _file(BASE) + b'{"id":"U9","n":18446744073709551616}\n',
+    "largest safe integer": _file([*BASE, {"id": "U9", "n": 9007199254740991}]),
+    "float-like strings": _file([*BASE, {"id": "U9", "a": "1.5", "b": "2e3", "c": "3E"}]),
+    "float": _file(BASE) + b'{"id":"V1","x":1.5}\n',
+    "float with exponent": _file(BASE) + b'{"id":"V1","x":1e5}\n',
+    "NaN": _file(BASE) + b'{"id":"V1","x":NaN}\n',
+    "astral character": _file([*BASE, {"id": "U9", "name": "𝒳"}]),
+    "astral keys": _file([*BASE, {"id": "U9", "𝒳": 1, "\ue000": 2}]),
+    "astral keys, code-point order": _file(BASE) + '{"id":"V1","\ue000":2,"𝒳":1}\n'.encode(),
+    "BMP non-ASCII keys": _file([*BASE, {"id": "U9", "名称": 1, "ä": 2}]),
+    "not NFC, escaped": _file(BASE) + b'{"id":"V1","x":"e\\u0301"}\n',
+    "not NFC, raw": _file(BASE) + '{"id":"V1","x":"e\u0301"}\n'.encode(),
+    "not NFC key": _file(BASE) + '{"e\u0301":1,"id":"V1"}\n'.encode(),
+    "duplicate key": _file(BASE) + b'{"id":"V1","id":"V1"}\n',
+    "nested 64 deep": _file([*BASE, {"id": "U9", "x": _nested(62)}]),
+    "nested 65 deep": _file([*BASE, {"id": "U9", "x": _nested(63)}]),
+    "nested objects": _file([*BASE, {"id": "U9", "x": {"y": [{"z": [1, [2]]}]}}]),
+    "unsorted": _file(BASE[2:]) + _file(BASE[:2]),
+    "duplicate id": _file(BASE) + _file(BASE[:1]),
+    "no final newline": _file(BASE)[:-1],
+    "just a newline": b"\n",
+    "empty": b"",
+    "array line": _file(BASE) + b"[1]\n",
+    "bad id": _file(BASE) + b'{"id":"a b"}\n',
+    "bad id first": b'{"id":"a b"}\n' + _file(BASE),
+    "no id": _file(BASE) + b'{"x":1}\n',
+    "split object": _file(BASE) + b'{"id":"V1","x":[1\n2]}\n',
+    "two objects on a line": _file(BASE) + b'{"id":"V1"},{"id":"V2"}\n',
+    "escaped control": _file([*BASE, {"id": "U9", "x": "a\bb\u0001\"\\\u007f\u2028"}]),
+    "lone surrogate escape": _file(BASE) + b'{"id":"V1","x":"\\ud800"}\n',
+    "BOM": b"\xef\xbb\xbf" + _file(BASE),
+    "CRLF": _file(BASE).replace(b"\n", b"\r\n"),
+    "not UTF-8": _file(BASE) + b'{"id":"V1","x":"\xff"}\n',
+    "spaces": _file(BASE).replace(b":", b": "),
+    "ASCII escapes": b"".join(json.dumps(r).encode() + b"\n" for r in BASE),
+    "minus zero": _file(BASE) + b'{"id":"V1","x":-0}\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_parse_records_equals_the_naive_reading(name: str) -> None:
+    data = CASES[name]
+    got, want = _reading(data), _naive_reading(data)
+    assert got == want
+    if want[0] != "error":
+        assert json.dumps(got[0]) == json.dumps(want[0])  # same JSON types (True is not 1)
+
+
+MANGLED = [
+    lambda line: line,
+    lambda line: line.replace(b":", b": ", 1),
+    lambda line: line + b" ",
+    lambda line: b"",
+    lambda line: line[:-1],
+    lambda line: line[:-1] + b',"x":1.5}',
+    lambda line: line[:-1] + b',"x":"1.5"}',
+    lambda line: b'{"id":"bad id"}',
+    lambda line: b"[1]",
+    lambda line: line[:-1] + b',"id":"dup"}',
+    lambda line: line[:-1] + b',"big":9007199254740992}',
+    lambda line: b'{"id":"A","x":"e\\u0301"}',
+    lambda line: b'{"id":"A"},{"id":"B"}',
+    lambda line: b'{"id":"A","x":[1',
+    lambda line: b"2]}",
+    lambda line: b"\xff",
+    lambda line: line[:-1] + b',"z":[[[1]]]}',
+]
+
+
+@settings(max_examples=200)
+@given(st.integers(min_value=0, max_value=8), st.lists(
+    st.tuples(st.integers(min_value=0, max_value=7),
+              st.integers(min_value=0, max_value=len(MANGLED) - 1)),
+    max_size=3), st.booleans(), st.integers(min_value=0, max_value=2**32))
+def test_parse_records_equals_the_naive_reading_on_mangled_files(
+    count: int, changes: list[tuple[int, int]], shuffle: bool, seed: int
+) -> None:
+    rng = random.Random(seed)
+    records = [{"id": f"U{i:03d}", "name": f"单位{i}", "n": rng.randrange(-5, 5),
+                "tags": rng.sample(["a", "b", "c"], rng.randrange(3)), "ok": rng.random() < 0.5}
+               for i in range(count)]
+    lines = [rfc8785.dumps(r) for r in records]
+    if shuffle:
+        rng.shuffle(lines)
+    for index, how in changes:
+        if index < len(lines):
+            lines[index] = MANGLED[how](lines[index])
+    data = b"".join(line + b"\n" for line in lines)
+    assert _reading(data) == _naive_reading(data)
+
+
+@pytest.mark.parametrize("count", [*range(20), 31, 32, 33, 63, 64, 65, 127, 128, 129, 1000])
+def test_records_root_equals_merkle_root_hash(count: int) -> None:
+    lines = [str(i).encode() for i in range(count)]
+    assert records_root(lines) == root_hash([leaf_hash(line) for line in lines])
+
+
+@settings(max_examples=100)
+@given(st.lists(st.fixed_dictionaries(
+    {"id": st.from_regex(r"[A-Za-z0-9]{1,4}", fullmatch=True)},
+    optional={"name": st.text(max_size=4), "n": st.integers(-10, 10), "k": st.booleans(),
+              "phone": st.just("138"), "private_note": st.just("x"),
+              "v": st.floats(allow_nan=False) | st.none()}),
+    max_size=8))
+def test_make_snapshot_equals_the_naive_projection(records: list[dict[str, object]]) -> None:
+    def naive() -> object:
+        public = [{k: v for k, v in r.items() if k != "phone" and not k.startswith("private_")}
+                  for r in records]
+        try:
+            for r in public:
+                check_value(r)
+        except CanonicalError:
+            return "refused"
+        ids = [r["id"] for r in public]
+        if len(set(ids)) != len(ids):
+            return "refused"
+        ordered = sorted(public, key=lambda r: str(r["id"]))
+        return ordered, [rfc8785.dumps(r) for r in ordered]
+
+    try:
+        snap = make_snapshot("s", "units", records)
+    except SnapshotFormatError:
+        assert naive() == "refused"
+        return
+    assert naive() == (list(snap.records), list(snap.lines))
