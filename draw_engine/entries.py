@@ -175,18 +175,24 @@ class ClosingRef:
 
 @dataclass(frozen=True)
 class OutcomeRef:
-    """An `inspection.outcome`: one unit's inspection result for a draw."""
+    """An `inspection.outcome`: one unit's inspection result for a draw. `supersedes` is the
+    leaf index of the earlier outcome this one corrects (absent: not a correction)."""
 
     draw_id: str
     unit_id: str
     date: str
     result: str
+    supersedes: int | None = None
 
     @classmethod
     def of(cls, entry: Mapping[str, Any]) -> OutcomeRef:
         _expect(entry, OUTCOME)
+        supersedes = entry.get("supersedes")
+        if supersedes is not None and not is_index(supersedes):
+            raise EntryError("inspection.outcome entry: supersedes must be the leaf index of "
+                             "an earlier outcome", field="supersedes")
         return cls(_text(entry, "draw_id"), _text(entry, "unit_id"), _text(entry, "date"),
-                   _text(entry, "result"))
+                   _text(entry, "result"), supersedes)
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,11 @@ def _index(tx: DrawTx, index: int, data: bytes, entry: dict[str, Any]) -> None:
             tx.update_draw(replace(draw, status=status, cancel_index=index))
     elif kind == OUTCOME:
         outcome = OutcomeRef.of(entry)
-        if any(o.unit_id == outcome.unit_id for o in tx.list_outcomes(outcome.draw_id)):
-            return
-        tx.add_outcome(OutcomeRecord(index, outcome.draw_id, outcome.unit_id, outcome.date,
-                                     outcome.result))
+        record = OutcomeRecord(index, outcome.draw_id, outcome.unit_id, outcome.date,
+                               outcome.result)
+        in_force = [o.log_index for o in tx.list_outcomes(outcome.draw_id)
+                    if o.unit_id == outcome.unit_id]
+        if not in_force and outcome.supersedes is None:
+            tx.add_outcome(record)
+        elif in_force and outcome.supersedes == in_force[0]:
+            tx.supersede_outcome(in_force[0], record)  # a correction: it is now in force

@@ -188,9 +188,16 @@ def outcome_entry(
     result: object,
     note: object = "",
     evidence_sha256: object = (),
+    supersedes: object = None,
 ) -> dict[str, Any]:
     """SPEC(DESIGN §4): inspection.outcome = draw_id, unit_id, date, result
-    (compliant|rectification_ordered|penalised|not_inspected), note, evidence_sha256 [hex…]."""
+    (compliant|rectification_ordered|penalised|not_inspected), note, evidence_sha256 [hex…],
+    and for a correction `supersedes`: the leaf index of the outcome it corrects (its note,
+    the reason, is then required)."""
+    if supersedes is not None and (not isinstance(supersedes, int) or isinstance(
+            supersedes, bool) or supersedes < 0):
+        raise _fail("supersedes", f"must be the log index of the outcome corrected, got "
+                    f"{supersedes!r}")
     if not isinstance(unit_id, str) or not is_identifier(unit_id):
         raise _fail("unit_id", f"must be an ASCII identifier, got {unit_id!r}")
     if not isinstance(date_text, str) or not _DATE.fullmatch(date_text):
@@ -210,10 +217,13 @@ def outcome_entry(
         if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
             raise _fail(f"evidence_sha256[{i}]", f"must be 64 lowercase hex digits, got "
                         f"{digest!r}")
-    return {"type": "inspection.outcome", "v": 1, "draw_id": draw_id, "unit_id": unit_id,
-            "date": date_text, "result": result,
-            "note": _text(note, "note", MAX_NOTE_LENGTH, required=False),
-            "evidence_sha256": list(evidence_sha256)}
+    entry = {"type": "inspection.outcome", "v": 1, "draw_id": draw_id, "unit_id": unit_id,
+             "date": date_text, "result": result,
+             "note": _text(note, "note", MAX_NOTE_LENGTH, required=supersedes is not None),
+             "evidence_sha256": list(evidence_sha256)}
+    if supersedes is not None:
+        entry["supersedes"] = supersedes
+    return entry
 
 
 def quarter_range(quarter: str) -> tuple[str, str]:

@@ -24,7 +24,12 @@ from draw_engine import plan as plans
 from draw_engine.beacon import BeaconSource
 from draw_engine.canonical import canonical_json
 from draw_engine.entries import format_utc
-from draw_engine.lifecycle_errors import PlanError, SupersedeError, TooLateError
+from draw_engine.lifecycle_errors import (
+    DrawStateError,
+    PlanError,
+    SupersedeError,
+    TooLateError,
+)
 from draw_engine.select import compute_draw
 from draw_engine.snapshot import parse_records
 from draw_engine.store import DrawRecord, DrawTx
@@ -132,3 +137,18 @@ def check_result_size(announce: Mapping[str, Any], records: Mapping[str, Any]) -
             f"the result would be about {size} bytes, too close to the {MAX_ENTRY_SIZE}-byte "
             "limit of one log entry; split the draw into batches (e.g. per zone)",
             field="strata")
+
+
+def check_correction(draw_id: str, unit_id: str, in_force: int | None,
+                     supersedes: int | None) -> None:
+    """SPEC(verification.md "Outcomes"): a unit's first outcome corrects nothing; any later one
+    is a correction naming the unit's outcome in force (rules outcome-twice,
+    outcome-supersede-unknown, outcome-superseded-twice, refused before anything is logged)."""
+    if supersedes is None and in_force is not None:
+        raise DrawStateError(f"unit {unit_id} of draw {draw_id} already has an outcome (log "
+                             f"index {in_force}); a correction names it: supersedes {in_force}")
+    if supersedes is not None and supersedes != in_force:
+        what = ("has no outcome to correct" if in_force is None
+                else f"has its outcome in force at log index {in_force}")
+        raise PlanError(f"unit {unit_id} of draw {draw_id} {what}, not {supersedes}",
+                        field="supersedes")

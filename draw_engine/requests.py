@@ -82,6 +82,8 @@ class OutcomeRequest(BaseModel):
     note: str = Field("", max_length=4000)
     evidence_sha256: list[str] = Field(default_factory=list, max_length=64,
                                        description="SHA-256 hex digests of evidence files")
+    supersedes: int | None = Field(None, ge=0, description="a correction: the log index of "
+                                   "the unit's outcome in force, which this one supersedes")
 
 
 class ReturnVisitRequest(BaseModel):

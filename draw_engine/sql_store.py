@@ -178,6 +178,16 @@ class _SqlTx:
                      log_index=outcome.log_index, draw_id=outcome.draw_id,
                      unit_id=outcome.unit_id, date=outcome.date, result=outcome.result)
 
+    def supersede_outcome(self, old_index: int, outcome: OutcomeRecord) -> None:
+        t = outcomes_table
+        gone = self.c.execute(t.delete().where(
+            t.c.log_index == old_index, t.c.draw_id == outcome.draw_id,
+            t.c.unit_id == outcome.unit_id)).rowcount
+        if gone != 1:
+            raise StoreError(f"no outcome of unit {outcome.unit_id} in draw {outcome.draw_id} "
+                             f"at log index {old_index}")
+        self.add_outcome(outcome)
+
     def list_outcomes(self, draw_id: str | None = None) -> list[OutcomeRecord]:
         t = outcomes_table
         query = sa.select(t.c.log_index, t.c.draw_id, t.c.unit_id, t.c.date, t.c.result)

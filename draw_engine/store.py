@@ -131,8 +131,12 @@ class DrawTx(Protocol):
     def add_draw(self, draw: DrawRecord) -> None: ...
     def update_draw(self, draw: DrawRecord) -> None: ...
     def add_outcome(self, outcome: OutcomeRecord) -> None: ...
+    def supersede_outcome(self, old_index: int, outcome: OutcomeRecord) -> None:
+        """Replace the unit's outcome in force (at `old_index`) by its correction `outcome`;
+        both stay in the log, the store keeps the one in force."""
+        ...
     def list_outcomes(self, draw_id: str | None = None) -> list[OutcomeRecord]:
-        """Outcomes (of one draw, or all) in log order."""
+        """Outcomes in force (of one draw, or all) in log order."""
         ...
     def watermark(self) -> int:
         """Next log index the draw index has not looked at (0 at first)."""
@@ -239,6 +243,16 @@ class _MemoryTx:
             if (o.draw_id, o.unit_id) == (outcome.draw_id, outcome.unit_id):
                 raise StoreError(f"unit {outcome.unit_id} of draw {outcome.draw_id} already has "
                                  f"an outcome (log index {o.log_index})")
+        self.s.outcomes[outcome.log_index] = outcome
+
+    def supersede_outcome(self, old_index: int, outcome: OutcomeRecord) -> None:
+        old = self.s.outcomes.get(old_index)
+        if old is None or (old.draw_id, old.unit_id) != (outcome.draw_id, outcome.unit_id):
+            raise StoreError(f"no outcome of unit {outcome.unit_id} in draw {outcome.draw_id} "
+                             f"at log index {old_index}")
+        if outcome.log_index in self.s.outcomes:
+            raise StoreError(f"outcome at log index {outcome.log_index} exists already")
+        del self.s.outcomes[old_index]
         self.s.outcomes[outcome.log_index] = outcome
 
     def list_outcomes(self, draw_id: str | None = None) -> list[OutcomeRecord]:

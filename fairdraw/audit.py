@@ -36,6 +36,12 @@ joins the published ones as evidence: a checkpoint the portal stops listing
   the pool (removed or retired) in a drawn draw's units snapshot or the one before it and
   came back (added or reactivated) in one of the two snapshots after its result; big
   diffs are read from data/snapshots/<name>.diff.json, checked against `ids_sha256`;
+* `return-visit-pool`: every draw of kind `return_visit` draws from the pool its
+  period implies: its units snapshot equals (root and count) the units with an
+  inspected outcome dated in the period among the proven `inspection.outcome`
+  entries logged before that snapshot, each with its record from its draw's
+  published units snapshot (draw_engine.plan `return_visit_records`, the code the
+  service builds the pool with); pending while a snapshot it needs is unpublished;
 * `plan-order`, `plan-share`, `plan-coverage` (with `plan=`, a yearly plan's rules,
   draw_engine.yearplan `coverage_findings`, docs/yearplan.md §Audit): the order draws
   name these rules, each batch lists exactly its slice of every full-coverage class, the
@@ -56,8 +62,9 @@ from typing import Any
 from draw_engine.canonical import canonical_json, is_identifier
 from draw_engine.entries import SNAPSHOT, SnapshotRef, announce_round_time, entry_type
 from draw_engine.history import DrawHistory, draw_histories
+from draw_engine.plan import INSPECTED_RESULTS, return_visit_records
 from draw_engine.registry_gaps import registry_gap_findings
-from draw_engine.snapshot import check_root
+from draw_engine.snapshot import check_root, make_snapshot
 from draw_engine.yearplan import Rules, coverage_findings
 from fairdraw.navigation import NAV_FIELDS, ROW_FIELDS, index_differences, proven_row
 from fairdraw.portal_inputs import (
@@ -75,7 +82,7 @@ from fairdraw.portal_source import (
     read_json,
     read_required,
 )
-from fairdraw.report import CHECK_ERRORS, FAIL, PASS, PENDING, evidence_of
+from fairdraw.report import CHECK_ERRORS, FAIL, PASS, PENDING, CheckFailedError, evidence_of
 from fairdraw.trust import Trust, open_log_checkpoint
 from fairdraw.verify import (
     ProvenLog,
@@ -477,6 +484,81 @@ def audit_registry_gaps(a: _Audit) -> None:
         a.add(f.check, f.status, f.subject, f.reason, f.evidence)
 
 
+def _published_records(a: _Audit, name: str, snapshots: Mapping[str, Mapping[str, Any]]
+                       ) -> list[dict[str, Any]] | None:
+    """The records of snapshot `name`, checked against its proven entry; None if unpublished."""
+    entry = snapshots.get(name)
+    if entry is None:
+        raise CheckFailedError(f"snapshot {name!r} has no registry.snapshot entry")
+    data = a.source.read(f"data/snapshots/{name}.jsonl", MAX_SNAPSHOT_SIZE)
+    if data is None:
+        return None
+    records = parse_snapshot_file(data)
+    ref = SnapshotRef.of(entry)
+    check_root(ref.kind, root=ref.root, count=ref.count,
+               lines=[canonical_json(r) for r in records])
+    return records
+
+
+def _return_visit_pool(a: _Audit, announce: Mapping[str, Any], pool_index: int,
+                       snapshots: Mapping[str, Mapping[str, Any]]) -> tuple[str, str]:
+    """(status, reason) of one return-visit draw's pool against the proven outcomes."""
+    assert a.log is not None
+    first, last = announce["period"]["from"], announce["period"]["to"]
+    outcomes = [(i, e["draw_id"], e["unit_id"], e["date"], e["result"])
+                for i, e in enumerate(a.log.entries[:pool_index])
+                if e is not None and entry_type(e) == "inspection.outcome"
+                and first <= e.get("date", "") <= last]
+    units: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for draw_id in sorted({o[1] for o in outcomes if o[4] in INSPECTED_RESULTS}):
+        h = a.histories.get(draw_id)
+        if h is None or h.announce_index is None:
+            raise CheckFailedError(f"outcome of draw {draw_id}, which has no single announce")
+        name = h.entries[h.announce_index]["units"]["snapshot"]
+        records = _published_records(a, name, snapshots)
+        if records is None:
+            return PENDING, f"snapshot {name} (of draw {draw_id}) is not published yet"
+        units[draw_id] = {r["id"]: r for r in records}
+    try:
+        pool = return_visit_records(outcomes, units)
+    except KeyError as e:
+        raise CheckFailedError(f"an inspected unit {e} is not in its draw's snapshot") from e
+    entry = snapshots[announce["units"]["snapshot"]]
+    expected = make_snapshot(entry["snapshot"], "units", pool)
+    if (expected.root_hex, expected.count) != (entry["root"], entry["count"]):
+        raise CheckFailedError(
+            f"the pool {entry['snapshot']} has {entry['count']} units (root {entry['root']}); "
+            f"the {len(outcomes)} proven outcomes of {first}..{last} give {expected.count} "
+            f"(root {expected.root_hex})")
+    return PASS, (f"pool {entry['snapshot']} = the {expected.count} units inspected from "
+                  f"{first} to {last} (proven outcomes)")
+
+
+def audit_return_visits(a: _Audit) -> None:
+    assert a.log is not None
+    snapshots: dict[str, Mapping[str, Any]] = {}
+    where: dict[str, int] = {}
+    for i, e in enumerate(a.log.entries):
+        if e is not None and entry_type(e) == SNAPSHOT and e.get("snapshot") not in snapshots:
+            snapshots[e["snapshot"]], where[e["snapshot"]] = e, i
+    for draw_id, h in sorted(a.histories.items()):
+        if h.announce_index is None:
+            continue
+        announce = h.entries[h.announce_index]
+        if announce.get("kind") != "return_visit":
+            continue
+        subject = f"draw {draw_id}"
+        try:
+            name = announce["units"]["snapshot"]
+            if name not in where:
+                raise CheckFailedError(f"its units snapshot {name!r} is not in the log")
+            status, reason = _return_visit_pool(a, announce, where[name], snapshots)
+        except CHECK_ERRORS as e:
+            a.add("return-visit-pool", FAIL, subject, str(e), evidence_of(e))
+            continue
+        a.add("return-visit-pool", status, subject, reason)
+
+
 def audit_plan(a: _Audit, rules: Rules) -> None:
     """The yearly plan's findings over the proven entries only."""
     assert a.log is not None
@@ -509,6 +591,7 @@ def audit_portal(
     audit_draws(a)
     audit_index(a)
     audit_registry_gaps(a)
+    audit_return_visits(a)
     if plan is not None:
         audit_plan(a, plan)
     return a.rep

@@ -332,10 +332,13 @@ def outcome_record(  # noqa: PLR0917 (typer options)
                                         "penalised or not_inspected")],
     note: Annotated[str, typer.Option("--note")] = "",
     evidence: Annotated[list[str] | None, typer.Option("--evidence-sha256")] = None,
+    supersedes: Annotated[int | None, typer.Option(
+        "--supersedes", help="a correction: the log index of the unit's outcome in force "
+                             "(both stay in the log; --note says why)")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Append an inspection.outcome entry for a unit of a drawn draw."""
+    """Append an inspection.outcome entry for a unit of a drawn draw (or a correction)."""
     with _service(config) as service:
         o = service.record_outcome(draw_id, unit_id, date=date, result=result, note=note,
-                                   evidence_sha256=evidence or [])
+                                   evidence_sha256=evidence or [], supersedes=supersedes)
     typer.echo(f"outcome of {o.unit_id} in {o.draw_id} at log index {o.log_index}")

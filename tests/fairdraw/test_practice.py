@@ -134,9 +134,18 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Year]:
         service.record_outcome("T-ROUTINE", units[6], date="2026-11-21", result="not_inspected")
         # wave 2: the commission's return-visit draw and the year's last batch
         rv = plan_return_visit(service, "2026Q4")
+        # A "return visit" over the whole registry instead of the quarter's pool: the audit
+        # must catch it (the pool is recomputed from the proven outcomes).
+        service.announce({"draw_id": "RV-FORGED", "title": "回访（错误的池）",
+                          "authority": "纪检监察机关", "kind": "return_visit",
+                          "period": {"from": "2026-10-01", "to": "2026-12-31"},
+                          "units": "units-2026",
+                          "strata": [{"name": "inspected", "match": {},
+                                      "quota": {"count": 3}}]})
         service.announce(json.loads((directory / "plan" / "T-2026-b04.json").read_text()))
         service.publish_checkpoint()
         service.execute(rv.draw.draw_id)
+        service.execute("RV-FORGED")
         service.execute("T-2026-b04")
         b04 = service.entry(service.draw("T-2026-b04").result_index or 0)
         crowded = [s["unit_id"] for s in b04["selected"] if s["stratum"] == "key-crowded"]
@@ -212,6 +221,11 @@ def test_audit_reports_coverage_against_the_plan(year: Year) -> None:
     assert [f.status for f in b04] == ["pending"]  # outcomes due 30 days after 2026-12-31
     assert found[("plan-share", "draw T-2026-b04 class non-key")].status == "pass"
     assert not report.ok
+    pools = {f.subject: f for f in report.findings if f.check == "return-visit-pool"}
+    assert pools["draw return-visit-2026Q4"].status == "pass", pools
+    assert "6 units inspected" in pools["draw return-visit-2026Q4"].reason
+    assert pools["draw RV-FORGED"].status == "fail"
+    assert "units-2026 has 400 units" in pools["draw RV-FORGED"].reason  # outcomes came later
 
 
 def test_audit_cli_refuses_a_bad_plan_file(year: Year, tmp_path: Path) -> None:
