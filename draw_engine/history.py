@@ -30,6 +30,13 @@ indexed by position; items that are not objects are skipped):
   cancel or without a co-signed checkpoint covering it.
 - `quorum_time(timestamps, policy) -> int | None`: the `quorum_time` of one
   checkpoint from its verified cosignature timestamps by witness name.
+- `check_outcomes(entries, draw_id) -> OutcomeHistory`: the draw's
+  `inspection.outcome` entries; a correction is a new outcome whose
+  `supersedes` names the unit's current outcome, both stay in the log. Rules
+  `outcome-twice` (a second outcome of a unit that corrects nothing),
+  `outcome-supersede-unknown` (supersedes names no earlier outcome of the same
+  draw and unit), `outcome-superseded-twice` (an outcome corrected twice, or a
+  correction of an outcome already corrected).
 
 Each rule failure is a `HistoryError(rule, message, evidence)`; `str()` is
 "<rule>: <message>". Malformed fields the rules need (a `supersedes` that is not
@@ -48,7 +55,9 @@ from typing import Any, Protocol
 from draw_engine.entries import (
     ANNOUNCE,
     CANCEL,
+    OUTCOME,
     RESULT,
+    OutcomeRef,
     announce_round_time,
     entry_type,
     format_utc,
@@ -351,3 +360,58 @@ def quorum_time(timestamps: Mapping[str, int], policy: _Quorum) -> int | None:
         if policy.satisfied_by({w for w, ts in timestamps.items() if ts <= t}):
             return t
     return None
+
+
+# -- outcomes and their corrections ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeHistory:
+    """The draw's outcome entries (leaf indices, ascending) and who corrects whom."""
+
+    draw_id: str
+    outcomes: tuple[int, ...]
+    superseded_by: Mapping[int, int]
+    """Outcome index -> index of the outcome that corrects it."""
+    current: Mapping[str, int]
+    """Unit id -> index of its outcome in force (the last of its chain)."""
+
+
+def check_outcomes(entries: Entries, draw_id: str) -> OutcomeHistory:
+    """SPEC(verification.md "Outcomes"): rules outcome-twice, outcome-supersede-unknown,
+    outcome-superseded-twice, in log order."""
+    refs: dict[int, OutcomeRef] = {}
+    current: dict[str, int] = {}
+    superseded_by: dict[int, int] = {}
+    for i, e in _items(entries):
+        if entry_type(e) != OUTCOME or e.get("draw_id") != draw_id:
+            continue
+        ref = refs[i] = OutcomeRef.of(e)
+        s = ref.supersedes
+        if s is None:
+            if ref.unit_id in current:
+                raise HistoryError(
+                    "outcome-twice",
+                    f"unit {ref.unit_id} of draw {draw_id} has an outcome (entry "
+                    f"{current[ref.unit_id]}) and entry {i} adds another that corrects nothing;"
+                    " a correction names the outcome it supersedes",
+                    {"unit_id": ref.unit_id, "outcome": current[ref.unit_id], "index": i})
+        else:
+            old = refs.get(s)
+            if old is None or old.unit_id != ref.unit_id:
+                raise HistoryError(
+                    "outcome-supersede-unknown",
+                    f"entry {i} corrects entry {s}, which is no earlier outcome of unit "
+                    f"{ref.unit_id} in draw {draw_id}",
+                    {"index": i, "supersedes": s, "unit_id": ref.unit_id})
+            if s in superseded_by:
+                raise HistoryError(
+                    "outcome-superseded-twice",
+                    f"entry {i} corrects entry {s}, which entry {superseded_by[s]} corrected "
+                    f"already; a correction supersedes the outcome in force (entry "
+                    f"{current[ref.unit_id]})",
+                    {"index": i, "supersedes": s, "superseded_by": superseded_by[s],
+                     "current": current[ref.unit_id]})
+            superseded_by[s] = i
+        current[ref.unit_id] = i
+    return OutcomeHistory(draw_id, tuple(refs), superseded_by, current)

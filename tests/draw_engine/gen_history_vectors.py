@@ -26,6 +26,7 @@ from draw_engine.history import (
     cancel_fate,
     check_announce,
     check_history,
+    check_outcomes,
     check_results,
     draw_history,
     quorum_time,
@@ -298,6 +299,78 @@ def quorum_file() -> dict[str, Any]:
             "function": "quorum_time", "policies": POLICIES, "vectors": vectors}
 
 
+# -- outcomes and corrections (check_outcomes) -------------------------------------------------
+
+
+def fix(draw_id: str, unit_id: str, supersedes: Any, result: str = "penalised") -> Entry:
+    """A correction: a new outcome naming the one it supersedes."""
+    e = outcome(draw_id, unit_id)
+    e.update(result=result, supersedes=supersedes, note="corrected: wrong result entered")
+    return e
+
+
+A1 = [snap("u1"), ann("A"), res("A", 1)]
+OUTCOME_CASES: list[tuple[str, str, list[Entry | None], str]] = [
+    ("one-outcome-per-unit", "two units, one outcome each",
+     [*A1, outcome("A", "U1"), outcome("A", "U2")], "ok"),
+    ("correction", "entry 4 corrects entry 3: both stay, 4 is in force",
+     [*A1, outcome("A", "U1"), fix("A", "U1", 3)], "ok"),
+    ("correction-of-a-correction", "3 -> 4 -> 6; another draw's outcome in between",
+     [*A1, outcome("A", "U1"), fix("A", "U1", 3), outcome("B", "U1"), fix("A", "U1", 4)], "ok"),
+    ("old-entries-without-supersedes", "outcomes logged before corrections existed",
+     [*A1, outcome("A", "U1"), None, outcome("A", "U2")], "ok"),
+    ("second-outcome-no-supersedes", "a second outcome for U1 that names nothing",
+     [*A1, outcome("A", "U1"), outcome("A", "U1")], "outcome-twice"),
+    ("supersedes-later-entry", "a correction cannot name a later entry",
+     [*A1, outcome("A", "U1"), fix("A", "U1", 5), outcome("A", "U2")],
+     "outcome-supersede-unknown"),
+    ("supersedes-other-unit", "a correction of U2 names U1's outcome",
+     [*A1, outcome("A", "U1"), outcome("A", "U2"), fix("A", "U2", 3)],
+     "outcome-supersede-unknown"),
+    ("supersedes-other-draw", "the named outcome is of draw B",
+     [*A1, outcome("B", "U1"), fix("A", "U1", 3)], "outcome-supersede-unknown"),
+    ("supersedes-a-result", "the named entry is not an outcome",
+     [*A1, outcome("A", "U1"), fix("A", "U1", 2)], "outcome-supersede-unknown"),
+    ("superseded-twice", "3 is corrected by 4 and again by 5",
+     [*A1, outcome("A", "U1"), fix("A", "U1", 3), fix("A", "U1", 3)],
+     "outcome-superseded-twice"),
+    ("supersedes-not-an-index", "supersedes is a leaf index",
+     [*A1, outcome("A", "U1"), fix("A", "U1", "3")], "EntryError"),
+    ("supersedes-negative", "supersedes is a leaf index >= 0",
+     [*A1, outcome("A", "U1"), fix("A", "U1", -1)], "EntryError"),
+]
+
+
+def outcome_file() -> dict[str, Any]:
+    vectors = []
+    for name, description, entries, want in OUTCOME_CASES:
+        got = outcome_of(lambda entries=entries: check_outcomes(entries, "A"))
+        verdict = "ok" if "ok" in got else got.get("rule", got.get("error"))
+        if verdict != want:
+            raise SystemExit(f"{name}: check_outcomes gives {got}, the case says {want}")
+        if "ok" in got:
+            h = got["ok"]
+            got = {"ok": {"outcomes": list(h.outcomes),
+                          "superseded_by": {str(k): v for k, v in h.superseded_by.items()},
+                          "current": dict(h.current)}}
+        vectors.append({"name": name, "description": description, "entries": entries,
+                        "draw_id": "A", "expected": got})
+    return {
+        "title": "Outcome corrections (docs/spec/verification.md \"Outcomes\"): check_outcomes "
+                 "of draw A over every entry",
+        "function": "outcomes",
+        "conventions": {
+            "entries": "leaf index = position; null is an entry the rules skip",
+            "expected": "{ok: {outcomes, superseded_by (index -> index, keys as strings), "
+                        "current (unit -> index)}} or {rule, message} (HistoryError) or "
+                        "{error: EntryError, message}",
+            "provenance": "verdicts written by hand in tests/draw_engine/gen_history_vectors.py;"
+                          " messages recorded from the Python",
+        },
+        "vectors": vectors,
+    }
+
+
 def files() -> dict[str, dict[str, Any]]:
     built = [build_case(c) for c in CASES]
     names = [c["name"] for c in built]
@@ -322,6 +395,7 @@ def files() -> dict[str, dict[str, Any]]:
             "vectors": built,
         },
         "quorum-time.json": quorum_file(),
+        "outcomes.json": outcome_file(),
     }
 
 

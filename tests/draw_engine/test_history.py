@@ -37,6 +37,7 @@ from draw_engine.history import (
     cancel_fate,
     check_announce,
     check_history,
+    check_outcomes,
     check_results,
     draw_histories,
     draw_history,
@@ -48,6 +49,8 @@ from witnesses.policy import parse_policy, policy_from_json
 FILES = sorted((VECTORS / "history").glob("*.json"))
 RULE_CASES = [v for f in FILES if (d := load_vectors(f"history/{f.name}"))["function"] == "history"
               for v in d["vectors"]]
+OUTCOME_CASES = [v for f in FILES if (d := load_vectors(f"history/{f.name}"))["function"]
+                 == "outcomes" for v in d["vectors"]]
 QUORUM_FILES = [d for f in FILES if (d := load_vectors(f"history/{f.name}"))["function"]
                 == "quorum_time"]
 RULES = {"announce-missing", "announce-twice", "self-supersede", "result-mismatch",
@@ -347,3 +350,24 @@ def test_vectors_are_generated_from_the_committed_generator() -> None:
     for name, data in gen_history_vectors.files().items():
         assert load_vectors(f"history/{name}") == data, f"{name} is stale: re-run the generator"
     assert Path(gen_history_vectors.OUT) == VECTORS / "history"
+
+
+@pytest.mark.parametrize("vector", OUTCOME_CASES, ids=lambda v: v["name"])
+def test_outcome_vector(vector: dict[str, Any]) -> None:
+    try:
+        h = check_outcomes(vector["entries"], vector["draw_id"])
+    except HistoryError as e:
+        got: dict[str, Any] = {"rule": e.rule, "message": str(e)}
+    except EntryError as e:
+        got = {"error": "EntryError", "message": str(e)}
+    else:
+        got = {"ok": {"outcomes": list(h.outcomes),
+                      "superseded_by": {str(k): v for k, v in h.superseded_by.items()},
+                      "current": dict(h.current)}}
+    assert got == vector["expected"]
+
+
+def test_outcome_vectors_cover_every_rule() -> None:
+    rules = {v["expected"].get("rule") for v in OUTCOME_CASES} - {None}
+    assert rules == {"outcome-twice", "outcome-supersede-unknown", "outcome-superseded-twice"}
+    assert sum("ok" in v["expected"] for v in OUTCOME_CASES) >= 4

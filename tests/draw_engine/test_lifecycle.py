@@ -481,6 +481,7 @@ def test_outcomes_and_return_visit(world: World) -> None:
     result = s.entry(s.draw("d-2026-01").result_index or 0)
     chosen = [e["unit_id"] for e in result["selected"]]
     evidence = ["ab" * 32]
+    world.clock.now = GENESIS + 41 * 86400  # 2026-02-11: outcomes are never dated ahead
     for i, unit in enumerate(chosen):
         res = ("compliant", "penalised", "not_inspected", "rectification_ordered")[i % 4]
         s.record_outcome("d-2026-01", unit, date="2026-02-10", result=res,

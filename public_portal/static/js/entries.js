@@ -156,10 +156,17 @@ export function closingRef(entry) {
   return Object.freeze({ type: entry.type, drawId: text(entry, 'draw_id'), announceIndex: count(entry, 'announce_index') });
 }
 
-/** {drawId, unitId, date, result} of an inspection.outcome. */
+/**
+ * {drawId, unitId, date, result, supersedes} of an inspection.outcome; `supersedes` is the
+ * leaf index of the earlier outcome this one corrects, null when it corrects none.
+ */
 export function outcomeRef(entry) {
   expect(entry, OUTCOME);
-  return Object.freeze({ drawId: text(entry, 'draw_id'), unitId: text(entry, 'unit_id'), date: text(entry, 'date'), result: text(entry, 'result') });
+  const supersedes = entry.supersedes ?? null;
+  if (supersedes !== null && !isIndex(supersedes)) {
+    throw new EntryError('inspection.outcome entry: supersedes must be the leaf index of an earlier outcome', 'supersedes');
+  }
+  return Object.freeze({ drawId: text(entry, 'draw_id'), unitId: text(entry, 'unit_id'), date: text(entry, 'date'), result: text(entry, 'result'), supersedes });
 }
 
 /** {snapshot, kind, root, count} of a registry.snapshot. */

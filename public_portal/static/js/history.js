@@ -24,12 +24,15 @@
  * - cancelFate(h, checkpoints, roundTime) -> minutes | null.
  * - quorumTime(timestamps, policy) -> seconds | null (timestamps: Map or object
  *   witness name -> timestamp, number or bigint; policy from policy.js parsePolicy).
+ * - checkOutcomes(entries, drawId) -> {drawId, outcomes, supersededBy (Map),
+ *   current (Map unit -> index)} (rules outcome-twice, outcome-supersede-unknown,
+ *   outcome-superseded-twice): a correction is a new outcome naming the one it supersedes.
  *
  * Each rule failure throws HistoryError (a VerificationError) with `rule`,
  * `evidence`, and message "<rule>: <text>". Pure: no clock, no fetch.
  */
 import { FormatError, VerificationError } from './errors.js';
-import { ANNOUNCE, CANCEL, EntryError, RESULT, announceRoundTime, entryType, formatUtc, isIndex, isObject, quote } from './entries.js';
+import { ANNOUNCE, CANCEL, EntryError, OUTCOME, RESULT, announceRoundTime, entryType, formatUtc, isIndex, isObject, outcomeRef, quote } from './entries.js';
 import { satisfiedBy } from './policy.js';
 
 export class HistoryError extends VerificationError {
@@ -285,4 +288,39 @@ export function quorumTime(timestamps, policy) {
     if (satisfiedBy(policy, pairs.filter(([, ts]) => ts <= t).map(([w]) => w))) return t;
   }
   return null;
+}
+
+/** SPEC(verification.md "Outcomes"): the draw's outcomes and their corrections, in log order. */
+export function checkOutcomes(entries, drawId) {
+  const refs = new Map();
+  const current = new Map();
+  const supersededBy = new Map();
+  for (const [i, e] of items(entries)) {
+    if (entryType(e) !== OUTCOME || e.draw_id !== drawId) continue;
+    const ref = outcomeRef(e);
+    refs.set(i, ref);
+    const s = ref.supersedes;
+    if (s === null) {
+      if (current.has(ref.unitId)) {
+        throw new HistoryError('outcome-twice',
+          `unit ${ref.unitId} of draw ${drawId} has an outcome (entry ${current.get(ref.unitId)}) and entry ${i} adds another that corrects nothing; a correction names the outcome it supersedes`,
+          { unit_id: ref.unitId, outcome: current.get(ref.unitId), index: i });
+      }
+    } else {
+      const old = refs.get(s);
+      if (old === undefined || old.unitId !== ref.unitId) {
+        throw new HistoryError('outcome-supersede-unknown',
+          `entry ${i} corrects entry ${s}, which is no earlier outcome of unit ${ref.unitId} in draw ${drawId}`,
+          { index: i, supersedes: s, unit_id: ref.unitId });
+      }
+      if (supersededBy.has(s)) {
+        throw new HistoryError('outcome-superseded-twice',
+          `entry ${i} corrects entry ${s}, which entry ${supersededBy.get(s)} corrected already; a correction supersedes the outcome in force (entry ${current.get(ref.unitId)})`,
+          { index: i, supersedes: s, superseded_by: supersededBy.get(s), current: current.get(ref.unitId) });
+      }
+      supersededBy.set(s, i);
+    }
+    current.set(ref.unitId, i);
+  }
+  return Object.freeze({ drawId, outcomes: [...refs.keys()], supersededBy, current });
 }

@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { VECTORS, loadVectors } from './vectors.mjs';
 import {
-  HistoryError, cancelFate, checkAnnounce, checkHistory, checkResults, drawHistories, drawHistory, quorumTime,
+  HistoryError, cancelFate, checkAnnounce, checkHistory, checkOutcomes, checkResults, drawHistories, drawHistory, quorumTime,
 } from '../../../public_portal/static/js/history.js';
 import {
   ENTRY_TYPES, EntryError, announceRef, closingRef, entryType, parseEntry, parseUtcSeconds,
@@ -20,6 +20,29 @@ const files = readdirSync(join(VECTORS, 'history')).filter((f) => f.endsWith('.j
   .map((f) => ({ file: f, data: loadVectors(join('history', f)) }));
 const ruleFiles = files.filter(({ data }) => data.function === 'history');
 const quorumFiles = files.filter(({ data }) => data.function === 'quorum_time');
+const outcomeFiles = files.filter(({ data }) => data.function === 'outcomes');
+
+test('the outcome-correction vectors are there', () => {
+  assert.ok(outcomeFiles.length >= 1 && outcomeFiles[0].data.vectors.length >= 10);
+});
+
+for (const { file, data } of outcomeFiles) {
+  for (const v of data.vectors) {
+    test(`history/${file}: ${v.name}`, () => {
+      const got = outcome(() => {
+        const h = checkOutcomes(v.entries, v.draw_id);
+        return {
+          outcomes: h.outcomes,
+          superseded_by: Object.fromEntries([...h.supersededBy].map(([k, x]) => [String(k), x])),
+          current: Object.fromEntries(h.current),
+        };
+      });
+      assert.deepEqual(got, v.expected);
+      const asMap = new Map(v.entries.map((e, i) => [i, e]));
+      assert.deepEqual(outcome(() => checkOutcomes(asMap, v.draw_id).outcomes), 'ok' in v.expected ? { ok: v.expected.ok.outcomes } : v.expected);
+    });
+  }
+}
 
 test('the history vector files are there', () => {
   assert.ok(ruleFiles.length >= 1 && quorumFiles.length >= 1, files.map((f) => f.file).join(', '));
