@@ -62,6 +62,7 @@ from draw_engine.log_index import index_log
 from draw_engine.plan_checks import (
     REF_KINDS,
     beacon_fields,
+    check_correction,
     check_result_size,
     check_supersedable,
     resolve_refs,
@@ -503,13 +504,23 @@ class DrawService:
     # -- outcomes and return visits --------------------------------------------------
 
     def record_outcome(self, draw_id: str, unit_id: str, *, date: str, result: str,
-                       note: str = "", evidence_sha256: Sequence[str] = ()) -> OutcomeRecord:
-        """Append `inspection.outcome` for a unit the draw selected (or listed as reserve)."""
+                       note: str = "", evidence_sha256: Sequence[str] = (),
+                       supersedes: int | None = None) -> OutcomeRecord:
+        """Append `inspection.outcome` for a unit the draw selected (or listed as reserve).
+
+        A correction is a new entry: `supersedes` names the unit's outcome in force (its log
+        index) and `note` says why; both stay in the log (history.check_outcomes). The date
+        may not lie in the future (the service's clock, UTC)."""
         with self._lock:
             self.sync()
             draw = self.draw(draw_id)
             entry = plans.outcome_entry(draw_id, unit_id, date_text=date, result=result,
-                                        note=note, evidence_sha256=evidence_sha256)
+                                        note=note, evidence_sha256=evidence_sha256,
+                                        supersedes=supersedes)
+            today = datetime.fromtimestamp(self.clock(), UTC).date().isoformat()
+            if date > today:
+                raise PlanError(f"date {date} is in the future (today is {today} UTC): an "
+                                "outcome records an inspection that took place", field="date")
             if draw.result_index is None:
                 raise DrawStateError(f"draw {draw_id} has no result; outcomes follow a result")
             drawn = self.entry(draw.result_index)
@@ -519,9 +530,9 @@ class DrawService:
                 raise PlanError(f"unit {unit_id} was neither selected nor a reserve in draw "
                                 f"{draw_id}", field="unit_id")
             with self.store.transaction() as tx:
-                if any(o.unit_id == unit_id for o in tx.list_outcomes(draw_id)):
-                    raise DrawStateError(f"unit {unit_id} of draw {draw_id} already has an "
-                                         "outcome")
+                in_force = [o.log_index for o in tx.list_outcomes(draw_id)
+                            if o.unit_id == unit_id]
+            check_correction(draw_id, unit_id, in_force[0] if in_force else None, supersedes)
             index = self._append(entry)
             return OutcomeRecord(index, draw_id, unit_id, date, result)
 
