@@ -41,6 +41,7 @@ from draw_engine.beacon import ChainInfo, format_chain_info_json
 from draw_engine.store import DrawStore
 from public_portal.disk import write_disk_bundles
 from public_portal.index import LogIndex, scan_log, snapshot_available
+from public_portal.registry_page import registry_files
 from public_portal.site import render_draw_page, render_index, render_static_page
 from transparency.checkpoint import parse_checkpoint
 from transparency.errors import TransparencyError
@@ -246,6 +247,15 @@ def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> Build
                                    f"(logged at index {snap.index})")
         published[name] = rel
 
+    # The registry page's data (public_portal.registry_page): snapshots in log order, and
+    # the ids document of every diff logged by its hash (write-once, checked against it).
+    diff_documents, registry_json = registry_files(inputs.storage, index, inputs.snapshots,
+                                                   published)
+    for rel, data in diff_documents.items():
+        if not writer.once(rel, data):
+            raise PortalBuildError(f"{rel} exists with other bytes than the logged diff")
+    writer.update("data/registry.json", registry_json)
+
     draws_out = []
     disk_snapshots: dict[str, list[str]] = {}
     for draw in index.draws.values():
@@ -297,6 +307,6 @@ def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> Build
     # Last, as they copy the files above: each draw's bundle for pages opened from disk.
     write_disk_bundles(out, disk_snapshots, writer.update, writer.once)
     writer.update("index.html", render_index(draws_out, size).encode())
-    for page in ("log", "offline"):
+    for page in ("log", "offline", "registry"):
         writer.update(f"{page}.html", render_static_page(page).encode())
     return report

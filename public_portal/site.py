@@ -28,7 +28,8 @@ HEADER = """<header class="top">
 <a class="brand" href="{root}index.html" data-i18n="nav.brand">双随机抽查公示</a>
 <nav><a href="{root}index.html" data-i18n="nav.draws">抽取列表</a>
 <a href="{root}log.html" data-i18n="nav.log">透明日志</a>
-<a href="{root}offline.html" data-i18n="nav.offline">离线验证</a></nav>
+<a href="{root}offline.html" data-i18n="nav.offline">离线验证</a>
+<a href="{root}registry.html" data-i18n="nav.registry">名录库变动</a></nav>
 <button type="button" id="lang-toggle" class="lang">English</button>
 </header>"""
 FOOTER = """<footer><span data-i18n="footer.text">本页面的所有检查都在您的浏览器中完成；\
@@ -95,8 +96,8 @@ def render_draw_page(summary: Mapping[str, Any]) -> str:
 
 
 def render_static_page(page: str) -> str:
-    """log.html or offline.html."""
-    if page not in ("log", "offline"):
+    """log.html, offline.html or registry.html."""
+    if page not in ("log", "offline", "registry"):
         raise ValueError(f"no page {page!r}")
     view = _fill(_template("view.html"), {})
     return _fill(_template(f"{page}.html"), {**_chrome(""), "VIEW": view})

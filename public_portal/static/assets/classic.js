@@ -32,6 +32,22 @@ const TEXTS = {
   'nav.draws': ['抽取列表', 'Draws'],
   'nav.log': ['透明日志', 'Transparency log'],
   'nav.offline': ['离线验证', 'Offline check'],
+  'nav.registry': ['名录库变动', 'Registry changes'],
+  // The registry page (registry.html, assets/app-registry.js; docs/spec/registry-diff.md).
+  'registry.title': ['名录库快照与变动', 'Registry snapshots and their changes'],
+  'registry.lead': ['每个名录库快照在日志中记下与上一个快照相比新增、移出、停用、恢复和变更的单位编号。移出或停用的单位不再参加抽取：抽取前的这些变动都公开在这里。',
+    'Every registry snapshot logs the ids added, removed, retired, reactivated and changed since the previous one. Removed or retired units leave the draw pool: every such change before a draw is public here.'],
+  'registry.empty': ['日志中还没有名录库快照。', 'No registry snapshot in the log yet.'],
+  'registry.entry': ['日志条目', 'log entry'], 'registry.prev': ['上一个快照', 'previous snapshot'],
+  'registry.first': ['首个快照：全部记录均为新增（见名单文件）。', 'First snapshot: every record is new (see its records file).'],
+  'registry.counts-only': ['这个条目只记录了数量（旧格式），没有单位编号。', 'This entry logs counts only (older format), no ids.'],
+  'registry.ids-missing': ['变动编号文件尚未公布。', 'The diff ids file is not published.'],
+  'registry.names-missing': ['名称：名单文件未公布', 'names: records file not published'],
+  'registry.list.added': ['新增', 'Added'], 'registry.list.removed': ['移出（不再在名单中）', 'Removed (no longer listed)'],
+  'registry.list.retired': ['停用（移出抽取池）', 'Retired (left the pool)'], 'registry.list.reactivated': ['恢复（回到抽取池）', 'Reactivated (back in the pool)'],
+  'registry.list.changed': ['变更', 'Changed'], 'registry.col.id': ['编号', 'Id'], 'registry.col.name': ['名称', 'Name'],
+  'registry.col.fields': ['变更的属性', 'Changed attributes'], 'registry.none': ['无', 'none'],
+  'registry.proven': ['条目已由联署检查点证明', 'entry proven by the co-signed checkpoint'],
   'footer.text': ['本页面的所有检查都在您的浏览器中完成；唯一需要信任的是 trust.json 中的公钥。',
     'Every check on this page runs in your browser; the only thing to trust is the keys in trust.json.'],
   'index.title': ['双随机、一公开：抽查公示', 'Double-random, one-public: inspection draws'],
@@ -3475,10 +3491,17 @@ function closingRef(entry) {
   return Object.freeze({ type: entry.type, drawId: text(entry, 'draw_id'), announceIndex: count(entry, 'announce_index') });
 }
 
-/** {drawId, unitId, date, result} of an inspection.outcome. */
+/**
+ * {drawId, unitId, date, result, supersedes} of an inspection.outcome; `supersedes` is the
+ * leaf index of the earlier outcome this one corrects, null when it corrects none.
+ */
 function outcomeRef(entry) {
   expect(entry, OUTCOME);
-  return Object.freeze({ drawId: text(entry, 'draw_id'), unitId: text(entry, 'unit_id'), date: text(entry, 'date'), result: text(entry, 'result') });
+  const supersedes = entry.supersedes ?? null;
+  if (supersedes !== null && !isIndex(supersedes)) {
+    throw new EntryError('inspection.outcome entry: supersedes must be the leaf index of an earlier outcome', 'supersedes');
+  }
+  return Object.freeze({ drawId: text(entry, 'draw_id'), unitId: text(entry, 'unit_id'), date: text(entry, 'date'), result: text(entry, 'result'), supersedes });
 }
 
 /** {snapshot, kind, root, count} of a registry.snapshot. */
@@ -3648,12 +3671,15 @@ factories['assets/js/history.js'] = function (exports, require) {
  * - cancelFate(h, checkpoints, roundTime) -> minutes | null.
  * - quorumTime(timestamps, policy) -> seconds | null (timestamps: Map or object
  *   witness name -> timestamp, number or bigint; policy from policy.js parsePolicy).
+ * - checkOutcomes(entries, drawId) -> {drawId, outcomes, supersededBy (Map),
+ *   current (Map unit -> index)} (rules outcome-twice, outcome-supersede-unknown,
+ *   outcome-superseded-twice): a correction is a new outcome naming the one it supersedes.
  *
  * Each rule failure throws HistoryError (a VerificationError) with `rule`,
  * `evidence`, and message "<rule>: <text>". Pure: no clock, no fetch.
  */
 const { FormatError, VerificationError } = require('assets/js/errors.js');
-const { ANNOUNCE, CANCEL, EntryError, RESULT, announceRoundTime, entryType, formatUtc, isIndex, isObject, quote } = require('assets/js/entries.js');
+const { ANNOUNCE, CANCEL, EntryError, OUTCOME, RESULT, announceRoundTime, entryType, formatUtc, isIndex, isObject, outcomeRef, quote } = require('assets/js/entries.js');
 const { satisfiedBy } = require('assets/js/policy.js');
 
 class HistoryError extends VerificationError {
@@ -3910,6 +3936,41 @@ function quorumTime(timestamps, policy) {
   }
   return null;
 }
+
+/** SPEC(verification.md "Outcomes"): the draw's outcomes and their corrections, in log order. */
+function checkOutcomes(entries, drawId) {
+  const refs = new Map();
+  const current = new Map();
+  const supersededBy = new Map();
+  for (const [i, e] of items(entries)) {
+    if (entryType(e) !== OUTCOME || e.draw_id !== drawId) continue;
+    const ref = outcomeRef(e);
+    refs.set(i, ref);
+    const s = ref.supersedes;
+    if (s === null) {
+      if (current.has(ref.unitId)) {
+        throw new HistoryError('outcome-twice',
+          `unit ${ref.unitId} of draw ${drawId} has an outcome (entry ${current.get(ref.unitId)}) and entry ${i} adds another that corrects nothing; a correction names the outcome it supersedes`,
+          { unit_id: ref.unitId, outcome: current.get(ref.unitId), index: i });
+      }
+    } else {
+      const old = refs.get(s);
+      if (old === undefined || old.unitId !== ref.unitId) {
+        throw new HistoryError('outcome-supersede-unknown',
+          `entry ${i} corrects entry ${s}, which is no earlier outcome of unit ${ref.unitId} in draw ${drawId}`,
+          { index: i, supersedes: s, unit_id: ref.unitId });
+      }
+      if (supersededBy.has(s)) {
+        throw new HistoryError('outcome-superseded-twice',
+          `entry ${i} corrects entry ${s}, which entry ${supersededBy.get(s)} corrected already; a correction supersedes the outcome in force (entry ${current.get(ref.unitId)})`,
+          { index: i, supersedes: s, superseded_by: supersededBy.get(s), current: current.get(ref.unitId) });
+      }
+      supersededBy.set(s, i);
+    }
+    current.set(ref.unitId, i);
+  }
+  return Object.freeze({ drawId, outcomes: [...refs.keys()], supersededBy, current });
+}
 exports.HistoryError = HistoryError;
 exports.drawHistory = drawHistory;
 exports.drawHistories = drawHistories;
@@ -3918,6 +3979,7 @@ exports.checkResults = checkResults;
 exports.checkHistory = checkHistory;
 exports.cancelFate = cancelFate;
 exports.quorumTime = quorumTime;
+exports.checkOutcomes = checkOutcomes;
 };
 factories['assets/js/verify-draw.js'] = function (exports, require) {
 /**
@@ -5779,6 +5841,190 @@ main().catch((e) => {
   document.documentElement.dataset.verdict = 'fail';
   $('verdict').className = 'verdict fail';
   $('verdict-detail').textContent = String(e.message || e);
+});
+};
+factories['assets/app-registry.js'] = function (exports, require) {
+/**
+ * The registry page: every registry.snapshot entry of the log with its diff, ids and names
+ * (docs/spec/registry-diff.md). The checkpoint is opened with the log key and its witness
+ * quorum checked (as on the log page); each snapshot entry listed by data/registry.json is
+ * proven included under that checkpoint before it is shown; a big diff's ids document must
+ * hash to the entry's ids_sha256; names come from a published records file only after its
+ * root equals the entry's. data/registry.json itself is a hint: a row it lists that the log
+ * does not hold fails the page.
+ */
+const { applyLanguage, checkLabel, checkReason, setupLanguage, t } = require('assets/i18n.js');
+const { requestedBackend } = require('assets/draw-view.js');
+const { openCheckpoint } = require('assets/js/checkpoint.js');
+const { collectCosignatures, parsePolicy, requireQuorum } = require('assets/js/policy.js');
+const { TileReader } = require('assets/js/tiles.js');
+const { SNAPSHOT, checkIdsFile, entryType, parseEntry, snapshotDiffRef, snapshotRef } = require('assets/js/entries.js');
+const { parseSnapshotLines, snapshotLinesRoot } = require('assets/js/verify-draw.js');
+const { bytesToHex, decodeUtf8 } = require('assets/js/bytes.js');
+const { cryptoBackend, setCryptoBackend } = require('assets/js/hashing.js');
+
+setupLanguage();
+setCryptoBackend(requestedBackend());
+const $ = (id) => document.getElementById(id);
+const base = new URL('./', location.href);
+const LISTS = ['removed', 'retired', 'added', 'reactivated', 'changed'];
+
+async function load(path, optional = false) {
+  const r = await fetch(new URL(path, base));
+  if (r.status === 404 && optional) return null;
+  if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+function addCheck(name, status, reason) {
+  const li = document.createElement('li');
+  li.dataset.check = name;
+  li.dataset.status = status;
+  li.className = `check ${status}`;
+  li.textContent = `${status === 'pass' ? '✓' : status === 'fail' ? '✗' : '–'} ${checkLabel(name)} — ${checkReason(name, status)} (${reason})`;
+  $('checks').append(li);
+  return status;
+}
+
+function el(tag, attrs = {}, text = null) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith('data-')) e.dataset[k.slice(5).replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = v;
+    else e.setAttribute(k, v);
+  }
+  if (text !== null) e.textContent = text;
+  return e;
+}
+
+function i18n(tag, key, attrs = {}) {
+  const e = el(tag, { ...attrs, 'data-i18n': key }, t(key));
+  return e;
+}
+
+/** id -> name from a published records file, only when its root is the entry's. */
+async function namesOf(row, entry) {
+  if (!row || !row.records) return null;
+  const bytes = await load(row.records, true);
+  if (bytes === null) return null;
+  if (bytesToHex(snapshotLinesRoot(bytes)) !== entry.root) throw new Error(`${row.records} does not have the root of snapshot ${row.name}`);
+  const names = new Map();
+  for (const r of parseSnapshotLines(bytes)) names.set(r.id, typeof r.name === 'string' ? r.name : '');
+  return names;
+}
+
+function listTable(list, items, names, fallbackNames) {
+  const wrap = el('div', { class: 'diff-list', 'data-list': list, 'data-count': String(items.length) });
+  wrap.append(i18n('h3', `registry.list.${list}`));
+  if (!items.length) {
+    wrap.append(i18n('p', 'registry.none', { class: 'meta' }));
+    return wrap;
+  }
+  const table = el('table', { class: 'diff' });
+  const head = el('tr');
+  head.append(i18n('th', 'registry.col.id'), i18n('th', 'registry.col.name'));
+  if (list === 'changed') head.append(i18n('th', 'registry.col.fields'));
+  const thead = el('thead');
+  thead.append(head);
+  table.append(thead);
+  const body = el('tbody');
+  for (const item of items) {
+    const [id, fields] = list === 'changed' ? item : [item, null];
+    const source = list === 'removed' ? fallbackNames : names;
+    const name = source ? (source.get(id) ?? '') : null;
+    const tr = el('tr', { 'data-id': id });
+    tr.append(el('td', { class: 'mono' }, id));
+    tr.append(name === null ? i18n('td', 'registry.names-missing', { class: 'meta' }) : el('td', { 'data-name': name }, name));
+    if (fields) tr.append(el('td', { class: 'mono', 'data-fields': fields.join(',') }, fields.join(', ')));
+    body.append(tr);
+  }
+  table.append(body);
+  wrap.append(table);
+  return wrap;
+}
+
+async function showSnapshot(row, entry, rows, entries) {
+  const ref = snapshotRef(entry);
+  const section = el('section', { class: 'snapshot', 'data-snapshot': ref.snapshot, 'data-kind': ref.kind, 'data-status': 'pass' });
+  section.append(el('h2', {}, `${ref.snapshot} · ${t(`snapshot.${ref.kind}`)} · ${ref.count}`));
+  const meta = el('p', { class: 'meta' });
+  meta.append(i18n('span', 'registry.entry'), el('span', { class: 'mono' }, ` ${row.index} · `));
+  meta.append(i18n('span', 'registry.prev'), el('span', { class: 'mono' }, ` ${entry.prev ?? '—'} · `));
+  meta.append(i18n('span', 'registry.proven'));
+  section.append(meta);
+  const diff = snapshotDiffRef(entry);
+  section.append(el('p', { class: 'mono', 'data-counts': `${diff.added},${diff.removed},${diff.changed}` },
+    `+${diff.added} −${diff.removed} ~${diff.changed}`));
+  let ids = diff.ids;
+  if (ids === null && diff.idsSha256 !== null) {
+    const bytes = row.diff_ids ? await load(row.diff_ids, true) : null;
+    if (bytes === null) {
+      section.append(i18n('p', 'registry.ids-missing', { class: 'meta', 'data-missing': 'ids' }));
+      section.dataset.status = 'pending';
+      return section;
+    }
+    ids = await checkIdsFile(diff, bytes);
+  }
+  if (ids === null) {
+    section.append(i18n('p', entry.prev === null ? 'registry.first' : 'registry.counts-only', { class: 'meta' }));
+    return section;
+  }
+  const names = await namesOf(row, entry);
+  const prevRow = rows.find((r) => r.name === entry.prev);
+  const prevNames = prevRow ? await namesOf(prevRow, entries.get(prevRow.name)) : null;
+  for (const list of LISTS) section.append(listTable(list, ids[list], names, prevNames));
+  return section;
+}
+
+async function main() {
+  const trust = JSON.parse(decodeUtf8(await load('trust.json'), 'trust.json'));
+  const keys = trust.log.vkeys ?? [trust.log.vkey];
+  const note = await load('log/checkpoint');
+  const statuses = [];
+  const { checkpoint: cp } = await openCheckpoint(note, keys, trust.log.origin);
+  statuses.push(addCheck('checkpoint-signature', 'pass', `tree size ${cp.treeSize}`));
+  const policy = parsePolicy(trust.witness_policy);
+  try {
+    const cosigs = await collectCosignatures(note, policy);
+    requireQuorum(policy, cosigs.map((c) => c.witness), 'latest checkpoint');
+    statuses.push(addCheck('witness-cosignatures', 'pass', cosigs.map((c) => c.witness).join(', ')));
+  } catch (e) {
+    statuses.push(addCheck('witness-cosignatures', 'fail', e.message));
+  }
+  const reader = new TileReader((p) => load(`log/${p}`, true), Number(cp.treeSize));
+  const listing = JSON.parse(decodeUtf8((await load('data/registry.json', true)) ?? new TextEncoder().encode('{"snapshots":[]}'), 'registry.json'));
+  const rows = listing.snapshots.filter((r) => Number(r.index) < Number(cp.treeSize));
+  if (!rows.length) $('snapshots').append(i18n('p', 'registry.empty', { class: 'meta' }));
+  const entries = new Map();
+  for (const row of rows) {
+    const entry = parseEntry(await reader.provenEntry(row.index, cp.rootHash));
+    if (entryType(entry) !== SNAPSHOT || entry.snapshot !== row.name) throw new Error(`data/registry.json says entry ${row.index} is snapshot ${row.name}; the log holds ${entry.type} ${entry.snapshot ?? ''}`);
+    entries.set(row.name, entry);
+  }
+  for (const row of [...rows].reverse()) {
+    let section;
+    try {
+      section = await showSnapshot(row, entries.get(row.name), rows, entries);
+    } catch (e) {
+      section = el('section', { class: 'snapshot', 'data-snapshot': row.name, 'data-status': 'fail' });
+      section.append(el('h2', {}, row.name), el('p', { class: 'error', 'data-error': '' }, e.message));
+    }
+    if (section.dataset.status === 'fail') statuses.push('fail');
+    $('snapshots').append(section);
+  }
+  const verdict = statuses.includes('fail') ? 'fail' : 'pass';
+  document.documentElement.dataset.verdict = verdict;
+  $('verdict').className = `verdict ${verdict}`;
+  $('verdict-title').dataset.i18n = verdict === 'pass' ? 'registry.proven' : 'verdict.fail';
+  $('verdict-detail').textContent = cryptoBackend();
+  applyLanguage(document, false);
+}
+
+main().catch((e) => {
+  document.documentElement.dataset.verdict = 'fail';
+  $('verdict').className = 'verdict fail';
+  $('verdict-title').dataset.i18n = 'verdict.fail';
+  $('verdict-detail').textContent = String(e.message || e);
+  applyLanguage(document, false);
 });
 };
   globalThis.FairdrawClassic = { require, modules: Object.keys(factories) };
