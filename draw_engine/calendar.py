@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from draw_engine.canonical import canonical_json
+from draw_engine.errors import FormatError
 
 OFFICIAL, PROVISIONAL = "official", "provisional"
 STATUTORY_SINCE = 2025
@@ -62,7 +63,7 @@ LABELS = {OFFICIAL: "official 正式", PROVISIONAL: "provisional 临时"}
 MAX_CALENDAR_BYTES = 1 << 20
 
 
-class CalendarError(ValueError):
+class CalendarError(FormatError):
     """The calendar data is malformed or does not cover a requested date."""
 
 

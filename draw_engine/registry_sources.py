@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from draw_engine.canonical import canonical_json, parse_json
-from draw_engine.errors import CanonicalError, ValidationError, ValidationProblem
+from draw_engine.errors import CanonicalError, FormatError, ValidationError, ValidationProblem
 from draw_engine.registry import (
     FORMATS,
     KINDS,
@@ -52,7 +52,7 @@ MERGE_KEY = "credit_code"
 _NOT_CODED = ("tags", "roles", "key_unit", "crowded_place", "id", "credit_code")
 
 
-class MappingError(ValueError):
+class MappingError(FormatError):
     """A mapping file that is not `fairdraw-registry-mapping-v1`: names the field at fault."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:

@@ -38,9 +38,10 @@ from draw_engine.calendar import (
     calendar_sha256,
     schedule_years,
 )
+from draw_engine.errors import DrawEngineError
 
 
-class ScheduleError(ValueError):
+class ScheduleError(DrawEngineError, ValueError):
     """No schedule can be made (no working day in the period, calendar mismatch…)."""
 
 

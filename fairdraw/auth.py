@@ -42,6 +42,8 @@ from fastapi import HTTPException, Request
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from fairdraw.errors import FairdrawError
+
 ROLES = ("operator", "admin", "commission")
 GRANTS: dict[str, frozenset[str]] = {
     "commission": frozenset({"commission"}),
@@ -81,7 +83,7 @@ audit_table = sa.Table(
 )
 
 
-class AuthError(ValueError):
+class AuthError(FairdrawError, ValueError):
     """A token operation was refused (bad role or name); the message says why."""
 
 

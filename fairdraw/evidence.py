@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from fairdraw.errors import FairdrawError
+
 CHUNK = 1 << 20
 
 
-class EvidenceError(ValueError):
+class EvidenceError(FairdrawError, ValueError):
     """A file could not be hashed; the message names it."""
 
 

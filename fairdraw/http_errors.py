@@ -1,14 +1,15 @@
 """The service's one table from exceptions to HTTP answers (STYLE §6; issue 16.2).
 
 `STATUS` maps every deliberate error class of the packages the service runs
-(`transparency`, `witnesses`, `draw_engine`, `fairdraw`) to its HTTP status.
+(`transparency`, `witnesses`, `draw_engine`, `public_portal`, `fairdraw`) to its
+HTTP status.
 An exception takes the row of the nearest class in its MRO (`status_for`).
 No builtin exception has a row: a bare `ValueError`, `LookupError`,
 `KeyError`… escaping a route is a bug, so the service answers it 500 and
-logs it with its traceback, never a 4xx that blames the client. A package
-root (`TransparencyError`, `WitnessError`, `DrawEngineError`,
-`FairdrawError`) has no row either, so a new error class must be given its
-status here (tests/fairdraw/test_http_errors.py lists every class).
+logs it with its traceback, never a 4xx that blames the client. The roots
+of the big trees (`TransparencyError`, `WitnessError`, `DrawEngineError`,
+`FairdrawError`) have no row either, so a new error class must be given its
+status here (tests/fairdraw/test_http_errors.py checks every class).
 
 Bodies (`body_for`), as the API documents them (docs/operations.md §5,
 docs/spec/lifecycle.md §API):
@@ -47,6 +48,7 @@ from draw_engine.beacon_errors import (
     RoundNotFoundError,
     UnsupportedSchemeError,
 )
+from draw_engine.calendar import CalendarError
 from draw_engine.entries import format_utc
 from draw_engine.errors import AnnounceError, DrawEngineError, ValidationError
 from draw_engine.errors import FormatError as DrawFormatError
@@ -63,16 +65,22 @@ from draw_engine.lifecycle_errors import (
     SupersedeError,
     UnknownDrawError,
 )
+from draw_engine.registry_sources import MappingError
+from draw_engine.schedule import ScheduleError
 from draw_engine.store import StoreError
+from draw_engine.yearplan import YearPlanError
 from fairdraw.auth import AuthError
 from fairdraw.cli.demo import DemoError
+from fairdraw.console.templates import TemplateError, TemplateNotFoundError
 from fairdraw.deploy import DeployConfigError
 from fairdraw.errors import FairdrawError
+from fairdraw.evidence import EvidenceError
 from fairdraw.local_processes import ClusterError
 from fairdraw.notices import NoticeError
 from fairdraw.portal_source import ClientError
 from fairdraw.settings import SettingsError
 from fairdraw.verify import SkipCheckError
+from public_portal.errors import PortalError
 from transparency.errors import FencedError, SequencerBusyError, StorageError, TransparencyError
 from transparency.errors import FormatError as LogFormatError
 from transparency.errors import VerificationError as LogVerificationError
@@ -113,6 +121,10 @@ STATUS: Mapping[type[Exception], int] = MappingProxyType({
     WitnessConfigError: 500,  # a witness's configuration
     # -- draw_engine: the draw lifecycle API ------------------------------------------
     DrawFormatError: 400,  # announce, records, registry files, entries, canonical JSON
+    CalendarError: 400,  # a calendar file, or a date it does not cover
+    MappingError: 400,  # a registry column mapping file
+    ScheduleError: 409,  # a draw that cannot be scheduled in its period (its data, not the request)
+    YearPlanError: 400,  # a yearly plan's rules, or draws, that cannot be planned; names its field
     DrawVerificationError: 422,  # data that does not match a commitment
     StoreError: 409,  # the draw index refused a conflicting write
     LifecycleError: 409,  # a step refused in this state (e.g. a read-only server)
@@ -131,17 +143,22 @@ STATUS: Mapping[type[Exception], int] = MappingProxyType({
     # -- fairdraw: the composition root ------------------------------------------------
     AuthError: 400,  # a token request with a bad role or name
     NoticeError: 400,  # a notices request for a bad date
+    TemplateError: 400,  # a console plan template; names its field
+    TemplateNotFoundError: 404,
     SettingsError: 500,  # the server's settings
     DeployConfigError: 500,  # the server's nginx settings
     ClusterError: 500,  # local child processes (demo, tests)
     ClientError: 500,  # a verifying client's error inside the server is the server's
     DemoError: 500,  # `fairdraw demo` only
+    EvidenceError: 500,  # local evidence files (`fairdraw evidence hash`) only
     SkipCheckError: 500,  # control flow inside `fairdraw.verify`; never escapes it
+    # -- public_portal: the static site ---------------------------------------------------
+    PortalError: 500,  # the portal is built from the server's own data, off the request path
 })
 """Error class → HTTP status. The nearest class of an exception's MRO decides."""
 
 ROOTS: tuple[type[Exception], ...] = (
-    TransparencyError, WitnessError, DrawEngineError, FairdrawError)
+    TransparencyError, WitnessError, DrawEngineError, PortalError, FairdrawError)
 """The package roots the handler is registered for (with `DATABASE_GONE`)."""
 
 
@@ -160,7 +177,7 @@ def evidence_for(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, ValidationError):
         out["problems"] = [{"row": p.row, "column": p.column, "what": p.what}
                            for p in exc.problems]
-    if isinstance(exc, PlanError | AnnounceError):
+    if isinstance(exc, PlanError | AnnounceError | YearPlanError):
         out["field"] = exc.field
     if isinstance(exc, SupersedeError):
         out["rule"] = exc.rule

@@ -40,6 +40,7 @@ from typing import Any
 from draw_engine.beacon import ChainInfo, format_chain_info_json
 from draw_engine.store import DrawStore
 from public_portal.disk import write_disk_bundles
+from public_portal.errors import PortalError
 from public_portal.index import LogIndex, scan_log, snapshot_available
 from public_portal.registry_page import registry_files
 from public_portal.site import render_draw_page, render_index, render_static_page
@@ -55,7 +56,7 @@ STATIC = Path(__file__).parent / "static"
 SCAN_BATCH = 256
 
 
-class PortalBuildError(Exception):
+class PortalBuildError(PortalError):
     """The portal cannot be built from these inputs (the message says which one is wrong)."""
 
 

@@ -32,6 +32,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from public_portal.errors import PortalError
+
 STATIC = Path(__file__).parent / "static"
 OUTPUT = STATIC / "assets" / "classic.js"
 ENTRIES = (
@@ -58,7 +60,7 @@ _REFUSED = (
 )
 
 
-class ClassicBuildError(Exception):
+class ClassicBuildError(PortalError):
     """A module uses syntax the classic build does not translate."""
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from draw_engine.canonical import check_value, is_identifier, parse_json
 from draw_engine.errors import CanonicalError, DrawEngineError
 from draw_engine.plan import check_plan
+from fairdraw.errors import FairdrawError
 
 TEMPLATES_DIR = "console-templates"
 """Under the settings' data_dir."""
@@ -39,7 +40,7 @@ FILLED_IN = ("draw_id", "period", "beacon", "supersedes")
 """Plan members the console fills in per draw: a template may not fix them."""
 
 
-class TemplateError(ValueError):
+class TemplateError(FairdrawError, ValueError):
     """A template was refused; `field` names what is wrong."""
 
     def __init__(self, message: str, *, field: str) -> None:
@@ -47,7 +48,7 @@ class TemplateError(ValueError):
         self.field = field
 
 
-class TemplateNotFoundError(LookupError):
+class TemplateNotFoundError(FairdrawError, LookupError):
     """No template of that name."""
 
 
