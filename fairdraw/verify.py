@@ -59,6 +59,7 @@ from draw_engine.history import (
     DrawHistory,
     check_announce,
     check_history,
+    check_outcomes,
     check_results,
     draw_history,
     format_utc,
@@ -411,11 +412,15 @@ def draw_history_check(d: _Draw) -> str:
         announce_round_time(d.announce),
     )
     h = d.history
+    outcomes = check_outcomes(d.log.entries, h.draw_id)  # corrections supersede, both stay
     parts = [f"{len(h.results)} result(s)", f"{len(h.cancels)} cancel(s)"]
     if h.supersedes is not None:
         parts.append(f"supersedes {h.supersedes}")
     if h.superseded_by:
         parts.append(f"superseded by entry {h.superseded_by[0]}")
+    if outcomes.outcomes:
+        parts.append(f"{len(outcomes.outcomes)} outcome(s), {len(outcomes.superseded_by)} "
+                     "corrected")
     return f"history of draw {h.draw_id} holds ({', '.join(parts)})"
 
 

@@ -3,7 +3,7 @@
 The log is made by the draw lifecycle service (`draw_engine.lifecycle.DrawService`)
 on SQLite, with a local beacon process and two witness processes
 (`fairdraw.local_processes.LocalCluster`, each a separate `fairdraw …` process on a
-loopback port). Draws: D-ROUTINE (drawn, with two outcomes), D-CANCEL
+loopback port). Draws: D-ROUTINE (drawn, with two outcomes and a correction of the first), D-CANCEL
 (cancelled, then superseded by D-REDRAW, drawn). The portal is built once per
 session with `public_portal.builder`; tests that tamper copy it first.
 """
@@ -120,6 +120,11 @@ def make_demo_log(directory: Path, *, units: int = 400) -> DemoLog:
                                 strict=False):
             service.record_outcome("D-ROUTINE", sel["unit_id"], date="2026-11-20",
                                    result=outcome, note="现场检查")
+        # a correction: a new outcome that supersedes the first one; both stay in the log
+        first = service.outcomes("D-ROUTINE")[0]
+        service.record_outcome("D-ROUTINE", first.unit_id, date="2026-11-21", result="penalised",
+                               note="更正：录入错误 / corrected: wrong entry",
+                               supersedes=first.log_index)
         service.publish_checkpoint()
         trust = trust_document(origin=signer.name, log_vkeys=[signer.verifier_key],
                                policy=policy, chains=[cluster.chain], margin_seconds=margin)

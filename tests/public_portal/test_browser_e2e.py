@@ -132,7 +132,14 @@ def test_draw_page_tables_filter_csv_lookup_outcomes_language(
     page.wait_for_function(
         "document.getElementById('lookup-result').dataset.status === 'not-found'")
     # outcomes next to the draw
-    assert len(page.query_selector_all("tr[data-outcome-index]")) == 2
+    assert len(page.query_selector_all("tr[data-outcome-index]")) == 3
+    # the correction names the outcome it supersedes; both are shown, the old one marked
+    fixed = page.query_selector("tr[data-supersedes]")
+    old = page.query_selector("tr.superseded")
+    assert old.get_attribute("data-outcome-index") == fixed.get_attribute("data-supersedes")
+    assert old.get_attribute("data-superseded-by") == fixed.get_attribute("data-outcome-index")
+    assert "已被第" in old.inner_text()
+    assert "更正第" in fixed.inner_text()
     # English toggle, kept across reloads
     page.click("#lang-toggle")
     assert "Verified" in page.inner_text("#verdict-title")

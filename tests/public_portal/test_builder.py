@@ -75,7 +75,7 @@ def test_layout_of_a_built_portal(built_portal: Path, demo_log: DemoLog) -> None
             assert ref["publish"] == "at_announce"
     routine = read_json(site / "data/draws/D-ROUTINE.json")
     assert routine["result_indices"] == [demo_log.draws["D-ROUTINE"].result_index]
-    assert len(routine["outcome_indices"]) == 2
+    assert len(routine["outcome_indices"]) == 3  # two outcomes and a correction
     assert read_json(site / "data/draws/D-CANCEL.json")["result_indices"] == []
 
 

@@ -298,10 +298,15 @@ function renderOutcomes(out) {
   body.replaceChildren();
   for (const o of out.outcomes) {
     const u = (out.units || {})[o.unit_id];
-    body.append(el('tr', { 'data-outcome-index': String(o.index), 'data-result': o.result },
+    const corrects = Number.isInteger(o.supersedes) ? `${t('outcome.corrects', { i: o.supersedes })}: ` : '';
+    const later = o.supersededBy !== null && o.supersededBy !== undefined;
+    body.append(el('tr', {
+      'data-outcome-index': String(o.index), 'data-result': o.result, class: later ? 'superseded' : null,
+      'data-supersedes': corrects ? String(o.supersedes) : null, 'data-superseded-by': later ? String(o.supersededBy) : null,
+    },
       el('td', { text: o.error ? `#${o.index}` : `${o.unit_id}${u ? ` ${u.name}` : ''}` }), el('td', { text: o.date || '' }),
       el('td', { 'data-i18n': o.result ? `outcome.${o.result}` : null, text: o.error ? `✗ ${o.error}` : t(`outcome.${o.result}`) }),
-      el('td', { text: o.note || '' }), evidenceCell(o)));
+      el('td', { text: `${later ? `(${t('outcome.superseded-by', { i: o.supersededBy })}) ` : ''}${corrects}${o.note || ''}` }), evidenceCell(o)));
   }
   setupEvidenceCheck(out.outcomes);
 }

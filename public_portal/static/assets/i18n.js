@@ -84,6 +84,8 @@ export const TEXTS = {
   'evidence.drop': ['拖放文件到这里，或点击选择', 'Drop files here, or click to choose'],
   'outcome.compliant': ['合格', 'compliant'], 'outcome.rectification_ordered': ['责令整改', 'rectification ordered'],
   'outcome.penalised': ['处罚', 'penalised'], 'outcome.not_inspected': ['未检查', 'not inspected'],
+  'outcome.corrects': ['更正第 {i} 条', 'corrects entry {i}'],
+  'outcome.superseded-by': ['已被第 {i} 条更正', 'superseded by entry {i}'],
   'log.title': ['透明日志', 'Transparency log'], 'log.origin': ['日志名称', 'Origin'], 'log.size': ['条目数', 'Tree size'],
   'log.root': ['根哈希', 'Root hash'], 'log.key': ['日志公钥', 'Log key'], 'log.witnesses': ['见证方', 'Witnesses'],
   'log.policy': ['联署规则', 'Co-signing policy'], 'log.checkpoints': ['已发布的检查点', 'Published checkpoints'],

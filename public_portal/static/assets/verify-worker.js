@@ -349,7 +349,10 @@ async function verify(msg) {
   out.outcomes = [];
   if (out.announceIndex !== null) {
     entries.forEach((e, i) => {
-      if (e && e.type === 'inspection.outcome' && e.draw_id === msg.drawId && i > out.announceIndex) out.outcomes.push({ index: i, ...e });
+      if (e && e.type === 'inspection.outcome' && e.draw_id === msg.drawId && i > out.announceIndex) {
+        // A correction names the outcome it supersedes; both stay (draw-history checked it).
+        out.outcomes.push({ index: i, ...e, supersededBy: (out.outcomesSupersededBy || {})[i] ?? null });
+      }
     });
   }
   if (out.cancel) out.cancel = { index: out.cancel.index, reason: out.cancel.entry.reason };

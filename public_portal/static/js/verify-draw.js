@@ -32,7 +32,7 @@ import { canonicalize, isCanonicalJson } from './jcs.js';
 import { checkChainIdentity, checkRoundTime, keyFingerprint, parseChainInfo, verifyBeacon } from './drand.js';
 import { computeDraw, specHash } from './draw.js';
 import { parseEntry, parseUtcSeconds } from './entries.js';
-import { checkAnnounce, checkHistory, checkResults, drawHistory, quorumTime as historyQuorumTime } from './history.js';
+import { checkAnnounce, checkHistory, checkOutcomes, checkResults, drawHistory, quorumTime as historyQuorumTime } from './history.js';
 
 export { parseEntry, parseUtcSeconds };
 
@@ -337,10 +337,13 @@ export async function verifyDraw(input) {
   await run('draw-history', () => {
     if (roundTime === null) throw new FormatError(`announce round_time ${JSON.stringify(announce.beacon && announce.beacon.round_time)} is not RFC 3339 UTC`);
     checkHistory(history, entries, out.checkpoints, margin, roundTime);
+    const outcomes = checkOutcomes(entries, drawId); // corrections supersede, both stay
+    out.outcomesSupersededBy = Object.fromEntries(outcomes.supersededBy);
     const parts = [`one announce (entry ${announceIndex})`];
     if (history.supersedes) parts.push(`supersedes ${history.supersedes}, cancelled in time`);
     if (history.cancels.length) parts.push(`cancelled in time (entry ${history.cancels[0]})`);
     if (history.supersededBy.length) parts.push(`superseded by entry ${history.supersededBy[0]}`);
+    if (outcomes.outcomes.length) parts.push(`${outcomes.outcomes.length} outcome(s), ${outcomes.supersededBy.size} corrected`);
     return `${parts.join('; ')}; checked against ${out.checkpoints.length} co-signed checkpoint(s)`;
   });
   const results = history.results;
