@@ -27,11 +27,12 @@ from draw_engine.entries import SnapshotDiffRef, parse_entry
 from draw_engine.errors import DrawEngineError, EntryError
 from draw_engine.registry_diff import diff_lines, format_ids
 from draw_engine.snapshot import parse_records
+from public_portal.errors import PortalError
 from public_portal.index import LogIndex
 from transparency.storage import LogStorage
 
 
-class RegistryPageError(Exception):
+class RegistryPageError(PortalError):
     """A snapshot's diff cannot be published as logged (records missing or other bytes).
 
     (To derive from public_portal.errors.PortalError once that module lands.)"""

@@ -2,7 +2,13 @@
 
 `WitnessService` is the use case (parse → open → read state → decide →
 compare-and-swap → cosign); `create_app` is the thin FastAPI router around it.
-All protocol errors map to HTTP statuses in ONE table, `STATUS_BY_ERROR`.
+All protocol errors map to HTTP statuses in ONE table, `STATUS_BY_ERROR`, one
+row per refusal class (`status_for`); anything else raised while answering
+(a state store failure, a bug) is a 500, logged. This table is the witness
+app's own, apart from the log service's (`fairdraw.http_errors`): a witness
+is another process run by another administration, speaks C2SP tlog-witness
+(plain-text bodies, the 409 body carrying the latest size) and must not
+depend on the log service's code (docs/architecture.md "Witnesses").
 
 Transport rules of our own: request bodies above `max_request_size` get 413
 before parsing; each configured origin has a token bucket (`RateLimiter`),
@@ -66,10 +72,12 @@ SIZE_CONTENT_TYPE = "text/x.tlog.size"
 
 
 def status_for(error: AddCheckpointError) -> int:
+    """The status of a refusal: the row of the nearest class in its MRO. A refusal class
+    without a row is a bug (tests/witnesses/test_state.py checks every one has a row)."""
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
             return STATUS_BY_ERROR[cls]
-    return 400
+    raise LookupError(f"no HTTP status for {type(error).__name__}")
 
 
 class RateLimiter:

@@ -5,7 +5,9 @@
   the roots and the builtins none;
 - through a real app: a deliberate error answers its status and body, a bare ValueError,
   LookupError or KeyError escaping a route is a 500 (never a 4xx that blames the client),
-  and a lost database connection is a 503 with no SQL in the answer.
+  and a lost database connection is a 503 with no SQL in the answer;
+- the witness app keeps its own table (witnesses.server.STATUS_BY_ERROR, C2SP tlog-witness
+  statuses): every refusal class has its row there, with no default.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from fairdraw.errors import FairdrawError
 from fairdraw.http_errors import ROOTS, STATUS, install_error_handlers, status_for
 from public_portal.errors import PortalError
 from transparency.errors import FencedError, StorageError, TransparencyError
-from witnesses.errors import CollectionError, WitnessError
+from witnesses.errors import AddCheckpointError, CollectionError, WitnessError
+from witnesses.server import STATUS_BY_ERROR
+from witnesses.server import status_for as witness_status_for
 
 PACKAGES = {"transparency": TransparencyError, "witnesses": WitnessError,
             "draw_engine": DrawEngineError, "public_portal": PortalError,
@@ -146,3 +150,14 @@ def test_a_lost_database_connection_is_a_503_without_sql() -> None:
     assert r.status_code == 503
     assert r.json()["error"] == "DatabaseUnavailable"
     assert "SELECT" not in r.text
+
+
+def test_every_witness_refusal_has_its_own_row() -> None:
+    refusals = [c for c in _classes("witnesses") if issubclass(c, AddCheckpointError)
+                and c is not AddCheckpointError]
+    assert refusals
+    for cls in refusals:
+        assert witness_status_for(cls.__new__(cls)) in {400, 403, 404, 409, 413, 422, 429}
+    assert AddCheckpointError not in STATUS_BY_ERROR
+    with pytest.raises(LookupError):  # no default: a refusal without a row is a bug (500)
+        witness_status_for(AddCheckpointError("a refusal nobody classified"))
