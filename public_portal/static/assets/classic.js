@@ -106,6 +106,8 @@ const TEXTS = {
   'evidence.drop': ['拖放文件到这里，或点击选择', 'Drop files here, or click to choose'],
   'outcome.compliant': ['合格', 'compliant'], 'outcome.rectification_ordered': ['责令整改', 'rectification ordered'],
   'outcome.penalised': ['处罚', 'penalised'], 'outcome.not_inspected': ['未检查', 'not inspected'],
+  'outcome.corrects': ['更正第 {i} 条', 'corrects entry {i}'],
+  'outcome.superseded-by': ['已被第 {i} 条更正', 'superseded by entry {i}'],
   'log.title': ['透明日志', 'Transparency log'], 'log.origin': ['日志名称', 'Origin'], 'log.size': ['条目数', 'Tree size'],
   'log.root': ['根哈希', 'Root hash'], 'log.key': ['日志公钥', 'Log key'], 'log.witnesses': ['见证方', 'Witnesses'],
   'log.policy': ['联署规则', 'Co-signing policy'], 'log.checkpoints': ['已发布的检查点', 'Published checkpoints'],
@@ -4016,7 +4018,7 @@ const { canonicalize, isCanonicalJson } = require('assets/js/jcs.js');
 const { checkChainIdentity, checkRoundTime, keyFingerprint, parseChainInfo, verifyBeacon } = require('assets/js/drand.js');
 const { computeDraw, specHash } = require('assets/js/draw.js');
 const { parseEntry, parseUtcSeconds } = require('assets/js/entries.js');
-const { checkAnnounce, checkHistory, checkResults, drawHistory, quorumTime: historyQuorumTime } = require('assets/js/history.js');
+const { checkAnnounce, checkHistory, checkOutcomes, checkResults, drawHistory, quorumTime: historyQuorumTime } = require('assets/js/history.js');
 
 
 
@@ -4321,10 +4323,13 @@ async function verifyDraw(input) {
   await run('draw-history', () => {
     if (roundTime === null) throw new FormatError(`announce round_time ${JSON.stringify(announce.beacon && announce.beacon.round_time)} is not RFC 3339 UTC`);
     checkHistory(history, entries, out.checkpoints, margin, roundTime);
+    const outcomes = checkOutcomes(entries, drawId); // corrections supersede, both stay
+    out.outcomesSupersededBy = Object.fromEntries(outcomes.supersededBy);
     const parts = [`one announce (entry ${announceIndex})`];
     if (history.supersedes) parts.push(`supersedes ${history.supersedes}, cancelled in time`);
     if (history.cancels.length) parts.push(`cancelled in time (entry ${history.cancels[0]})`);
     if (history.supersededBy.length) parts.push(`superseded by entry ${history.supersededBy[0]}`);
+    if (outcomes.outcomes.length) parts.push(`${outcomes.outcomes.length} outcome(s), ${outcomes.supersededBy.size} corrected`);
     return `${parts.join('; ')}; checked against ${out.checkpoints.length} co-signed checkpoint(s)`;
   });
   const results = history.results;
@@ -4907,7 +4912,10 @@ async function verify(msg) {
   out.outcomes = [];
   if (out.announceIndex !== null) {
     entries.forEach((e, i) => {
-      if (e && e.type === 'inspection.outcome' && e.draw_id === msg.drawId && i > out.announceIndex) out.outcomes.push({ index: i, ...e });
+      if (e && e.type === 'inspection.outcome' && e.draw_id === msg.drawId && i > out.announceIndex) {
+        // A correction names the outcome it supersedes; both stay (draw-history checked it).
+        out.outcomes.push({ index: i, ...e, supersededBy: (out.outcomesSupersededBy || {})[i] ?? null });
+      }
     });
   }
   if (out.cancel) out.cancel = { index: out.cancel.index, reason: out.cancel.entry.reason };
@@ -5414,10 +5422,15 @@ function renderOutcomes(out) {
   body.replaceChildren();
   for (const o of out.outcomes) {
     const u = (out.units || {})[o.unit_id];
-    body.append(el('tr', { 'data-outcome-index': String(o.index), 'data-result': o.result },
+    const corrects = Number.isInteger(o.supersedes) ? `${t('outcome.corrects', { i: o.supersedes })}: ` : '';
+    const later = o.supersededBy !== null && o.supersededBy !== undefined;
+    body.append(el('tr', {
+      'data-outcome-index': String(o.index), 'data-result': o.result, class: later ? 'superseded' : null,
+      'data-supersedes': corrects ? String(o.supersedes) : null, 'data-superseded-by': later ? String(o.supersededBy) : null,
+    },
       el('td', { text: o.error ? `#${o.index}` : `${o.unit_id}${u ? ` ${u.name}` : ''}` }), el('td', { text: o.date || '' }),
       el('td', { 'data-i18n': o.result ? `outcome.${o.result}` : null, text: o.error ? `✗ ${o.error}` : t(`outcome.${o.result}`) }),
-      el('td', { text: o.note || '' }), evidenceCell(o)));
+      el('td', { text: `${later ? `(${t('outcome.superseded-by', { i: o.supersededBy })}) ` : ''}${corrects}${o.note || ''}` }), evidenceCell(o)));
   }
   setupEvidenceCheck(out.outcomes);
 }
