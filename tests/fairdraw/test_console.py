@@ -170,6 +170,20 @@ def _sign_in(page: Any, token: str) -> None:
     page.click("[data-action=sign-in]")
 
 
+def _then(page: Any, selector: str, timeout: float = 30_000) -> None:
+    """Wait for `selector`; fail at once, with the console's message, if it shows an error."""
+    page.wait_for_selector(f"{selector}, #message[data-kind=error]:not([hidden])",
+                           timeout=timeout)
+    if page.locator("#message[data-kind=error]:not([hidden])").count():
+        pytest.fail(f"the console says: {page.inner_text('#message')}")
+
+
+def _publish(page: Any) -> None:
+    with page.expect_response(lambda r: r.url.endswith("/api/checkpoints/publish")) as got:
+        page.click("[data-action=publish]")
+    assert got.value.status == 200, got.value.text()
+
+
 def _template(units: list[dict[str, Any]], inspectors: list[dict[str, Any]]) -> dict[str, Any]:
     active = sorted(u["id"] for u in units if u["status"] == "active")
     people = sorted(i["id"] for i in inspectors)
@@ -242,6 +256,7 @@ def _month(browser: Any, server: Server, shots: Path) -> None:
     # a second units file retiring 30% of the units: the guard needs a confirmation
     kept = [u for u in units if u["status"] == "active"][: int(len(units) * 0.6)]
     (files / "units-v2.jsonl").write_bytes(_jsonl(kept))
+    page.select_option("#import-kind", "units")
     page.set_input_files("#import-file", str(files / "units-v2.jsonl"))
     page.click("[data-action=import-preview]")
     page.wait_for_selector("#mass-removal:not([hidden])")
@@ -265,8 +280,18 @@ def _month(browser: Any, server: Server, shots: Path) -> None:
     page.fill("#period-from", first_day.isoformat())
     page.fill("#period-to", last_day.isoformat())
     page.wait_for_selector("#beacon-proposal[data-round]")
+    proposed = int(page.get_attribute("#beacon-proposal", "data-round") or 0)
+    # the operator picks a time with some slack past the lead time (6 s here)
+    page.check("input[name=beacon-mode][value=not_before]")
+    page.fill("#beacon-not-before", page.evaluate(
+        "(() => { const d = new Date(Date.now() + 15000); const p = (n) => String(n)"
+        ".padStart(2, '0'); return `${d.getFullYear()}-${p(d.getMonth() + 1)}-"
+        "${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`; })()"))
+    page.dispatch_event("#beacon-not-before", "change")
+    page.wait_for_function(
+        f"Number(document.querySelector('#beacon-proposal').dataset.round) > {proposed + 5}")
     page.click("[data-action=plan-validate]")
-    page.wait_for_selector("#announce-box:not([hidden])")
+    _then(page, "#announce-box:not([hidden])")
     announce = json.loads(page.locator("#announce-json").inner_text())
     assert announce["type"] == "draw.announce"
     assert announce["draw_id"] == "C-MONTH-1"
@@ -278,23 +303,22 @@ def _month(browser: Any, server: Server, shots: Path) -> None:
     page.click("[data-action=plan-announce]")
 
     # follow: publish, co-signed in time, wait for the round, execute
-    page.wait_for_selector("#follow-box[data-status=announced]")
+    _then(page, "#follow-box[data-status=announced]")
+    page.click("[data-action=publish]")
+    page.wait_for_selector("#policy[data-met=true]")
     logged = requests.get(f"{server.base}/api/draws/C-MONTH-1", timeout=10).json()
     entry = requests.get(f"{server.base}/log/entries/{logged['announce_index']}",
                          timeout=10).json()
     assert json.loads(base64.b64decode(entry["data"])) == announce  # shown = logged
-    page.click("[data-action=publish]")
-    page.wait_for_selector("#policy[data-met=true]")
     assert page.locator("#witnesses tr[data-in-time=true]").count() == 2
     page.screenshot(path=str(shots / "05-commitment.png"))
     page.wait_for_selector("[data-action=execute]:not([disabled])", timeout=30_000)
     page.click("[data-action=execute]")
-    page.wait_for_selector("#result-box:not([hidden]) .stratum", timeout=60_000)
+    _then(page, "#result-box:not([hidden]) .stratum", timeout=60_000)
     assert page.locator("#public-link").get_attribute("href") == "/portal/draw/C-MONTH-1.html"
     assert "一般单位" in page.locator("#strata").inner_text()
     page.screenshot(path=str(shots / "06-result.png"), full_page=True)
-    page.click("[data-action=publish]")
-    page.wait_for_selector("#message[data-kind=ok]")
+    _publish(page)
 
     # after: an outcome with an evidence file hashed in the browser
     page.click("[data-tab=after]")
@@ -305,15 +329,18 @@ def _month(browser: Any, server: Server, shots: Path) -> None:
     page.select_option("#outcome-unit", unit)
     page.select_option("#outcome-result", "rectification_ordered")
     page.fill("#outcome-note", "疏散通道堵塞，责令三日内改正")
+    assert page.input_value("#outcome-date") == date.today().isoformat()
     uploads: list[str] = []
     page.on("request", lambda r: uploads.append(r.post_data or "") if r.method == "POST" else None)
     page.set_input_files("#evidence-files", str(evidence))
     page.wait_for_selector(f"#evidence-hashes li[data-sha256='{digest}']")
     page.click("[data-action=record-outcome]")
-    page.wait_for_selector(
+    _then(page, 
         f"#outcomes tr[data-unit-id='{unit}'][data-result=rectification_ordered]")
     page.screenshot(path=str(shots / "07-outcome.png"), full_page=True)
     assert all(len(body) < 10_000 for body in uploads)  # the file itself never left
+    page.click("[data-tab=follow]")
+    _publish(page)
     drawn = requests.get(f"{server.base}/api/draws/C-MONTH-1", timeout=10).json()
     size = requests.get(f"{server.base}/healthz", timeout=10).json()["log_size"]
     logged_outcomes = [
@@ -328,6 +355,7 @@ def _month(browser: Any, server: Server, shots: Path) -> None:
     assert [o["unit_id"] for o in result.json()["outcomes"]] == [unit]
 
     # export notices per brigade, CSV and XLSX
+    page.click("[data-tab=after]")
     brigade = page.locator("#notice-brigade option").nth(1).get_attribute("value")
     page.select_option("#notice-brigade", brigade)
     with page.expect_download() as got:

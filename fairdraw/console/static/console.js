@@ -81,6 +81,7 @@ function fail(e) {
 }
 
 const utc = (iso) => iso;
+const localDate = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 const local = (iso) => (iso ? new Date(iso).toLocaleString(currentLang() === 'en' ? 'en-GB' : 'zh-CN', { hour12: false }) : '');
 
 // -- sign in / out --------------------------------------------------------------------
@@ -544,7 +545,7 @@ function renderAfter() {
   for (const s of r.selected) unit.append(el('option', { value: s.unit_id, text: `${s.unit_id} ${s.name}${done.has(s.unit_id) ? ' ✓' : ''}` }));
   for (const st of r.strata) for (const u of st.reserve) unit.append(el('option', { value: u.unit_id, text: `${u.unit_id} ${u.name} (${t('result.reserve')})` }));
   if (chosen) unit.value = chosen;
-  if (!$('outcome-date').value && r.period) $('outcome-date').value = r.period.from;
+  if (!$('outcome-date').value) $('outcome-date').value = localDate(new Date()); // an outcome is never dated in the future
   const names = Object.fromEntries(r.selected.map((s) => [s.unit_id, s.name]));
   const body = document.querySelector('#outcomes tbody');
   body.replaceChildren();
