@@ -32,6 +32,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
 from draw_engine.calendar import LABELS, OFFICIAL, PROVISIONAL, WorkCalendar
 from draw_engine.schedule import Schedule, ScheduleError, calendar_note, schedule_draw
 from fairdraw.portal_source import ClientError
@@ -267,10 +271,6 @@ def _cell(column: str, value: Any) -> Any:
 
 def format_xlsx(rows: Sequence[Assignment], *, title: str = "assignments") -> bytes:
     """One sheet: bold frozen bilingual header, date cells as dates, columns fit their text."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]

@@ -38,8 +38,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import HTTPException, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fairdraw.errors import FairdrawError
@@ -222,8 +224,6 @@ def create_admin_router(auth: Auth) -> Any:
     """Token management and the audit trail over HTTP, for `admin` tokens only:
     `POST /admin/tokens` {"role", "name"} (the token is in the answer, once),
     `GET /admin/tokens`, `POST /admin/tokens/{id}/revoke`, `GET /admin/audit?limit=N`."""
-    from fastapi import APIRouter, Body, Depends, Query
-
     admin = auth.require_role("admin")
     router = APIRouter(tags=["admin"], dependencies=[Depends(admin)])
 
@@ -273,9 +273,6 @@ class TokenGate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] == "http" and scope["method"] in WRITE_METHODS
                 and scope["path"].startswith(self.prefix)):
-            from starlette.concurrency import run_in_threadpool
-            from starlette.responses import JSONResponse
-
             header = None
             for name, value in scope.get("headers", []):
                 if name == b"authorization":

@@ -33,6 +33,7 @@ import requests
 from draw_engine.beacon import ChainInfo
 from draw_engine.local_beacon import load_or_create_local_key
 from fairdraw.errors import FairdrawError
+from witnesses.directory import add_log, init_witness, read_config, read_cosigner
 
 CLI = [sys.executable, "-c", "from fairdraw.cli import main; main()"]
 START_TIMEOUT = 30.0
@@ -87,8 +88,6 @@ class LocalCluster:
 
     def prepare(self, *, now: float) -> None:
         """Create (or reuse) the beacon key and the witness directories."""
-        from witnesses.directory import add_log, init_witness, read_config, read_cosigner
-
         self.directory.mkdir(parents=True, exist_ok=True)
         beacon_dir = self.directory / "beacon"
         key = load_or_create_local_key(beacon_dir, now=now, period=self.beacon_period)

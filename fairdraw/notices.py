@@ -37,6 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fastapi import APIRouter, Depends, HTTPException, Query
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
 from draw_engine.calendar import LABELS, OFFICIAL, PROVISIONAL, CalendarError, WorkCalendar
 from draw_engine.calendar import load_calendar as _load_calendar
 from draw_engine.schedule import Schedule, ScheduleError, calendar_note, schedule_draw
@@ -277,9 +281,6 @@ def format_csv(rows: Sequence[Mapping[str, str]]) -> bytes:
 
 def format_xlsx(rows: Sequence[Mapping[str, str]], *, title: str = "notices") -> bytes:
     """One sheet: bold frozen bilingual header, dates as dates."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
@@ -361,8 +362,6 @@ def team_load_report(runtime: Any, month: str) -> tuple[list[Spread], list[Sprea
 
 def create_notices_router(runtime: Any) -> Any:
     """`GET /notices?date=YYYY-MM-DD[&brigade=B]`: the NoticeRun as JSON (operator token)."""
-    from fastapi import APIRouter, Depends, HTTPException, Query
-
     router = APIRouter(tags=["operator"])
 
     @router.get("/notices")

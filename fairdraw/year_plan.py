@@ -31,6 +31,7 @@ from draw_engine.lifecycle_errors import PlanError
 from draw_engine.select import compute_draw
 from draw_engine.snapshot import parse_records
 from draw_engine.yearplan import (
+    MAX_RULES_SIZE,
     Rules,
     YearPlanError,
     apply_min_share,
@@ -193,8 +194,6 @@ def write_files(run: YearPlanRun, out: Path) -> list[Path]:
 
 
 def read_rules(path: Path) -> bytes:
-    from draw_engine.yearplan import MAX_RULES_SIZE
-
     try:
         if path.stat().st_size > MAX_RULES_SIZE:
             raise YearPlanError(f"{path} is larger than {MAX_RULES_SIZE} bytes", field="$")

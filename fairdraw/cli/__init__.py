@@ -4,11 +4,17 @@ Each area owns one module defining `register(app)` (`fairdraw.cli.log`,
 `.witness`, `.serve`…). `COMMANDS` below names every top-level command, the
 module(s) whose `register` defines it and the one line `fairdraw --help`
 lists for it. A command's module is imported only when that command runs
-(or its own `--help` is asked for): this is the one place where the CLI
-imports lazily, for start-up time (issue 15: `fairdraw --help` at most twice
-`python -c "import typer, rich"`, benchmarks/cli_help_bench.py). The command
-modules import what their commands use at module level, except where a
-module's docstring says otherwise.
+(or its own `--help` is asked for): issue 15 wants `fairdraw --help` at most
+twice `python -c "import typer, rich"` (benchmarks/cli_help_bench.py).
+
+Lazy imports, deliberately and only in this package: the command modules
+(`fairdraw/cli/*.py`) import the service, the database, the HTTP clients
+and the verifiers inside the commands that use them, so that a light
+command (`fairdraw snapshot root`, `recompute`, whose run times are
+benchmarked against plain hashlib loops) or any command's `--help` never
+pays for another command's stack (tests/fairdraw/test_cli_startup.py holds
+which modules each loads). Everywhere else in `fairdraw/` imports are at
+module level.
 
 `fairdraw --help` itself is rendered by click's plain formatter: typer's rich
 help formatter imports `rich.markdown` and `markdown_it`, which alone cost
