@@ -176,6 +176,13 @@ def routine_strata() -> list[dict[str, Any]]:
     ]
 
 
+ROUTINE_STRATA_LABELS = {
+    "high-risk-key-crowded": "高风险重点人员密集场所", "ebike-parking": "电动自行车集中停放场所",
+    "high-risk": "高风险单位", "key-units": "消防安全重点单位", "non-key": "非重点单位",
+}
+"""Chinese display names of the routine strata (the operator console shows them)."""
+
+
 def routine_teams() -> dict[str, Any]:
     return {"assistants": 1, "experts": 0, "scopes": ["zone", "detachment"],
             "exclude_own_brigade": False}

@@ -13,7 +13,9 @@
 3. generates the synthetic Laibin-scale registry (fairdraw.demo_registry),
    imports the units, inspectors and experts, and logs their snapshots;
 4. announces the monthly routine draw with the risk-based strata, teams over
-   the collaboration zones, and a beacon round `lead_time` ahead; publishes a
+   the collaboration zones, and a beacon round `lead_time` ahead (each batch's
+   plan is also saved as an operator-console template, `routine-zone-N`,
+   under `DIR/console-templates/`); publishes a
    checkpoint that both witnesses co-sign, and checks the commitment rule;
 5. waits for the round (progress bar), executes the draw, publishes and
    co-signs again, builds the static portal (public_portal.builder);
@@ -212,6 +214,7 @@ def run_demo(out: Path, *, steps: _Steps | None = None, now: float | None = None
 
     The caller owns the returned `runtime` and `cluster` (close/stop them)."""
     from fairdraw.app import open_runtime
+    from fairdraw.console.templates import template_from_plan, template_store
     from fairdraw.draw_service import beacon_chain, open_service
     from fairdraw.local_processes import LocalCluster
     from fairdraw.settings import load_settings
@@ -255,10 +258,14 @@ def run_demo(out: Path, *, steps: _Steps | None = None, now: float | None = None
         s.start("announce the monthly routine plan (one batch per zone)", total=len(reg.ZONES))
         first, last = _next_month(date.today())
         draws = []
+        templates = template_store(settings)
         for n, (zone, draw_id) in enumerate(_batch_ids(service, first).items(), start=1):
-            draws.append(service.announce(
-                demo_plan(draw_id, zone, snapshots=snapshots, first=first, last=last,
-                          units=units, inspectors=inspectors)))
+            plan = demo_plan(draw_id, zone, snapshots=snapshots, first=first, last=last,
+                             units=units, inspectors=inspectors)
+            draws.append(service.announce(plan))
+            # the operator console plans next month's batches from these (issue 17)
+            templates.save(f"routine-{zone}", template_from_plan(
+                plan, reg.ROUTINE_STRATA_LABELS, description=f"月度例行抽查 {zone}（演示）"))
             s.update(n, f"{draw_id} at log index {draws[-1].announce_index}")
         s.finish(", ".join(f"{d.draw_id} (beacon round {d.beacon_round})" for d in draws))
 

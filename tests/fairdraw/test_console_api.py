@@ -284,3 +284,20 @@ def test_audit_rows_keep_the_request_content(console: Console) -> None:
     assert upload["sha256"] == hashlib.sha256(b"id,name\nI01,x\n").hexdigest()
     assert "body" not in upload  # registry files (phone numbers) only by size and hash
     assert c.get("/api/admin/audit", headers=console.op).status_code == 403
+
+
+def test_the_demo_plans_are_valid_templates() -> None:
+    from datetime import date
+
+    from fairdraw import demo_registry as reg
+    from fairdraw.cli.demo import demo_plan
+
+    units, inspectors = reg.generate_units(), reg.generate_inspectors()
+    plan = demo_plan("LB-x", "zone-1", snapshots={"units": "u", "inspectors": "i",
+                                                  "experts": "e"},
+                     first=date(2027, 1, 1), last=date(2027, 1, 31), units=units,
+                     inspectors=inspectors)
+    made = template_from_plan(plan, reg.ROUTINE_STRATA_LABELS)
+    assert set(made["labels"]) == {s["name"] for s in plan["strata"]}
+    assert made["plan"]["recusals"] == plan["recusals"]
+    assert "period" not in made["plan"]
