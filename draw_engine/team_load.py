@@ -9,9 +9,11 @@ that; it changes nothing (docs/draw-v2-notes.md says what a draw-v2 would do).
 A *duty* is one `lead` or `assist` slot of a selected unit's team (experts
 never count as enforcement members, DOMAIN.md). Officers are grouped by the
 zone of their brigade (the announce's `zones`; a brigade in no zone is its own
-group). Every active officer of a group who could hold a duty counts, with 0
-if the draw gave them none; a group appears in a draw's report only if the
-draw gave it a duty.
+group). Every officer of a group who could hold a duty in the draw counts
+(draw-v1 §5 step 7: active, holding `lead` or `assist`, `cert_valid_until` >=
+the period's end), with 0 if the draw gave them none; a group appears in a
+draw's report only if the draw gave it a duty. For a month, an officer counts
+if they could hold a duty in one of its draws.
 
 `best_low..best_high` is what an even spread would give: floor and ceiling of
 duties / officers. Pure: takes the announce, the result's `selected` and the
@@ -73,14 +75,16 @@ def draw_duties(selected: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     return dict(out)
 
 
-def _groups(inspectors: Iterable[Mapping[str, Any]],
-            zones: Mapping[str, Sequence[str]]) -> dict[str, str]:
-    """Active officer holding lead or assist -> group."""
+def _groups(inspectors: Iterable[Mapping[str, Any]], zones: Mapping[str, Sequence[str]],
+            period_to: str) -> dict[str, str]:
+    """Officer who could hold a duty in a draw ending `period_to` -> group."""
     zone = zone_of(zones)
     out = {}
     for p in inspectors:
         roles = p.get("roles") or ()
-        if p.get("status") == "active" and any(r in DUTY_ROLES for r in roles):
+        cert = p.get("cert_valid_until")
+        if (p.get("status") == "active" and any(r in DUTY_ROLES for r in roles)
+                and isinstance(cert, str) and cert >= period_to):
             brigade = str(p.get("brigade", ""))
             out[str(p["id"])] = zone.get(brigade, brigade)
     return out
@@ -106,7 +110,7 @@ def draw_spread(announce: Mapping[str, Any], selected: Sequence[Mapping[str, Any
                 inspectors: Iterable[Mapping[str, Any]]) -> list[Spread]:
     """The spread of one draw, per zone."""
     return spreads(str(announce["draw_id"]), draw_duties(selected),
-                   _groups(inspectors, announce.get("zones") or {}))
+                   _groups(inspectors, announce.get("zones") or {}, announce["period"]["to"]))
 
 
 def month_spread(month: str,
@@ -115,13 +119,12 @@ def month_spread(month: str,
     """The spread of the summed duties of `draws` ((announce, selected) pairs), per zone and
     over all officers (group "all")."""
     total: dict[str, int] = defaultdict(int)
-    zones: dict[str, list[str]] = {}
+    groups: dict[str, str] = {}
+    people = list(inspectors)
     for announce, selected in draws:
         for person, n in draw_duties(selected).items():
             total[person] += n
-        for z, brigades in (announce.get("zones") or {}).items():
-            zones.setdefault(z, list(brigades))
-    groups = _groups(inspectors, zones)
+        groups.update(_groups(people, announce.get("zones") or {}, announce["period"]["to"]))
     per_zone = spreads(month, total, groups)
     everyone = spreads(month, total, dict.fromkeys(groups, "all"))
     return per_zone + everyone
