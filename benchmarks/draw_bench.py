@@ -1,37 +1,35 @@
-"""Draw-engine benchmarks (issue 4): prints figures, writes benchmarks/results/draw_bench.json.
+"""Draw-engine benchmarks (issue 15): each figure a ratio to a floor and to peers, same run.
 
-Workloads (targets from the issue, on the 2-core machine), N = --units (default 1,000,000):
-1. selection: `compute_draw` over an in-memory pool of N active units, one
-   stratum `{}` with `{"count": 10000}` (10,000 picked), no teams: ≤ 1.0 s;
-2. `fairdraw recompute` with teams over the published N-unit snapshot file
-   (3 strata, about 10,000 selected, lead + assistant + expert per unit, scopes
-   zone → detachment, recusals, exclusions): the CLI function in-process
-   (file reading, root checks, draw, canonical output) ≤ 4 s, plus one real
-   `fairdraw recompute` subprocess whose stdout must equal the in-process bytes;
-3. snapshot commit from a raw registry JSONL file of N records (parse and
-   validate each line with `parse_json`, via `parse_json_lines`; `make_snapshot`: public projection,
-   canonical JSON, sort, duplicate check, RFC 9162 root; then the published
-   file bytes and the `registry.snapshot` entry): ≤ 15 s;
-4. root recompute from the published file: the `fairdraw snapshot root` CLI
-   function in-process (read, `parse_records`, root); one real subprocess run
-   is also timed: ≤ 6 s.
+The 2 cores of the development machine are shared with other jobs, so no
+absolute figure here means much alone. Every workload is run against its
+floor (and peers) in the same process, interleaved round by round, and the
+minimum of `--rounds` rounds is kept for each; the ratios of those minima are
+the figures. Each timed step starts after `gc.collect()`, with the collector
+on (as a user's process runs), one core: nothing forks.
 
-Each timed step reports wall and CPU seconds (`time.process_time`) and the load
-average before it; garbage left by earlier steps is collected before timing.
+N = --units (default 1,000,000):
+1. selection: `compute_draw` over an in-memory pool of N active unit records,
+   one stratum `{}`, `{"count": 10000}`, no teams. Floor: the ids given as a
+   list, one `hashlib.sha256(seed + JCS(["target", id]))` per id and
+   `heapq.nsmallest(10000, zip(tickets, ids))`. Peers on the same ids and k
+   (other algorithms, other picks): `consistent_sampler.sampler(take=k)`,
+   `cryptorandom` `sample_by_index` and PIKK.
+2. `fairdraw recompute` with teams (3 strata, about 8,000 selected; lead,
+   assistant and expert per unit; scopes zone → detachment; recusals;
+   exclusions): the CLI function in-process (read the files, check the roots,
+   draw, print canonical JSON). Floor (the naive stdlib reader, no teams):
+   `json.loads` per line, the RFC 9162 root with hashlib over the lines, one
+   target ticket per active unit, `heapq.nsmallest`.
+3. snapshot commit from a raw registry JSONL file (not canonical: ASCII
+   escapes, spaces, unsorted, private fields): `parse_json` per line,
+   `make_snapshot`, `format_records`, `snapshot_entry`; goal ≤ 15 s. Floor:
+   `json.loads` per line, `json.dumps(sort_keys=True)` per record, sort,
+   hashlib root.
+4. `fairdraw snapshot root FILE`: the CLI function in-process on the published
+   file. Floor: a hashlib loop over the lines (leaf hashes, then the tree).
 
-Reference points (same pool, same k; NOT the same algorithm, so their picks differ):
-- `consistent_sampler.sampler(ids, seed, take=k, output="id")`: for every id,
-  ticket = SHA-256(hex(SHA-256(str(seed))) + id) as a decimal string, pushed
-  one by one onto a heap of Ticket tuples; the k smallest are popped;
-- `cryptorandom.sample.random_sample(ids, k, method="sample_by_index",
-  prng=SHA256(seed))`: k sequential draws of an index from the SHA-256
-  counter-mode PRNG (rejection sampling on random bits), swap-remove from the
-  index list (a partial Fisher-Yates); it hashes k times, not N times;
-- `cryptorandom` PIKK (`method="PIKK"`): N uniform floats from the same PRNG,
-  argsort, keep k; the closest in shape to draw-v1 (one ticket per unit).
-
-Usage: python benchmarks/draw_bench.py [--units 1000000] [--no-references]
-Not run by the tests.
+Usage: python benchmarks/draw_bench.py [--units 1000000] [--rounds 3] [--only a,b]
+Writes benchmarks/results/draw_bench.json. Not run by the tests.
 """
 
 from __future__ import annotations
@@ -39,12 +37,12 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
+import heapq
 import io
 import json
 import os
 import platform
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,7 +51,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from draw_engine.canonical import canonical_json, parse_json_lines
+from draw_engine.canonical import canonical_json, parse_json
 from draw_engine.select import compute_draw
 from draw_engine.snapshot import format_records, make_snapshot, snapshot_entry
 
@@ -65,11 +63,8 @@ ZONES = {"z1": ["hq", "xingbin"], "z2": ["wuxuan", "xiangzhou", "jinxiu"],
          "z3": ["heshan", "xincheng"]}
 RISKS = ("low", "low", "low", "medium", "medium", "high")
 TAGS = ("market", "high_rise", "ebike_parking", "school", "hotel", "warehouse")
-# The installed console script, as a user runs it (not the pyenv shim).
-_SCRIPT = Path(sys.executable).parent / "fairdraw"
-FAIRDRAW = [str(_SCRIPT)] if _SCRIPT.exists() else [shutil.which("fairdraw") or "fairdraw"]
-TARGETS = {"selection_s": 1.0, "recompute_s": 4.0, "snapshot_commit_s": 15.0,
-           "root_recompute_s": 6.0}
+GOALS = {"selection": ("floor", 2.0), "recompute": ("floor", 0.8),
+         "snapshot_root": ("floor", 1.5)}
 
 
 def make_units(n: int, *, all_active: bool) -> list[dict[str, Any]]:
@@ -133,102 +128,6 @@ def announce(units_ref: dict[str, Any], *, strata: list[dict[str, Any]],
     return entry | extra
 
 
-# CPU seconds of this process per timed step, next to the wall-clock figures: the 2 cores
-# are shared with other work, and the CPU time shows how much of a wall figure is waiting.
-CPU_S: dict[str, float] = {}
-# CPU seconds of forked helper processes (the two-process file check), per timed step.
-CHILD_CPU_S: dict[str, float] = {}
-# 1-minute load average just before each timed step (other jobs share the machine).
-LOAD: dict[str, float] = {}
-
-
-def _children_cpu() -> float:
-    times = os.times()  # children that have been waited for
-    return times.children_user + times.children_system
-
-
-def timed(fn: Callable[[], Any], label: str = "") -> tuple[float, Any]:
-    # Garbage of earlier steps is collected first, outside the timing, so that a
-    # collection the previous step left pending is not billed to this one.
-    gc.collect()
-    load = os.getloadavg()[0]
-    start, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
-    value = fn()
-    if label:
-        CPU_S[label] = time.process_time() - cpu
-        CHILD_CPU_S[label] = _children_cpu() - children
-        LOAD[label] = load
-    return time.perf_counter() - start, value
-
-
-def _stdout_of(fn: Callable[[], None]) -> bytes:
-    """What `fn` writes on stdout (a CLI command function run in-process)."""
-    real = sys.stdout
-    sys.stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
-    try:
-        fn()
-        sys.stdout.flush()
-        return sys.stdout.buffer.getvalue()  # type: ignore[attr-defined,no-any-return]
-    finally:
-        sys.stdout = real
-
-
-def bench_snapshot(workdir: Path, n: int) -> tuple[dict[str, Any], Path, bytes]:
-    raw_path = workdir / "units-raw.jsonl"
-    raw = make_units(n, all_active=False)
-    # The registry export: unsorted, not canonical (ASCII escapes, spaces), private fields in.
-    raw_path.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in raw))
-    del raw
-
-    def commit() -> tuple[bytes, dict[str, Any]]:
-        data = raw_path.read_bytes()
-        # [parse_json(line) for line in data.splitlines()] with the cyclic GC paused.
-        records = parse_json_lines(data)
-        snapshot = make_snapshot("units-bench", "units", records)
-        return format_records(snapshot), snapshot_entry(snapshot, previous=None)
-
-    commit_s, (published, entry) = timed(commit, "snapshot_commit_s")
-    published_path = workdir / "units.jsonl"
-    published_path.write_bytes(published)
-
-    def root() -> str:
-        # The CLI function `fairdraw snapshot root` runs (read, parse_records, root), in-process.
-        from fairdraw.cli.draw import snapshot_root
-        return _stdout_of(lambda: snapshot_root(published_path)).decode()
-
-    root_s, root_line = timed(root, "root_recompute_s")
-    assert root_line == f"{entry['root']} {n}\n", root_line
-    cli_s, out = timed(lambda: subprocess.run(
-        [*FAIRDRAW, "snapshot", "root", str(published_path)],
-        check=True, capture_output=True))
-    assert out.stdout.decode() == f"{entry['root']} {n}\n", out.stdout
-    return {
-        "records": n, "raw_file_mb": raw_path.stat().st_size / 1e6,
-        "published_file_mb": len(published) / 1e6,
-        "snapshot_commit_s": commit_s, "root_recompute_s": root_s,
-        "root_cli_subprocess_s": cli_s, "root": entry["root"],
-    }, published_path, bytes.fromhex(entry["root"])
-
-
-def bench_selection(n: int, repeat: int) -> tuple[dict[str, Any], list[str], bytes]:
-    units = make_units(n, all_active=True)
-    for unit in units:
-        del unit["phone"]
-    entry = announce(ref("units-pool", b"\x00" * 32, n),
-                     strata=[{"name": "all", "match": {}, "quota": {"count": PICKED}}])
-    times = []
-    result: dict[str, Any] = {}
-    for _ in range(repeat):
-        elapsed, result = timed(lambda: compute_draw(entry, units, RANDOMNESS), "selection_s")
-        times.append(elapsed)
-    picked = [s["unit_id"] for s in result["selected"]]
-    assert len(picked) == min(PICKED, n)
-    ids = [u["id"] for u in units]
-    return ({"pool": n, "picked": len(picked), "runs_s": times, "selection_s": min(times),
-             "selection_median_s": sorted(times)[len(times) // 2]},
-            ids, bytes.fromhex(result["seed"]))
-
-
 def team_announce(units_ref: dict[str, Any], inspectors: list[dict[str, Any]],
                   experts: list[dict[str, Any]], n: int) -> dict[str, Any]:
     insp = make_snapshot("inspectors-bench", "inspectors", inspectors)
@@ -255,129 +154,241 @@ def team_announce(units_ref: dict[str, Any], inspectors: list[dict[str, Any]],
     )
 
 
-def bench_recompute(workdir: Path, units_path: Path, units_root: bytes, n: int) -> dict[str, Any]:
-    from fairdraw.cli.draw import recompute  # the CLI function `fairdraw recompute` runs
+def _stdout_of(fn: Callable[[], None]) -> bytes:
+    """What `fn` writes on stdout (a CLI command function run in-process)."""
+    real = sys.stdout
+    sys.stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    try:
+        fn()
+        sys.stdout.flush()
+        return sys.stdout.buffer.getvalue()  # type: ignore[attr-defined,no-any-return]
+    finally:
+        sys.stdout = real
 
+
+def leaves_root(lines: list[bytes]) -> bytes:
+    """The floor's root: SHA-256 leaf per line, then the RFC 9162 tree level by level."""
+    sha256 = hashlib.sha256
+    level = [sha256(b"\x00" + line).digest() for line in lines]
+    while len(level) > 1:
+        odd = level[-1] if len(level) % 2 else None
+        level = [sha256(b"\x01" + a + b).digest() for a, b in zip(level[0::2], level[1::2],
+                                                                     strict=False)]
+        if odd is not None:
+            level.append(odd)
+    return level[0] if level else sha256(b"").digest()
+
+
+def floor_tickets(seed: bytes, ids: list[str], k: int) -> list[str]:
+    """The plain floor of selection: one SHA-256 ticket per id, the k smallest by heap."""
+    sha256 = hashlib.sha256
+    tickets = [sha256(seed + b'["target","' + i.encode() + b'"]').digest() for i in ids]
+    return [i for _t, i in heapq.nsmallest(k, zip(tickets, ids, strict=True))]
+
+
+class Rounds:
+    """Interleaved timings: each round runs every step once; the minimum per step is kept."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, list[float]] = {}
+        self.cpu: dict[str, list[float]] = {}
+        self.load: list[float] = []
+
+    def run(self, label: str, fn: Callable[[], Any]) -> Any:
+        gc.collect()
+        self.load.append(os.getloadavg()[0])
+        start, cpu = time.perf_counter(), time.process_time()
+        value = fn()
+        self.wall.setdefault(label, []).append(time.perf_counter() - start)
+        self.cpu.setdefault(label, []).append(time.process_time() - cpu)
+        del value
+        gc.collect()
+        return None
+
+    def best(self, label: str) -> float:
+        return min(self.wall[label])
+
+    def summary(self) -> dict[str, Any]:
+        return {label: {"min_s": min(times), "median_s": sorted(times)[len(times) // 2],
+                        "cpu_min_s": min(self.cpu[label]), "runs_s": times}
+                for label, times in self.wall.items()}
+
+
+def write_inputs(workdir: Path, n: int) -> dict[str, Any]:
+    raw = make_units(n, all_active=False)
+    raw_path = workdir / "units-raw.jsonl"
+    # The registry export: unsorted, not canonical (ASCII escapes, spaces), private fields in.
+    raw_path.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in raw))
+    snap = make_snapshot("units-bench", "units", raw)
+    del raw
+    units_path = workdir / "units.jsonl"
+    units_path.write_bytes(format_records(snap))
     inspectors = make_people("I", 120, roles=True)
     experts = make_people("E", 30, roles=False)
-    paths = {}
+    paths = {"raw": raw_path, "units": units_path}
     for kind, records in (("inspectors", inspectors), ("experts", experts)):
         paths[kind] = workdir / f"{kind}.jsonl"
         paths[kind].write_bytes(format_records(make_snapshot(f"{kind}-bench", kind, records)))
-    entry = team_announce(ref("units-bench", units_root, n), inspectors, experts, n)
-    announce_path = workdir / "announce.json"
-    announce_path.write_bytes(canonical_json(entry))
-    randomness = RANDOMNESS.hex()
+    entry = team_announce(ref("units-bench", snap.root, n), inspectors, experts, n)
+    paths["announce"] = workdir / "announce.json"
+    paths["announce"].write_bytes(canonical_json(entry))
+    return {"paths": paths, "root": snap.root_hex, "count": n,
+            "raw_mb": raw_path.stat().st_size / 1e6,
+            "published_mb": units_path.stat().st_size / 1e6}
 
-    def in_process() -> bytes:
+
+def commit_snapshot(raw_path: Path) -> dict[str, Any]:
+    data = raw_path.read_bytes()
+    records = [parse_json(line) for line in data.splitlines()]
+    snapshot = make_snapshot("units-bench", "units", records)
+    format_records(snapshot)
+    return snapshot_entry(snapshot, previous=None)
+
+
+def commit_floor(raw_path: Path) -> bytes:
+    private = {"phone"}
+    data = raw_path.read_bytes()
+    records = [json.loads(line) for line in data.splitlines()]
+    lines = sorted((r["id"], json.dumps({k: v for k, v in r.items() if k not in private},
+                                        sort_keys=True, separators=(",", ":"),
+                                        ensure_ascii=False).encode())
+                   for r in records)
+    return leaves_root([line for _id, line in lines])
+
+
+def recompute_floor(paths: dict[str, Path], seed: bytes, k: int) -> list[str]:
+    """The naive stdlib reader: json.loads per line, hashlib root, a ticket per active unit."""
+    data = paths["units"].read_bytes()
+    lines = data.split(b"\n")
+    lines.pop()
+    records = [json.loads(line) for line in lines]
+    leaves_root(lines)
+    ids = [r["id"] for r in records if r["status"] == "active"]
+    return floor_tickets(seed, ids, k)
+
+
+def bench(n: int, rounds: int, only: set[str], workdir: Path) -> dict[str, Any]:
+    from fairdraw.cli.draw import recompute, snapshot_root
+
+    inputs = write_inputs(workdir, n)
+    paths = inputs["paths"]
+    pool = make_units(n, all_active=True)
+    for unit in pool:
+        del unit["phone"]
+    ids = [u["id"] for u in pool]
+    pool_announce = announce(ref("units-pool", b"\x00" * 32, n),
+                             strata=[{"name": "all", "match": {}, "quota": {"count": PICKED}}])
+    seed = bytes.fromhex(compute_draw(pool_announce, pool[:1], RANDOMNESS)["seed"])
+    k = min(PICKED, n)
+    seed_int = int.from_bytes(seed, "big")
+    peers: dict[str, Callable[[], Any]] = {}
+    if "selection" in only:
+        import consistent_sampler
+        from cryptorandom.cryptorandom import SHA256
+        from cryptorandom.sample import random_sample
+
+        peers = {
+            "consistent_sampler": lambda: list(consistent_sampler.sampler(
+                ids, seed=seed.hex(), take=k, output="id")),
+            "cryptorandom_sample_by_index": lambda: random_sample(
+                ids, k, method="sample_by_index", prng=SHA256(seed_int)),
+            "cryptorandom_pikk": lambda: random_sample(ids, k, method="PIKK",
+                                                        prng=SHA256(seed_int)),
+        }
+    # The floor must pick what draw-v1 picks for a `{}` stratum: same tickets, same order.
+    picked = [s["unit_id"] for s in compute_draw(pool_announce, pool, RANDOMNESS)["selected"]]
+    assert picked == floor_tickets(seed, ids, k), "the selection floor is not draw-v1"
+
+    def run_recompute() -> bytes:
         return _stdout_of(lambda: recompute(
-            announce=announce_path, units=units_path, randomness=randomness,
+            announce=paths["announce"], units=paths["units"], randomness=RANDOMNESS.hex(),
             inspectors=paths["inspectors"], experts=paths["experts"]))
 
-    elapsed, output = timed(in_process, "recompute_s")
-    command = [*FAIRDRAW, "recompute", "--announce", str(announce_path),
-               "--units", str(units_path), "--inspectors", str(paths["inspectors"]),
-               "--experts", str(paths["experts"]), "--randomness", randomness]
-    cli_s, proc = timed(lambda: subprocess.run(command, check=True, capture_output=True))
-    assert proc.stdout == output, "subprocess output differs from the in-process output"
+    def run_root() -> bytes:
+        return _stdout_of(lambda: snapshot_root(paths["units"]))
+
+    assert run_root().decode() == f"{inputs['root']} {n}\n"
+    output = run_recompute()
+    recompute_seed = bytes.fromhex(json.loads(output)["seed"])
+    steps: list[tuple[str, Callable[[], Any]]] = []
+    if "selection" in only:
+        steps += [("selection", lambda: compute_draw(pool_announce, pool, RANDOMNESS)),
+                  ("selection_floor", lambda: floor_tickets(seed, ids, k)),
+                  *((f"selection_peer_{name}", fn) for name, fn in peers.items())]
+    if "recompute" in only:
+        steps += [("recompute", run_recompute),
+                  ("recompute_floor", lambda: recompute_floor(paths, recompute_seed, k))]
+    if "snapshot_root" in only:
+        steps += [("snapshot_root", run_root),
+                  ("snapshot_root_floor", lambda: leaves_root(
+                      paths["units"].read_bytes().split(b"\n")[:-1]))]
+    if "snapshot_commit" in only:
+        steps += [("snapshot_commit", lambda: commit_snapshot(paths["raw"])),
+                  ("snapshot_commit_floor", lambda: commit_floor(paths["raw"]))]
+    timings = Rounds()
+    for number in range(rounds):
+        for label, fn in steps:
+            timings.run(label, fn)
+        print(f"  round {number + 1}/{rounds} done (load {os.getloadavg()[0]:.1f})", flush=True)
+    steps.clear()
+    cli: dict[str, float] = {}
+    if "recompute" in only:
+        command = [str(Path(sys.executable).parent / "fairdraw"), "recompute", "--announce",
+                   str(paths["announce"]), "--units", str(paths["units"]), "--inspectors",
+                   str(paths["inspectors"]), "--experts", str(paths["experts"]),
+                   "--randomness", RANDOMNESS.hex()]
+        start = time.perf_counter()
+        proc = subprocess.run(command, check=True, capture_output=True)
+        cli["recompute_subprocess_s"] = time.perf_counter() - start
+        assert proc.stdout == output, "subprocess output differs from the in-process output"
     result = json.loads(output)
-    teams = [s["team"] for s in result["selected"]]
-    return {
-        "units": n, "inspectors": len(inspectors), "experts": len(experts),
-        "selected": len(result["selected"]),
-        "skipped": sum(len(t["skipped"]) for t in teams),
-        "unfilled": sum(len(t["unfilled"]) for t in teams),
-        "output_sha256": hashlib.sha256(output).hexdigest(),
-        "recompute_s": elapsed, "recompute_cli_subprocess_s": cli_s,
-    }
+    return {"inputs": {key: value for key, value in inputs.items() if key != "paths"},
+            "selected_with_teams": len(result["selected"]),
+            "recompute_output_sha256": hashlib.sha256(output).hexdigest(),
+            "timings": timings.summary(), "cli": cli,
+            "load_average_1min": {"min": min(timings.load), "max": max(timings.load)}}
 
 
-def bench_references(ids: list[str], seed: bytes) -> dict[str, Any]:
-    import consistent_sampler
-    from cryptorandom.cryptorandom import SHA256
-    from cryptorandom.sample import random_sample
-
-    k = min(PICKED, len(ids))
-    seed_int = int.from_bytes(seed, "big")
-    out: dict[str, Any] = {}
-    out["consistent_sampler_s"], picks = timed(lambda: list(
-        consistent_sampler.sampler(ids, seed=seed.hex(), take=k, output="id")))
-    assert len(picks) == k
-    out["cryptorandom_sample_by_index_s"], picks = timed(lambda: random_sample(
-        ids, k, method="sample_by_index", prng=SHA256(seed_int)))
-    assert len(picks) == k
-    out["cryptorandom_pikk_s"], picks = timed(lambda: random_sample(
-        ids, k, method="PIKK", prng=SHA256(seed_int)))
-    assert len(picks) == k
+def ratios(timings: dict[str, Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for work in ("selection", "recompute", "snapshot_root", "snapshot_commit"):
+        if work not in timings:
+            continue
+        mine = timings[work]["min_s"]
+        for label, figures in timings.items():
+            if label.startswith(work + "_") and (label.endswith("_floor")
+                                                 or "_peer_" in label):
+                out[f"{work} / {label.removeprefix(work + '_')}"] = mine / figures["min_s"]
     return out
-
-
-def show(label: str, seconds: float, target: float | None = None, cpu: str = "") -> None:
-    verdict = "" if target is None else (
-        f"  target ≤ {target:g} s: {'met' if seconds <= target else 'MISSED'}")
-    cpu_text = ""
-    if cpu in CPU_S:
-        child = f" + {CHILD_CPU_S[cpu]:.3f} s child" if CHILD_CPU_S[cpu] >= 0.001 else ""
-        cpu_text = f"  (cpu {CPU_S[cpu]:.3f} s{child}, load {LOAD[cpu]:.1f})"
-    print(f"  {label:<52} {seconds:8.3f} s{verdict}{cpu_text}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--units", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3, help="selection runs (best is kept)")
-    parser.add_argument("--no-references", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", default="selection,recompute,snapshot_root,snapshot_commit")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    n = args.units
-    report: dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "platform": platform.platform()},
-        "targets_s": TARGETS,
-    }
+    only = set(args.only.split(","))
+    print(f"draw bench, N = {args.units:,} units, {args.rounds} interleaved rounds")
     with tempfile.TemporaryDirectory(prefix="draw-bench-") as tmp:
-        workdir = Path(tmp)
-        print(f"draw bench, N = {n:,} units")
-        report["snapshot"], units_path, units_root = bench_snapshot(workdir, n)
-        snap = report["snapshot"]
-        show(f"snapshot commit from JSONL ({snap['raw_file_mb']:.0f} MB)",
-             snap["snapshot_commit_s"], TARGETS["snapshot_commit_s"], "snapshot_commit_s")
-        show("root recompute from the published file", snap["root_recompute_s"],
-             TARGETS["root_recompute_s"], "root_recompute_s")
-        show("  same, `fairdraw snapshot root` subprocess", snap["root_cli_subprocess_s"])
-
-        report["selection"], ids, seed = bench_selection(n, args.repeat)
-        show(f"selection, pool {n:,}, {report['selection']['picked']:,} picked (best of "
-             f"{args.repeat})", report["selection"]["selection_s"], TARGETS["selection_s"],
-             "selection_s")
-
-        report["recompute"] = bench_recompute(workdir, units_path, units_root, n)
-        rec = report["recompute"]
-        show(f"fairdraw recompute in-process, teams, {rec['selected']:,} selected",
-             rec["recompute_s"], TARGETS["recompute_s"], "recompute_s")
-        show("  same, real `fairdraw recompute` subprocess", rec["recompute_cli_subprocess_s"])
-
-        if not args.no_references:
-            report["references"] = refs = bench_references(ids, seed)
-            print("reference points (same pool and k, different algorithms):")
-            show("draw-v1 compute_draw (from above)", report["selection"]["selection_s"])
-            show("consistent_sampler.sampler(take=k)", refs["consistent_sampler_s"])
-            show("cryptorandom random_sample sample_by_index",
-                 refs["cryptorandom_sample_by_index_s"])
-            show("cryptorandom random_sample PIKK", refs["cryptorandom_pikk_s"])
-
-    figures = {"selection_s": report["selection"]["selection_s"],
-               "recompute_s": report["recompute"]["recompute_s"],
-               "snapshot_commit_s": report["snapshot"]["snapshot_commit_s"],
-               "root_recompute_s": report["snapshot"]["root_recompute_s"]}
-    report["cpu_s"] = CPU_S
-    report["child_cpu_s"] = CHILD_CPU_S
-    report["load_average_1min"] = LOAD
-    report["verdict"] = {name: ("met" if figures[name] <= TARGETS[name] else "missed")
-                         for name in TARGETS}
+        report = bench(args.units, args.rounds, only, Path(tmp))
+    report["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
+                         "platform": platform.platform()}
+    report["ratios"] = ratios(report["timings"])
+    report["goals"] = {f"{work} / {floor}": limit for work, (floor, limit) in GOALS.items()}
+    for label, figures in report["timings"].items():
+        print(f"  {label:<44} min {figures['min_s']:8.3f} s  median {figures['median_s']:8.3f} s"
+              f"  cpu {figures['cpu_min_s']:8.3f} s")
+    for name, value in report["ratios"].items():
+        goal = report["goals"].get(name)
+        verdict = "" if goal is None else f"  goal ≤ {goal}: {'met' if value <= goal else 'MISSED'}"
+        print(f"  {name:<52} {value:6.2f}×{verdict}")
+    load = report["load_average_1min"]
+    print(f"  load average (1 min) during the rounds: {load['min']:.1f}–{load['max']:.1f}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"verdict: {report['verdict']}  (written to {args.out})")
+    print(f"written to {args.out}")
 
 
 if __name__ == "__main__":

@@ -131,7 +131,7 @@ def _sorted_unique(
     if not all(map(operator.lt, ids, itertools.islice(ids, 1, None))):
         order = sorted(range(len(ids)), key=ids.__getitem__)
         ids = [ids[i] for i in order]
-        records = [records[i] for i in order]
+        records = [records[i] for i in order] if records else records
         lines = [lines[i] for i in order]
         for before, after in itertools.pairwise(ids):
             if before == after:
@@ -202,7 +202,7 @@ def format_records(snapshot: Snapshot) -> bytes:
 @dataclass(frozen=True)
 class ParsedRecords:
     records: list[dict[str, Any]]
-    """Sorted by id; every id is an identifier."""
+    """Sorted by id; every id is an identifier (empty for `records_file_root`)."""
     lines: list[bytes]
     """Canonical JSON of each record, in the same order: the Merkle leaves."""
     canonical: bool
@@ -210,10 +210,16 @@ class ParsedRecords:
 
     @property
     def count(self) -> int:
-        return len(self.records)
+        return len(self.lines)
 
     def root(self) -> bytes:
         return records_root(self.lines)
+
+
+CHUNK_LINES = 4096
+"""Lines parsed per orjson call: a million records are read in chunks, so that a chunk's
+values are still in the CPU cache when they are encoded again and compared, and (for a
+root alone) dropped at once instead of piling up for the garbage collector to rescan."""
 
 
 def parse_records(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> ParsedRecords:
@@ -221,35 +227,57 @@ def parse_records(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> ParsedRec
 
     Order and per-line formatting are not required to be canonical (the root
     is computed over canonical records anyway); `ParsedRecords.canonical` says
-    whether they were. Duplicate ids are refused; errors name the line.
+    whether they were. Duplicate ids are refused; errors name the first bad line.
     """
+    return _read_file(data, max_size, keep_records=True)
+
+
+def records_file_root(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> tuple[bytes, int, bool]:
+    """(root, record count, canonical) of a records file: what `parse_records` gives,
+    with the same checks and errors, without keeping the records."""
+    parsed = _read_file(data, max_size, keep_records=False)
+    return parsed.root(), parsed.count, parsed.canonical
+
+
+def _read_file(data: bytes, max_size: int, *, keep_records: bool) -> ParsedRecords:
     if len(data) > max_size:
         raise SnapshotFormatError(f"file is {len(data)} bytes, more than the limit {max_size}")
     raw_lines = data.split(b"\n")
     if raw_lines[-1] == b"":
         raw_lines.pop()
-    values = _parse_together(raw_lines)
-    records: list[dict[str, Any]]
-    if values is None:
-        records, lines = _parse_each(raw_lines, None, None, set())
-    else:
-        encoded = _encode_each(values)
-        check = _lines_to_check(data, raw_lines)
-        if not check and encoded == raw_lines:
-            # Every line is exactly the canonical JSON of the value it parsed to, so it
-            # parses alone to that value, has no duplicate key, and (nothing to check, see
-            # `_lines_to_check`) lies in the subset. Only the ids are left.
-            records, lines = values, raw_lines
-        else:
-            records, lines = _parse_each(raw_lines, values, encoded, check)
-    ids: list[Any] = [record.get("id") for record in records]
-    if not all_identifiers(ids):
-        for number, record in enumerate(records, start=1):
-            _record_id(record, f"line {number}")
+    records: list[dict[str, Any]] = []
+    lines: list[bytes] = []
+    ids: list[Any] = []
+    for start in range(0, len(raw_lines), CHUNK_LINES):
+        chunk = raw_lines[start:start + CHUNK_LINES]
+        chunk_records, chunk_lines = _read_chunk(chunk, start)
+        chunk_ids = [record.get("id") for record in chunk_records]
+        if not all_identifiers(chunk_ids):
+            for number, record in enumerate(chunk_records, start=start + 1):
+                _record_id(record, f"line {number}")
+        ids += chunk_ids
+        lines += chunk_lines
+        if keep_records:
+            records += chunk_records
     sorted_records, sorted_lines = _sorted_unique(ids, records, lines)
-    canonical = (sorted_records is records and lines == raw_lines
+    canonical = (sorted_lines is lines and lines == raw_lines
                  and data.endswith(b"\n") == bool(data))
     return ParsedRecords(records=sorted_records, lines=sorted_lines, canonical=canonical)
+
+
+def _read_chunk(chunk: list[bytes], start: int) -> tuple[list[dict[str, Any]], list[bytes]]:
+    """Records and canonical lines of lines [start, start + len(chunk)) of a file."""
+    values = _parse_together(chunk)
+    if values is None:
+        return _parse_each(chunk, start, None, None, set())
+    encoded = _encode_each(values)
+    check = _lines_to_check(chunk)
+    if encoded == chunk and not check:
+        # Every line is exactly the canonical JSON of the value it parsed to, so it
+        # parses alone to that value and has no duplicate key, and (nothing to check,
+        # see `_lines_to_check`) lies in the subset. Only the ids are left.
+        return values, chunk
+    return _parse_each(chunk, start, values, encoded, check)
 
 
 def _parse_together(raw_lines: list[bytes]) -> list[Any] | None:
@@ -283,30 +311,32 @@ def _encode_each(values: list[Any]) -> list[bytes | None]:
         return encoded
 
 
-# Bytes of a line whose canonical re-encoding does not prove it in the subset:
-# 'f' after 'd': a digit then ".", "e" or "E" (a float); 'a': the lead byte of a
-# character outside the BMP (key order by code point is not JCS's UTF-16 order
-# there); two of "[{,:" in a row that open a container inside an array or an
-# object value (nesting deeper than a flat record, so the depth bound applies).
+# Byte classes of a line whose canonical re-encoding does not prove it in the subset:
+# "df": a digit then ".", "e" or "E" (a float); "a": the lead byte of a character
+# outside the BMP (key order by code point is not JCS's UTF-16 order there); "oo",
+# "ob" ("[" or "," then "[" or "{") and "cb" (":" then "{"): a container inside an
+# array or an object value, so nesting deeper than a flat record (the depth bound).
 _CLASSES = bytes(
     ord("d") if 0x30 <= b <= 0x39 else ord("f") if b in b".eE" else ord("a") if b >= 0xF0
-    else b if b in b"[{,:" else ord("_") for b in range(256)
+    else ord("o") if b in b"[," else ord("b") if b == ord("{") else ord("c") if b == ord(":")
+    else ord("_") for b in range(256)
 )
-_SUSPECT = (b"df", b"a", b"[[", b"[{", b",[", b",{", b":{")
+_SUSPECT = (b"df", b"a", b"oo", b"ob", b"cb")
 
 
-def _lines_to_check(data: bytes, raw_lines: list[bytes]) -> set[int]:
+def _lines_to_check(chunk: list[bytes]) -> set[int]:
     """Indexes of lines that must be read on their own although they re-encode to themselves.
 
-    Found with whole-file byte searches in C. A canonical line is outside the
-    subset only by holding a float, a key outside the BMP, nesting deeper
+    Found with byte searches in C over the chunk. A canonical line is outside
+    the subset only by holding a float, a key outside the BMP, nesting deeper
     than `MAX_DEPTH`, or a string not in NFC (integers beyond 2^53 do not
-    re-encode). Any line where one of the `_SUSPECT` byte pairs occurs (in a
+    re-encode). Any line where one of the `_SUSPECT` byte classes occurs (in a
     string too: it is only a suspicion) is checked. NFC: canonical JSON escapes
-    only '"', '\\\\' and control characters, none of which composes with
+    only '"', '\\' and control characters, none of which composes with
     anything, so when the whole text is NFC every string in it is; otherwise
     every non-ASCII line is checked.
     """
+    data = b"\n".join(chunk)
     classes = data.translate(_CLASSES)
     starts: list[int] | None = None
     found: set[int] = set()
@@ -314,8 +344,7 @@ def _lines_to_check(data: bytes, raw_lines: list[bytes]) -> set[int]:
         at = classes.find(pattern)
         while at != -1:
             if starts is None:
-                starts = list(itertools.accumulate((len(line) + 1 for line in raw_lines),
-                                                   initial=0))
+                starts = list(itertools.accumulate((len(line) + 1 for line in chunk), initial=0))
             line = bisect.bisect_right(starts, at) - 1
             found.add(line)
             at = classes.find(pattern, starts[line + 1])
@@ -325,7 +354,7 @@ def _lines_to_check(data: bytes, raw_lines: list[bytes]) -> set[int]:
         except UnicodeDecodeError:
             normal = False
         if not normal:
-            found.update(i for i, line in enumerate(raw_lines) if not line.isascii())
+            found.update(i for i, line in enumerate(chunk) if not line.isascii())
     return found
 
 
@@ -334,15 +363,15 @@ def _is_nfc(text: str) -> bool:
 
 
 def _parse_each(
-    raw_lines: list[bytes], values: list[Any] | None, encoded: list[bytes | None] | None,
-    check: set[int],
+    raw_lines: list[bytes], start: int, values: list[Any] | None,
+    encoded: list[bytes | None] | None, check: set[int],
 ) -> tuple[list[dict[str, Any]], list[bytes]]:
     """Records and canonical lines; each line not certainly canonical is read on its own
     (in line order, so the first bad line is the one named)."""
     records: list[dict[str, Any]] = []
     lines: list[bytes] = []
     for index, raw in enumerate(raw_lines):
-        number = index + 1
+        number = start + index + 1
         if values is not None and encoded is not None and encoded[index] == raw \
                 and index not in check:
             record: dict[str, Any] = values[index]
@@ -354,12 +383,6 @@ def _parse_each(
         records.append(record)
         lines.append(line)
     return records, lines
-
-
-def records_file_root(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> tuple[bytes, int, bool]:
-    """(root, record count, canonical) of a records file: what `parse_records` gives."""
-    parsed = parse_records(data, max_size=max_size)
-    return parsed.root(), parsed.count, parsed.canonical
 
 
 def _parse_line(raw: bytes, number: int) -> dict[str, Any]:

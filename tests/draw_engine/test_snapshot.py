@@ -13,6 +13,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from draw_engine import snapshot
 from draw_engine.canonical import check_value, is_identifier, parse_json
 from draw_engine.errors import CanonicalError, SnapshotFormatError, SnapshotMismatchError
 from draw_engine.registry_diff import diff_records
@@ -22,6 +23,7 @@ from draw_engine.snapshot import (
     make_snapshot,
     parse_records,
     public_record,
+    records_file_root,
     records_root,
     snapshot_entry,
 )
@@ -205,8 +207,16 @@ def _reading(data: bytes) -> object:
     try:
         parsed = parse_records(data)
     except SnapshotFormatError as exc:
-        return ("error", str(exc), exc.line)
+        error = ("error", str(exc), exc.line)
+    else:
+        error = None
+    if error is not None:
+        with pytest.raises(SnapshotFormatError) as again:
+            records_file_root(data)
+        assert ("error", str(again.value), again.value.line) == error
+        return error
     assert parsed.root() == root_hash([leaf_hash(line) for line in parsed.lines])
+    assert records_file_root(data) == (parsed.root(), parsed.count, parsed.canonical)
     return parsed.records, parsed.lines, parsed.canonical
 
 
@@ -314,7 +324,12 @@ def test_parse_records_equals_the_naive_reading_on_mangled_files(
         if index < len(lines):
             lines[index] = MANGLED[how](lines[index])
     data = b"".join(line + b"\n" for line in lines)
-    assert _reading(data) == _naive_reading(data)
+    chunk = snapshot.CHUNK_LINES
+    snapshot.CHUNK_LINES = rng.choice([1, 2, 3, chunk])  # chunk edges anywhere
+    try:
+        assert _reading(data) == _naive_reading(data)
+    finally:
+        snapshot.CHUNK_LINES = chunk
 
 
 @pytest.mark.parametrize("count", [*range(20), 31, 32, 33, 63, 64, 65, 127, 128, 129, 1000])
