@@ -6,6 +6,10 @@ mounted under `/api` by the composition root (fairdraw.draw_service):
 operator (each route depends on `require_role("operator")`):
 - `POST /registries/{kind}/import?format=csv|xlsx|jsonl&source_name=…`, the
   file as the raw request body (at most `max_upload` bytes, 413 beyond);
+- `POST /registries/{kind}/import-sources` `{"files": [{"name", "format",
+  "data_base64"}…], "mapping"?, "allow_mass_removal"?}`: several departments'
+  files merged with a mapping (draw_engine.registry_sources), the same
+  `DrawService.import_sources` as the CLI; the merge decisions in the answer;
 - `POST /snapshots` `{"kind", "name", "publish"?}`;
 - `POST /draws/plan` (dry run: the announce entry, nothing written),
   `POST /draws` (announce), `POST /draws/{id}/execute` `{"timeout"?}`,
@@ -40,6 +44,8 @@ the caller's dependency.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -48,9 +54,12 @@ from pydantic import BaseModel
 from pydantic import ValidationError as ShapeError
 from starlette.concurrency import run_in_threadpool
 
+from draw_engine.canonical import parse_json
 from draw_engine.draw_view import cancel_view, draw_view
+from draw_engine.errors import CanonicalError
 from draw_engine.lifecycle import DrawService
 from draw_engine.registry import FORMATS, MAX_FILE_SIZE
+from draw_engine.registry_sources import ImportSource, MappingError, check_mapping
 from draw_engine.requests import (
     CancelRequest,
     ExecuteRequest,
@@ -59,6 +68,7 @@ from draw_engine.requests import (
     ReturnVisitPlanRequest,
     ReturnVisitRequest,
     SnapshotRequest,
+    SourcesImportRequest,
 )
 from draw_engine.return_visit import execute_return_visit_draw, plan_return_visit
 from draw_engine.snapshot import KINDS
@@ -95,6 +105,15 @@ def _schema(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
     """`openapi_extra` documenting a JSON body of `model`'s shape (the route reads it raw)."""
     return {"requestBody": {"required": required, "content": {
         "application/json": {"schema": model.model_json_schema()}}}}
+
+
+def _json_body(raw: bytes) -> Any:
+    """A request body as JSON in our subset (strict, bounded); 400 otherwise."""
+    try:
+        return parse_json(raw, max_size=len(raw) + 1)
+    except CanonicalError as exc:
+        raise HTTPException(400, detail={"error": "BadRequest",
+                                         "message": f"body is not JSON: {exc}"}) from exc
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -143,6 +162,42 @@ def create_routers(
                                     allow_mass_removal=allow_mass_removal)
         return {"kind": v.kind, "version": v.version, "count": v.count,
                 "source_sha256": v.source_sha256}
+
+    @op.post("/registries/{kind}/import-sources", openapi_extra=_schema(SourcesImportRequest))
+    async def import_sources(kind: str, request: Request) -> dict[str, Any]:
+        if kind not in KINDS:
+            raise HTTPException(404, detail={"error": "UnknownKind",
+                                             "message": f"kind must be one of {KINDS}"})
+        # Base64 makes the body 4/3 of the files: the bound is on what is uploaded.
+        raw = await _read_body(request, max_upload * 4 // 3 + 65536)
+        body = _json_body(raw)
+        obj = _object(body, SourcesImportRequest)
+        sources = []
+        for i, f in enumerate(obj["files"]):
+            if f["format"] not in FORMATS:
+                raise HTTPException(400, detail={"error": "BadRequest",
+                                                 "field": f"files.{i}.format",
+                                                 "message": f"format must be one of {FORMATS}"})
+            try:
+                data = base64.b64decode(f["data_base64"], validate=True)
+            except binascii.Error as exc:
+                raise HTTPException(400, detail={"error": "BadRequest",
+                                                 "field": f"files.{i}.data_base64",
+                                                 "message": f"not base64: {exc}"}) from exc
+            sources.append(ImportSource(f["name"], data, f["format"]))
+        try:
+            mapping = (check_mapping(obj["mapping"]) if obj.get("mapping") is not None
+                       else None)
+        except MappingError as exc:
+            field = f"mapping.{exc.field}" if exc.field else "mapping"
+            raise HTTPException(400, detail={"error": "MappingError", "field": field,
+                                             "message": str(exc)}) from exc
+        v, merged = await run_in_threadpool(
+            service.import_sources, kind, sources, mapping=mapping,
+            allow_mass_removal=bool(obj.get("allow_mass_removal", False)))
+        return {"kind": v.kind, "version": v.version, "count": v.count,
+                "source_name": v.source_name, "source_sha256": v.source_sha256,
+                "rows": merged.rows, "decisions": [d.to_json() for d in merged.decisions]}
 
     @op.post("/snapshots", openapi_extra=_schema(SnapshotRequest))
     def create_snapshot(body: JsonBody) -> dict[str, Any]:

@@ -66,6 +66,11 @@ def parse_mapping(data: bytes) -> ImportMapping:
         value = parse_json(data, max_size=MAX_MAPPING_SIZE)
     except CanonicalError as exc:
         raise MappingError(f"not JSON in our subset: {exc}") from exc
+    return check_mapping(value)
+
+
+def check_mapping(value: object) -> ImportMapping:
+    """`parse_mapping` of a mapping already parsed from JSON (e.g. a member of an API body)."""
     if not isinstance(value, dict):
         raise MappingError("must be a JSON object")
     unknown = set(value) - {"format", "kind", "columns", "code_lists", "defaults", "id_from"}
@@ -202,6 +207,8 @@ def sources_sha256(sources: Sequence[ImportSource]) -> str:
 
 def _import_each(kind: str, sources: Sequence[ImportSource], mapping: ImportMapping | None
                  ) -> list[_Imported]:
+    if mapping is not None and mapping.kind != kind:
+        raise MappingError(f"the mapping file is for {mapping.kind}, not {kind}", field="kind")
     if not sources:
         raise ValidationError([ValidationProblem(0, None, "no file given")])
     if len(sources) > MAX_SOURCES:

@@ -105,3 +105,24 @@ class ReturnVisitPlanRequest(BaseModel):
     title: str | None = Field(None, max_length=1000)
     authority: str | None = Field(None, max_length=1000)
     beacon: dict[str, Any] | None = None
+
+
+class SourceFile(BaseModel):
+    """One department's export inside POST /registries/{kind}/import-sources."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    name: str = Field(min_length=1, max_length=256, description="file name (shown in "
+                      "decisions and errors)")
+    format: str = Field(max_length=16, description="csv, xlsx or jsonl")
+    data_base64: str = Field(description="the file's bytes, base64 (RFC 4648, padded)")
+
+
+class SourcesImportRequest(BaseModel):
+    """POST /registries/{kind}/import-sources: several files merged, with a mapping."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+    files: list[SourceFile] = Field(min_length=1, max_length=32, description="most "
+                                    "authoritative first: the first file wins a merge")
+    mapping: dict[str, Any] | None = Field(None, description="a fairdraw-registry-mapping-v1 "
+                                           "object (docs/spec/lifecycle.md §Registry import)")
+    allow_mass_removal: bool = False

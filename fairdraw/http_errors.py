@@ -175,7 +175,8 @@ def evidence_for(exc: BaseException) -> dict[str, Any]:
     """What a draw lifecycle error carries, as JSON fields of its answer's `detail`."""
     out: dict[str, Any] = {}
     if isinstance(exc, ValidationError):
-        out["problems"] = [{"row": p.row, "column": p.column, "what": p.what}
+        out["problems"] = [{"row": p.row, "column": p.column, "what": p.what,
+                            **({"source": p.source} if p.source is not None else {})}
                            for p in exc.problems]
     if isinstance(exc, PlanError | AnnounceError | YearPlanError):
         out["field"] = exc.field

@@ -196,6 +196,8 @@ def test_bad_mapping_files_are_refused(change: dict[str, Any], message: str) -> 
 def test_mapping_for_another_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="for inspectors, not units"):
         import_registry(MARKET, kind="units", fmt="csv", mapping=mapping(kind="inspectors"))
+    with pytest.raises(MappingError, match="for inspectors, not units"):
+        merge_sources("units", sources(("a.csv", MARKET)), mapping(kind="inspectors"))
 
 
 def test_preview_lists_ids_names_fields_and_errors() -> None:
