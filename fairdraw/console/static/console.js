@@ -325,6 +325,13 @@ async function saveTemplate() {
   }
 }
 
+/** Seconds the proposed round lies beyond the lead time: time to review the announce
+ * before it is logged (the announce pins the round shown, which must still be at least
+ * the lead time ahead when it is sent). */
+function reviewSlack(lead) {
+  return Math.min(600, Math.max(10, Math.round(lead / 10)));
+}
+
 function beaconChoice() {
   const mode = document.querySelector('input[name="beacon-mode"]:checked').value;
   if (mode === 'round') return { round: Number($('beacon-round').value) };
@@ -332,7 +339,9 @@ function beaconChoice() {
     const v = $('beacon-not-before').value;
     return v ? { not_before: `${new Date(v).toISOString().slice(0, 19)}Z` } : {};
   }
-  return {};
+  const lead = state.session ? state.session.lead_time : 0;
+  const at = new Date(Date.now() + (lead + reviewSlack(lead)) * 1000);
+  return { not_before: `${at.toISOString().slice(0, 19)}Z` };
 }
 
 async function proposeRound() {
@@ -626,7 +635,10 @@ async function loadAudit() {
         content = a.detail;
       }
     }
-    body.append(el('tr', { 'data-audit-id': String(a.id), 'data-status': String(a.status) }, el('td', { text: local(a.at) }), el('td', { text: a.actor ?? '—' }), el('td', { text: a.role ?? '' }), el('td', { class: 'mono', text: `${a.method} ${a.path}` }), el('td', { text: String(a.status) }), el('td', { class: 'mono detail', text: content })));
+    const cell = content.length > 160
+      ? el('details', {}, el('summary', { text: `${content.slice(0, 120)}…` }), el('pre', { class: 'json', text: content }))
+      : content;
+    body.append(el('tr', { 'data-audit-id': String(a.id), 'data-status': String(a.status) }, el('td', { text: local(a.at) }), el('td', { text: a.actor ?? '—' }), el('td', { text: a.role ?? '' }), el('td', { class: 'mono', text: `${a.method} ${a.path}` }), el('td', { text: String(a.status) }), el('td', { class: 'mono detail' }, cell)));
   }
 }
 

@@ -30,7 +30,7 @@ const EN = {
   'plan.template.help': 'A template holds plan (strata, quotas, reserves, teams, zones, exclusions, recusals, snapshots) and labels (Chinese names of the strata); the id, period and beacon round are chosen here per draw.',
   'plan.template.name': 'Template name', 'plan.template.save': 'Save template', 'plan.template.saved': 'Template {name} saved.',
   'plan.draw_id': 'Draw id', 'plan.draw_title': 'Title', 'plan.from': 'Inspection period from', 'plan.to': 'to',
-  'plan.beacon': 'Beacon round', 'plan.beacon.auto': 'Proposed round (the first after the lead time)',
+  'plan.beacon': 'Beacon round', 'plan.beacon.auto': 'Proposed round (after the lead time, with time to review)',
   'plan.beacon.not_before': 'Not before', 'plan.beacon.round': 'Round',
   'plan.proposal': 'Round {round} comes at {time} (UTC {utc}); witnesses must co-sign by {commit}. Lead time {lead} s, margin {margin} s.',
   'plan.validate': 'Validate and preview the announce', 'plan.announce': 'Announce (logged, cannot be undone)',
