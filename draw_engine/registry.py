@@ -471,7 +471,12 @@ def import_csv(data: bytes, kind: str, *, mapping: ImportMapping | None = None,
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("gb18030", errors="strict")
+        try:
+            text = data.decode("gb18030", errors="strict")
+        except UnicodeDecodeError as exc:
+            raise ValidationError([ValidationProblem(0, None, f"not text: neither UTF-8 nor "
+                                                     f"GB18030 ({exc.reason} at byte "
+                                                     f"{exc.start})")]) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         table = list(reader)

@@ -97,7 +97,7 @@ def create_console_router(runtime: Any) -> APIRouter:
         return service
 
     @op.get("/console/beacon")
-    def beacon(round: int | None = Query(None, ge=1),
+    def beacon(round: int | None = Query(None, ge=1, le=10**9),
                not_before: str | None = Query(None, max_length=32)) -> dict[str, Any]:
         """The round a plan would commit to, by the plan's own rule, and when it comes."""
         svc = need_service()

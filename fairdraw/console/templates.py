@@ -79,7 +79,10 @@ def check_template(value: object) -> dict[str, Any]:
     labels = value.get("labels", {})
     if not isinstance(labels, dict):
         raise TemplateError("must be an object: stratum name -> display name", field="labels")
-    strata = {s.get("name") for s in plan.get("strata", []) if isinstance(s, dict)}
+    listed = plan.get("strata", [])
+    if not isinstance(listed, list):
+        raise TemplateError("must be a list of strata", field="plan.strata")
+    strata = {s.get("name") for s in listed if isinstance(s, dict)}
     for name, label in labels.items():
         if name not in strata:
             raise TemplateError("names no stratum of the plan", field=f"labels.{name}")

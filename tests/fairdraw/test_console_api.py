@@ -138,6 +138,12 @@ def test_preview_of_a_file_with_row_errors_names_every_problem(console: Console)
     assert body["added"] == []
     assert [(p["row"], p["column"]) for p in body["errors"]] == [(2, "风险等级"), (3, "编号")]
     assert "极高" in body["errors"][0]["what"]
+    # bytes that are no text at all: a problem like any other, for the preview and the import
+    noise = bytes(range(128, 256)) * 3
+    assert "neither UTF-8 nor GB18030" in console.preview(noise).json()["errors"][0]["what"]
+    refused = console.client.post("/api/registries/units/import", params={"format": "csv"},
+                                  content=noise, headers=console.op)
+    assert refused.status_code == 400
     assert console.preview(b"id\n", fmt="pdf").status_code == 400
     assert console.preview(UNITS_V1, kind="vehicles").status_code == 404
     assert console.client.post("/api/registries/units/preview", params={"format": "csv"},
@@ -162,6 +168,7 @@ def _template() -> dict[str, Any]:
     (lambda t: t["plan"].update(kind="weekly"), "plan.kind"),
     (lambda t: t["plan"].update(colour="red"), "plan.colour"),
     (lambda t: t.update(extra=1), "extra"),
+    (lambda t: t["plan"].update(strata=5), "plan.strata"),
     (lambda t: t.update(plan=[]), "plan"),
 ])
 def test_templates_refuse_bad_ones_naming_the_field(console: Console, change: Any,
@@ -208,6 +215,8 @@ def test_beacon_proposal_follows_the_plan_rule(console: Console) -> None:
     early = c.get("/api/console/beacon", params={"round": 1}, headers=console.op)
     assert early.status_code == 400
     assert "round" in early.text
+    far = c.get("/api/console/beacon", params={"round": 10**15}, headers=console.op)
+    assert far.status_code == 422  # bounded before any time is computed
     bad = c.get("/api/console/beacon", params={"not_before": "tomorrow"}, headers=console.op)
     assert bad.status_code == 400
     assert bad.json()["detail"]["field"] == "beacon.not_before"
