@@ -89,6 +89,10 @@ class AuthError(FairdrawError, ValueError):
     """A token operation was refused (bad role or name); the message says why."""
 
 
+class UnknownTokenError(AuthError):
+    """No active token with this id (unknown, or already revoked)."""
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who made an authenticated request."""
@@ -147,7 +151,7 @@ class Auth:
                 .values(revoked_at=self._clock())
             ).rowcount
         if done != 1:
-            raise AuthError(f"no active token with id {token_id}")
+            raise UnknownTokenError(f"no active token with id {token_id}")
 
     def list_tokens(self) -> list[dict[str, Any]]:
         t = tokens_table
@@ -223,20 +227,16 @@ class Auth:
 def create_admin_router(auth: Auth) -> Any:
     """Token management and the audit trail over HTTP, for `admin` tokens only:
     `POST /admin/tokens` {"role", "name"} (the token is in the answer, once),
-    `GET /admin/tokens`, `POST /admin/tokens/{id}/revoke`, `GET /admin/audit?limit=N`."""
+    `GET /admin/tokens`, `POST /admin/tokens/{id}/revoke`, `GET /admin/audit?limit=N`.
+    A refused token request raises `AuthError` (400) or `UnknownTokenError` (404), answered
+    by the app's one error table (fairdraw.http_errors)."""
     admin = auth.require_role("admin")
     router = APIRouter(tags=["admin"], dependencies=[Depends(admin)])
-
-    def refuse(e: AuthError, status: int = 400) -> HTTPException:
-        return HTTPException(status, detail=str(e))
 
     @router.post("/admin/tokens", status_code=201)
     def create_token(role: str = Body(embed=True), name: str = Body(embed=True)
                      ) -> dict[str, Any]:
-        try:
-            token_id, token = auth.create_token(role, name)
-        except AuthError as e:
-            raise refuse(e) from e
+        token_id, token = auth.create_token(role, name)
         return {"id": token_id, "role": role, "name": name, "token": token}
 
     @router.get("/admin/tokens")
@@ -247,10 +247,7 @@ def create_admin_router(auth: Auth) -> Any:
 
     @router.post("/admin/tokens/{token_id}/revoke")
     def revoke_token(token_id: int) -> dict[str, Any]:
-        try:
-            auth.revoke_token(token_id)
-        except AuthError as e:
-            raise refuse(e, 404) from e
+        auth.revoke_token(token_id)
         return {"id": token_id, "revoked": True}
 
     @router.get("/admin/audit")

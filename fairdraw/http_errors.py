@@ -69,7 +69,7 @@ from draw_engine.registry_sources import MappingError
 from draw_engine.schedule import ScheduleError
 from draw_engine.store import StoreError
 from draw_engine.yearplan import YearPlanError
-from fairdraw.auth import AuthError
+from fairdraw.auth import AuthError, UnknownTokenError
 from fairdraw.cli.demo import DemoError
 from fairdraw.console.templates import TemplateError, TemplateNotFoundError
 from fairdraw.deploy import DeployConfigError
@@ -142,6 +142,7 @@ STATUS: Mapping[type[Exception], int] = MappingProxyType({
     RoundNotFoundError: 404,
     # -- fairdraw: the composition root ------------------------------------------------
     AuthError: 400,  # a token request with a bad role or name
+    UnknownTokenError: 404,  # no active token with this id
     NoticeError: 400,  # a notices request for a bad date
     TemplateError: 400,  # a console plan template; names its field
     TemplateNotFoundError: 404,
