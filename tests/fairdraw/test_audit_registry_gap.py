@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def test_a_big_diff_is_read_from_its_published_ids_document(
     assert [f.status for f in _gaps(_audit(p))] == ["pending"]
     names = ["units-2026-10", "units-2026-11", "units-2026-12"]
     records = {n: [json.loads(line) for line in p.snapshot_files[n].splitlines()] for n in names}
-    for before, after in zip(names, names[1:], strict=False):
+    for before, after in itertools.pairwise(names):
         (p.out / "data" / "snapshots" / f"{after}.diff.json").write_bytes(
             format_ids(diff_records(records[before], records[after])))
     gaps = _gaps(_audit(p))
