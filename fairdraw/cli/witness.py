@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -84,9 +86,6 @@ def serve(  # noqa: PLR0917 (typer options)
     test_stall_ms: Annotated[int, typer.Option("--test-stall-ms", hidden=True)] = 0,
 ) -> None:
     """Serve POST /add-checkpoint."""
-    import logging
-    import time
-
     import uvicorn
 
     from witnesses.directory import open_witness
