@@ -10,8 +10,11 @@
 - `ReadConnection`: one connection held open for short reads on a hot path
   (autocommit, no pool checkout per read); a lost connection is replaced once
   and otherwise reported as SQLAlchemy's `OperationalError`.
-- `insert_sql(table, dialect)`: the INSERT text for `executemany` over tuples,
-  compiled once per table, so bulk writes skip per-row parameter processing.
+- `BulkInsert(table, dialect)`: many rows of one table written by `executemany`
+  over tuples with statements compiled once per table, so bulk writes skip
+  SQLAlchemy's per-row parameter processing; each statement carries
+  `ROWS_PER_STATEMENT` rows (a multi-row VALUES), which halves the database's
+  per-row cost against one row per statement (docs/performance.md).
 
 Left out: other databases (the settings accept only SQLite and PostgreSQL).
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import sqlalchemy as sa
@@ -93,6 +97,33 @@ def insert_sql(table: sa.Table, dialect: Dialect) -> str:
         positional: Any = type(dialect)
         dialect = positional(paramstyle="format")
     return str(table.insert().compile(dialect=dialect))
+
+
+ROWS_PER_STATEMENT = 100
+"""Rows per multi-row INSERT: 100 rows of our widest bulk table (2 columns) bind 200
+parameters, well below SQLite's historical limit of 999."""
+
+
+class BulkInsert:
+    """Writes many rows of one table inside the caller's transaction.
+
+    Full groups of `ROWS_PER_STATEMENT` rows go through one `executemany` of the
+    multi-row statement; the remainder through one `executemany` of the one-row
+    statement. Both texts are compiled once, here. Rows are tuples in `table.c` order."""
+
+    def __init__(self, table: sa.Table, dialect: Dialect) -> None:
+        self.one_row = insert_sql(table, dialect)
+        head, values = self.one_row.split(" VALUES ", 1)
+        self.many_rows = f"{head} VALUES {', '.join([values] * ROWS_PER_STATEMENT)}"
+
+    def __call__(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+        k = ROWS_PER_STATEMENT
+        full = len(rows) - len(rows) % k
+        if full:
+            groups = [tuple(chain.from_iterable(rows[p : p + k])) for p in range(0, full, k)]
+            conn.exec_driver_sql(self.many_rows, groups)
+        if full < len(rows):
+            conn.exec_driver_sql(self.one_row, list(rows[full:]))
 
 
 def positional_marks(dialect: Dialect, count: int) -> str:

@@ -12,8 +12,8 @@ it commits, and the sequencer hands out indices only after the commit.
 
 Hot paths, on one code path each:
 - an append is one write transaction: the fencing check, the size check, then
-  one `executemany` over tuples per table with the INSERT compiled once per
-  table (`sqlbase.engine.insert_sql`), so no per-row parameter processing;
+  `executemany` over tuples per table with INSERTs compiled once per table
+  (`sqlbase.engine.BulkInsert`), so no per-row parameter processing;
 - a proof reads its ≤ 8 uncached nodes with one `id IN (…)` statement on a
   held read connection (`sqlbase.engine.ReadConnection`): no pool checkout
   and no statement compilation per proof.
@@ -51,9 +51,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from sqlbase.engine import (
+    BulkInsert,
     ReadConnection,
     create_engine,
-    insert_sql,
     positional_marks,
     write_connection,
 )
@@ -123,8 +123,8 @@ class SqlStorage:
         self._cache_mutex = threading.Lock()
         self._memory_locked = False
         self._reads = ReadConnection(engine)
-        self._insert_entries = insert_sql(entries_table, engine.dialect)
-        self._insert_nodes = insert_sql(nodes_table, engine.dialect)
+        self._insert_entries = BulkInsert(entries_table, engine.dialect)
+        self._insert_nodes = BulkInsert(nodes_table, engine.dialect)
         self._select_nodes: dict[int, str] = {}
 
     @classmethod
@@ -242,10 +242,8 @@ class SqlStorage:
             with write_connection(self.engine) as conn, conn.begin():
                 _fence(conn, epoch)
                 node_rows = check_append(_size(conn), start, entries, nodes)
-                if entries:
-                    conn.exec_driver_sql(self._insert_entries, list(enumerate(entries, start)))
-                if node_rows:
-                    conn.exec_driver_sql(self._insert_nodes, node_rows)
+                self._insert_entries(conn, list(enumerate(entries, start)))
+                self._insert_nodes(conn, node_rows)
         except sa.exc.IntegrityError as e:
             raise StorageError(f"append at index {start} conflicts with stored data") from e
 

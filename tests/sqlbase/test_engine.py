@@ -11,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from sqlbase.engine import (
+    ROWS_PER_STATEMENT,
+    BulkInsert,
     ReadConnection,
     create_engine,
     insert_sql,
@@ -100,19 +102,34 @@ def test_insert_sql_is_positional_in_column_order() -> None:
     pg.dispose()
 
 
-def test_executemany_over_tuples_writes_every_row(engine: sa.Engine) -> None:
-    rows = [(i, bytes([i % 256]) * (i % 7), None if i % 3 else f"r{i}") for i in range(2500)]
+def test_bulk_insert_statements_are_compiled_from_the_table() -> None:
+    pg = create_engine("postgresql+psycopg://u@h/db")
+    bulk = BulkInsert(rows_table, pg.dialect)
+    assert bulk.one_row == insert_sql(rows_table, pg.dialect)
+    group = "(%s::BIGINT, %s, %s::VARCHAR)"
+    assert bulk.many_rows == (
+        f"INSERT INTO rows (id, data, label) VALUES {', '.join([group] * ROWS_PER_STATEMENT)}"
+    )
+    pg.dispose()
+
+
+@pytest.mark.parametrize("count", [0, 1, ROWS_PER_STATEMENT - 1, ROWS_PER_STATEMENT,
+                                   ROWS_PER_STATEMENT + 1, 2 * ROWS_PER_STATEMENT + 3, 2500])
+def test_bulk_insert_writes_every_row(engine: sa.Engine, count: int) -> None:
+    rows = [(i, bytes([i % 256]) * (i % 7), None if i % 3 else f"r{i}") for i in range(count)]
     with write_connection(engine) as conn, conn.begin():
-        conn.exec_driver_sql(insert_sql(rows_table, engine.dialect), rows)
+        BulkInsert(rows_table, engine.dialect)(conn, rows)
     with engine.connect() as conn:
         stored = conn.execute(sa.select(rows_table).order_by(rows_table.c.id)).all()
     assert [(r[0], bytes(r[1]), r[2]) for r in stored] == rows
 
 
-def test_executemany_failure_writes_nothing(engine: sa.Engine) -> None:
-    text = insert_sql(rows_table, engine.dialect)
+@pytest.mark.parametrize("duplicate_at", [5, ROWS_PER_STATEMENT + 7])  # in a group, in the rest
+def test_bulk_insert_failure_writes_nothing(engine: sa.Engine, duplicate_at: int) -> None:
+    rows = [(i, b"x", None) for i in range(ROWS_PER_STATEMENT + 10)]
+    rows[duplicate_at] = (0, b"again", None)
     with pytest.raises(sa.exc.IntegrityError), write_connection(engine) as conn, conn.begin():
-        conn.exec_driver_sql(text, [(1, b"a", None), (2, b"b", None), (1, b"again", None)])
+        BulkInsert(rows_table, engine.dialect)(conn, rows)
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(rows_table)).scalar() == 0
 
