@@ -5,8 +5,11 @@ runtime's database (one `Sequencer`, so one per process: it takes the log's
 sequencer lock), the witness `Collector` with the policy (the policy file, or
 by default every configured witness must co-sign), and the beacon source
 (`DrandHttpSource` on the relay, pinned to quicknet/mainnet or to the local
-beacon's chain-info file). `operator_routers(runtime)` returns the operator
-API routers of `draw_engine.api`, guarded by `Auth.require_role`.
+beacon's chain-info file); its publish use case reports each stored
+checkpoint to `Runtime.published` (`on_published`), which has the
+`PortalRefresher` rebuild a served portal. `operator_routers(runtime)`
+returns the operator API routers of `draw_engine.api`, guarded by
+`Auth.require_role`.
 
 The writer holds the log's write lease (DESIGN §7, transparency.sequencer):
 `LeaseKeeper` renews it every third of `writer_lease_seconds`, and every log

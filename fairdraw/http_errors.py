@@ -9,7 +9,8 @@ No builtin exception has a row: a bare `ValueError`, `LookupError`,
 logs it with its traceback, never a 4xx that blames the client. The roots
 of the big trees (`TransparencyError`, `WitnessError`, `DrawEngineError`,
 `FairdrawError`) have no row either, so a new error class must be given its
-status here (tests/fairdraw/test_http_errors.py checks every class).
+status here (tests/fairdraw/test_http_errors.py checks every class but the
+command line's own, `fairdraw.cli`, which no request reaches).
 
 Bodies (`body_for`), as the API documents them (docs/operations.md §5,
 docs/spec/lifecycle.md §API):
@@ -70,7 +71,6 @@ from draw_engine.schedule import ScheduleError
 from draw_engine.store import StoreError
 from draw_engine.yearplan import YearPlanError
 from fairdraw.auth import AuthError, UnknownTokenError
-from fairdraw.cli.demo import DemoError
 from fairdraw.console.templates import TemplateError, TemplateNotFoundError
 from fairdraw.deploy import DeployConfigError
 from fairdraw.errors import FairdrawError
@@ -150,7 +150,6 @@ STATUS: Mapping[type[Exception], int] = MappingProxyType({
     DeployConfigError: 500,  # the server's nginx settings
     ClusterError: 500,  # local child processes (demo, tests)
     ClientError: 500,  # a verifying client's error inside the server is the server's
-    DemoError: 500,  # `fairdraw demo` only
     EvidenceError: 500,  # local evidence files (`fairdraw evidence hash`) only
     SkipCheckError: 500,  # control flow inside `fairdraw.verify`; never escapes it
     # -- public_portal: the static site ---------------------------------------------------

@@ -2,7 +2,8 @@
 
 - each package has one exception tree (one root; private control-flow classes aside);
 - every deliberate error class has an explicit status (a row for it or a branch above it),
-  the roots and the builtins none;
+  the roots and the builtins none (the command line's own classes, in fairdraw.cli, are
+  never raised in the service and need none);
 - through a real app: a deliberate error answers its status and body, a bare ValueError,
   LookupError or KeyError escaping a route is a 500 (never a 4xx that blames the client),
   and a lost database connection is a 503 with no SQL in the answer;
@@ -70,6 +71,7 @@ def test_each_package_has_one_exception_tree(package: str) -> None:
 def test_every_deliberate_error_has_an_explicit_status(package: str) -> None:
     unmapped = [f"{module}.{cls.__name__}" for cls, module in _classes(package).items()
                 if not cls.__name__.startswith("_") and cls not in ROOTS
+                and not module.startswith("fairdraw.cli")
                 and status_for(cls.__new__(cls)) is None]
     assert unmapped == []
 
