@@ -467,6 +467,7 @@ def verify(  # noqa: PLR0917 (typer options)
     if target is None:
         raise _usage("give a bundle FILE, portal URL or DIR (or --proof FILE)")
     try:
+        src: PortalSource
         if not target.startswith(("http://", "https://")) and Path(target).is_file():
             try:
                 data = Path(target).read_bytes()
