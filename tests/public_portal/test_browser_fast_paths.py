@@ -1,7 +1,7 @@
 """The verifier's fast paths inside Chromium (docs/spec/portal-js.md, performance notes).
 
-The node tests check the hand-written SHA-256 and the raw-line snapshot root; these run
-the same code in the browser that citizens use: SHA-256 against WebCrypto on random
+The node tests check the synchronous SHA-256 (noble's) and the raw-line snapshot root; these
+run the same code in the browser that citizens use: SHA-256 against WebCrypto on random
 inputs, and verify-worker.js started as a Worker answering the 'lines-root' message (what
 it does as the nested hashing helper for large snapshot files) with the root Python
 computes for the same snapshot.

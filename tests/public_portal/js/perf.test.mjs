@@ -63,7 +63,7 @@ test('13,300-unit draw with teams recomputes quickly and deterministically', (t)
   assert.ok(ms < 15000, `took ${ms} ms`);
 });
 
-test('SHA-256 throughput: hand-written sync vs WebCrypto async (64-byte tickets)', async (t) => {
+test('SHA-256 throughput: noble sync vs WebCrypto async (64-byte tickets)', async (t) => {
   const data = Array.from({ length: 20000 }, (_, i) => new TextEncoder().encode(`${'s'.repeat(32)}["target","U${i}"]`));
   let t0 = performance.now();
   for (const d of data) sha256Sync(d);
@@ -74,5 +74,5 @@ test('SHA-256 throughput: hand-written sync vs WebCrypto async (64-byte tickets)
   const webMs = performance.now() - t0;
   setCryptoBackend('auto');
   assert.deepEqual(await sha256(data[5]), sha256Sync(data[5]));
-  t.diagnostic(`20,000 ticket hashes: sha256Sync (hand-written) ${nobleMs.toFixed(0)} ms, WebCrypto (Promise.all) ${webMs.toFixed(0)} ms`);
+  t.diagnostic(`20,000 ticket hashes: sha256Sync (noble) ${nobleMs.toFixed(0)} ms, WebCrypto (Promise.all) ${webMs.toFixed(0)} ms`);
 });
