@@ -145,12 +145,18 @@ def tally(server: dict[str, Any]) -> Iterator[Tally]:
     yield counted
     if not counted.status_classes:
         return  # no fuzz test ran (e.g. -k selected another test)
-    metrics = requests.get(f"{server['base']}/metrics", timeout=5).text
-    served: Counter[str] = Counter()
-    for line in metrics.splitlines():
-        if line.startswith("fairdraw_http_requests_total"):
-            labels, value = line.rsplit(" ", 1)
-            served[labels.split('status="')[1][:3]] += int(value)
+    # A write is counted once its audit row is written, just AFTER its answer was sent: read
+    # /metrics until the last answers are in (at most a few seconds).
+    for _ in range(50):
+        metrics = requests.get(f"{server['base']}/metrics", timeout=5).text
+        served: Counter[str] = Counter()
+        for line in metrics.splitlines():
+            if line.startswith("fairdraw_http_requests_total"):
+                labels, value = line.rsplit(" ", 1)
+                served[labels.split('status="')[1][:3]] += int(value)
+        if all(served[c] >= n for c, n in counted.status_classes.items()):
+            break
+        time.sleep(0.1)
     # every answer the tests saw was served over HTTP by this server, none of them a 5xx
     assert served["5xx"] == 0, (served, server["log"].read_text()[-3000:])
     for status_class, n in counted.status_classes.items():
