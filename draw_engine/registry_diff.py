@@ -152,3 +152,22 @@ def first_entry_diff(count: int) -> dict[str, Any]:
     snapshot's ids must not be published before its records.
     """
     return {"added": count, "removed": 0, "changed": 0}
+
+
+def logged_diff_differences(
+    computed: SnapshotDiff, counts: Mapping[str, int], ids: Mapping[str, Any] | None
+) -> list[str]:
+    """How a logged diff (its counts, and its ids document when logged) differs from the
+    diff recomputed from the two snapshots' records; [] when it says exactly that.
+
+    `ids` is the ids document as JSON (`SnapshotDiff.ids_json` shape), None for an entry
+    with counts only."""
+    out = [f"{name}: logged {counts.get(name)}, recomputed {n}"
+           for name, n in computed.counts().items() if counts.get(name) != n]
+    if ids is not None:
+        want = computed.ids_json()
+        for name in ("added", "removed", "changed", "retired", "reactivated"):
+            if ids.get(name) != want[name]:
+                out.append(f"{name} ids differ from the records: logged {len(ids.get(name) or [])}"
+                           f", recomputed {len(want[name])}")
+    return out

@@ -32,6 +32,8 @@ With a client state (`fairdraw audit --state`: the CLI refuses a rollback or
 fork first, fairdraw.clientstate), the checkpoint the client verified before
 joins the published ones as evidence: a checkpoint the portal stops listing
 (say, the one that committed a draw later cancelled too late) still counts.
+* `snapshot-diff`: every logged diff (counts, and ids when logged) equals the diff
+  recomputed from the two published records files (pending while one is not published);
 * `registry-gap` (draw_engine.registry_gaps, docs/spec/registry-diff.md): no unit left
   the pool (removed or retired) in a drawn draw's units snapshot or the one before it and
   came back (added or reactivated) in one of the two snapshots after its result; big
@@ -60,9 +62,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from draw_engine.canonical import canonical_json, is_identifier
-from draw_engine.entries import SNAPSHOT, SnapshotRef, announce_round_time, entry_type
+from draw_engine.entries import (
+    SNAPSHOT,
+    SnapshotDiffRef,
+    SnapshotRef,
+    announce_round_time,
+    entry_type,
+)
 from draw_engine.history import DrawHistory, draw_histories
 from draw_engine.plan import INSPECTED_RESULTS, return_visit_records
+from draw_engine.registry_diff import diff_lines, logged_diff_differences
 from draw_engine.registry_gaps import registry_gap_findings
 from draw_engine.snapshot import check_root, make_snapshot
 from draw_engine.yearplan import Rules, coverage_findings
@@ -340,6 +349,58 @@ def audit_snapshot_files(a: _Audit) -> None:
         a.add("snapshot-roots", PASS, subject, f"{len(recs)} records, root matches")
 
 
+def audit_snapshot_diffs(a: _Audit) -> None:
+    """snapshot-diff: each logged diff equals the one recomputed from the two published
+    records files (docs/spec/registry-diff.md); pending while either is unpublished."""
+    assert a.log is not None
+    lines: dict[str, tuple[list[str], list[bytes]]] = {}
+    for i, e in enumerate(a.log.entries):
+        if entry_type(e) != SNAPSHOT or e is None or not isinstance(e.get("prev"), str):
+            continue
+        subject = f"snapshot {e.get('snapshot')} (entry {i})"
+        try:
+            ref = SnapshotDiffRef.of(e)
+            sides = []
+            for name in (e["prev"], e["snapshot"]):
+                if name not in lines:
+                    data = (a.source.read(f"data/snapshots/{name}.jsonl", MAX_SNAPSHOT_SIZE)
+                            if is_identifier(name) else None)
+                    if data is None:
+                        break
+                    recs = parse_snapshot_file(data)
+                    lines[name] = ([str(r["id"]) for r in recs],
+                                   [canonical_json(r) for r in recs])
+                sides.append(lines[name])
+            if len(sides) < 2:
+                a.add("snapshot-diff", PENDING, subject,
+                      "the records of this snapshot or of its prev are not published")
+                continue
+            ids = ref.ids
+            if ids is None and ref.ids_sha256 is not None:
+                doc = a.source.read(f"data/snapshots/{e['snapshot']}.diff.json",
+                                    MAX_SNAPSHOT_SIZE)
+                if doc is None:
+                    a.add("snapshot-diff", PENDING, subject, "diff ids document not published")
+                    continue
+                ids = ref.check_ids_file(doc)
+            logged = None if ids is None else {
+                "added": list(ids.added), "removed": list(ids.removed),
+                "changed": [{"id": c, "fields": list(f)} for c, f in ids.changed],
+                "retired": list(ids.retired), "reactivated": list(ids.reactivated)}
+            wrong = logged_diff_differences(
+                diff_lines(sides[0], sides[1]),
+                {"added": ref.added, "removed": ref.removed, "changed": ref.changed}, logged)
+        except CHECK_ERRORS as err:
+            a.add("snapshot-diff", FAIL, subject, str(err), evidence_of(err))
+            continue
+        if wrong:
+            a.add("snapshot-diff", FAIL, subject,
+                  "the logged diff is not the diff of the two published snapshots: "
+                  + "; ".join(wrong), {"differences": wrong})
+        else:
+            a.add("snapshot-diff", PASS, subject, "logged diff equals the recomputed one")
+
+
 def _draw_status(a: _Audit, h: DrawHistory) -> None:
     """An announce whose round is past (plus grace) must have a result or a cancel."""
     if h.announce_index is None:
@@ -588,6 +649,7 @@ def audit_portal(
     audit_checkpoints(a)
     audit_entry_format(a)
     audit_snapshot_files(a)
+    audit_snapshot_diffs(a)
     audit_draws(a)
     audit_index(a)
     audit_registry_gaps(a)

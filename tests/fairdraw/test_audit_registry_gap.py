@@ -102,3 +102,28 @@ def test_a_big_diff_is_read_from_its_published_ids_document(
     gaps = _gaps(_audit(p))
     assert [f.status for f in gaps] == ["pending"]
     assert "SHA-256" in gaps[0].reason
+
+
+def test_a_logged_diff_that_hides_a_removal_fails_snapshot_diff(tmp_path: Path) -> None:
+    from draw_engine.snapshot import format_records, make_snapshot, snapshot_entry
+
+    p, unit = _gap_portal(tmp_path, back=True)
+    assert {f.status for f in _audit(p).findings if f.check == "snapshot-diff"} == {"pass"}
+    # A units snapshot whose entry says nothing left the pool while a unit was dropped.
+    previous = p.snapshots["units"]
+    records = [r for r in p.unit_records if r["id"] != unit]
+    snap = make_snapshot("units-2027-01", "units", records)
+    entry = snapshot_entry(snap, previous=previous)
+    assert entry["diff"]["ids"]["removed"] == [unit]
+    entry["diff"] = {"added": 0, "removed": 0, "changed": 0,
+                     "ids": {"added": [], "removed": [], "changed": [], "retired": [],
+                             "reactivated": []}}
+    p.append(entry)
+    p.snapshots["units"] = snap
+    p.snapshot_files[snap.name] = format_records(snap)
+    p.publish_modes[snap.name] = "at_announce"
+    p.cosign(NOW - 30)
+    p.write()
+    bad = [f for f in _audit(p).findings if f.check == "snapshot-diff" and f.status == "fail"]
+    assert [f.subject for f in bad] == [f"snapshot units-2027-01 (entry {len(p.entries) - 1})"]
+    assert "removed: logged 0, recomputed 1" in bad[0].reason
