@@ -366,6 +366,34 @@ class _Teams:
         return {"members": members, "skipped": skipped, "unfilled": unfilled}
 
 
+def _pool_strata(spec: DrawSpec, unit_ids: list[str], unit_records: list[Record],
+                 statuses: list[object]) -> tuple[list[list[str]], int]:
+    """Steps 3-4: the ids of each stratum's members (in record order), and the unmatched count."""
+    # SPEC(draw-v1 §5.3): pool = active units not excluded.
+    exclusions = spec.exclusions
+    active = map(operator.eq, statuses, itertools.repeat("active"))
+    remaining = list(itertools.compress(zip(unit_ids, unit_records, strict=True), active))
+    if exclusions:
+        remaining = [item for item in remaining if item[0] not in exclusions]
+    # SPEC(draw-v1 §5.4): a unit joins the FIRST stratum whose match holds. Taking the
+    # strata in order, each keeps the units it matches out of those still unplaced:
+    # the same assignment as testing each unit against the strata in order.
+    stratum_ids: list[list[str]] = []
+    for stratum in spec.strata:
+        chosen, remaining = _split_by_match(remaining, stratum.match)
+        stratum_ids.append(chosen)
+    return stratum_ids, len(remaining)  # SPEC(draw-v1 §5.4): unmatched, counted, not drawn.
+
+
+def strata_pools(announce: Mapping[str, Any],
+                 units: Iterable[Record]) -> tuple[list[list[str]], int]:
+    """Draw-v1 steps 3-4 alone (compute_draw's own code): each stratum's member ids, in
+    `announce.strata` order, and the number of pool units matching no stratum."""
+    spec = parse_announce(announce)
+    _by_id, unit_ids, unit_records, statuses = _read_records(units, "units")
+    return _pool_strata(spec, unit_ids, unit_records, statuses)
+
+
 def compute_draw(
     announce: Mapping[str, Any],
     units: Iterable[Record],
@@ -385,20 +413,7 @@ def compute_draw(
         raise DrawInputError(f"ids used by both an inspector and an expert: {', '.join(shared)}")
     seed = derive_seed(spec_hash(announce), randomness)
 
-    # SPEC(draw-v1 §5.3): pool = active units not excluded.
-    exclusions = spec.exclusions
-    active = map(operator.eq, statuses, itertools.repeat("active"))
-    remaining = list(itertools.compress(zip(unit_ids, unit_records, strict=True), active))
-    if exclusions:
-        remaining = [item for item in remaining if item[0] not in exclusions]
-    # SPEC(draw-v1 §5.4): a unit joins the FIRST stratum whose match holds. Taking the
-    # strata in order, each keeps the units it matches out of those still unplaced:
-    # the same assignment as testing each unit against the strata in order.
-    stratum_ids: list[list[str]] = []
-    for stratum in spec.strata:
-        chosen, remaining = _split_by_match(remaining, stratum.match)
-        stratum_ids.append(chosen)
-    unmatched = len(remaining)  # SPEC(draw-v1 §5.4): counted, not drawn.
+    stratum_ids, unmatched = _pool_strata(spec, unit_ids, unit_records, statuses)
     base = TicketHasher(seed, "target")
 
     strata_out: list[dict[str, Any]] = []

@@ -421,9 +421,9 @@ class AllowedValues {
   }
 }
 
-const compileMatch = (match) => match.map(([attr, keys]) => new AllowedValues(attr, keys));
+export const compileMatch = (match) => match.map(([attr, keys]) => new AllowedValues(attr, keys));
 
-function matches(unit, match) {
+export function matches(unit, match) {
   // SPEC(draw-v1 §5.4): every attribute of match holds; {} matches everything.
   for (let m = 0; m < match.length; m++) {
     const allowed = match[m];
