@@ -3245,6 +3245,8 @@ exports.specHash = specHash;
 exports.deriveSeed = deriveSeed;
 exports.ticket = ticket;
 exports.rankPool = rankPool;
+exports.compileMatch = compileMatch;
+exports.matches = matches;
 exports.computeDraw = computeDraw;
 };
 factories['assets/js/entries.js'] = function (exports, require) {
