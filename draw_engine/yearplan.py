@@ -13,12 +13,13 @@ service, fairdraw.audit against a verified portal).
   member of rank r among n goes to batch ceil(r·N/n) (`batch_of_rank`). No second
   randomness path: the order is the published ranking of verifiable draws. With
   `"order": "id"` members are spread by id order (predictable, no draw).
-- `batch_plans` writes one ordinary draw plan per batch (and per zone when the rules
-  name zones): a full class's stratum matches exactly its batch's ids (quota `all`), a
-  stratum `<class>-other-batches` (quota count 0) keeps the rest of the class out of the
-  sampled strata, and sampled classes keep their own quota. `apply_min_share` raises
-  the `min` of the class with `min_share` so that it makes up at least that share of
-  the batch's selected units (stratum sizes do not depend on the randomness).
+- `batch_plans` writes one ordinary draw plan per batch (and per group of brigades:
+  the rules' `groups`, else their `zones`): a full class's stratum matches exactly its
+  batch's ids (quota `all`), a stratum `<class>-other-batches` (quota count 0) keeps
+  the rest of the class out of the sampled strata, and sampled classes keep their own
+  quota. `apply_min_share` raises the `min` of the class with `min_share` so that it
+  makes up at least that share of the batch's selected units (stratum sizes do not
+  depend on the randomness).
 - `coverage_findings` reads proven log entries and says, per batch and class, whether
   the year keeps to the plan: order draws naming these rules, batch strata equal to
   their slices, the minimum share held, and every unit of a finished batch inspected.
@@ -47,7 +48,8 @@ MAX_ORDER_CHUNK = 400
 MAX_RULES_SIZE = 1 << 20
 DEFAULT_REPORT_DAYS = 30
 INSPECTED = ("compliant", "rectification_ordered", "penalised")
-_KEYS = ("format", "year", "id_prefix", "authority", "title", "batches", "zones", "teams",
+_KEYS = ("format", "year", "id_prefix", "authority", "title", "batches", "zones", "groups",
+         "teams",
          "classes", "order_chunk", "report_within_days")
 _REQUIRED = ("format", "year", "id_prefix", "authority", "batches", "classes")
 _CLASS_KEYS = ("name", "label", "match", "coverage", "order", "quota", "min_share")
@@ -86,6 +88,7 @@ class Rules:
     title: str
     batches: int
     zones: dict[str, list[str]]
+    groups: dict[str, list[str]]  # the batch draws' brigade groups: `groups`, else `zones`
     teams: dict[str, Any] | None
     classes: tuple[PlanClass, ...]
     order_chunk: int
@@ -104,11 +107,11 @@ class Rules:
     def order_id(self, cls: str, part: int) -> str:
         return f"{self.id_prefix}-{self.year}-order-{cls}-{part:02d}"
 
-    def batch_id(self, batch: int, zone: str | None) -> str:
-        return f"{self.id_prefix}-{self.year}-b{batch:02d}" + (f"-{zone}" if zone else "")
+    def batch_id(self, batch: int, group: str | None) -> str:
+        return f"{self.id_prefix}-{self.year}-b{batch:02d}" + (f"-{group}" if group else "")
 
-    def zone_list(self) -> list[str | None]:
-        return list(self.zones) if self.zones else [None]
+    def group_list(self) -> list[str | None]:
+        return list(self.groups) if self.groups else [None]
 
 
 def _fail(field: str, message: str) -> YearPlanError:
@@ -148,8 +151,8 @@ def _match(value: object, field: str, *, zoned: bool) -> dict[str, list[Any]]:
         if attribute in {"id", "status"}:
             raise _fail(where, f"a class may not match on {attribute!r} (the plan does)")
         if zoned and attribute == "brigade":
-            raise _fail(where, "with zones, the plan restricts each batch to its zone's "
-                        "brigades: a class may not match on brigade")
+            raise _fail(where, "with zones or groups, the plan restricts each batch draw to "
+                        "its brigades: a class may not match on brigade")
         if not isinstance(allowed, list) or not allowed:
             raise _fail(where, "must be a non-empty list of allowed values")
         for i, item in enumerate(allowed):
@@ -214,22 +217,36 @@ def _class(value: object, field: str, *, zoned: bool) -> PlanClass:
     return PlanClass(name, label, match, False, None, quota, share)
 
 
-def _zones(value: object) -> dict[str, list[str]]:
+def _zones(value: object, key: str = "zones") -> dict[str, list[str]]:
     if not isinstance(value, dict):
-        raise _fail("zones", "must be an object mapping a zone name to its brigades")
+        raise _fail(key, "must be an object mapping a name to its brigades")
     seen: dict[str, str] = {}
     for zone, brigades in value.items():
         if not is_identifier(zone) or len(zone) > 16:
-            raise _fail(f"zones.{zone}", "zone names are ASCII identifiers of at most 16 "
-                        "characters")
+            raise _fail(f"{key}.{zone}", "names are ASCII identifiers of at most 16 characters")
         if not isinstance(brigades, list) or not brigades or not all(
                 isinstance(b, str) and b for b in brigades):
-            raise _fail(f"zones.{zone}", "must be a non-empty list of brigade names")
+            raise _fail(f"{key}.{zone}", "must be a non-empty list of brigade names")
         for b in brigades:
             if b in seen:
-                raise _fail(f"zones.{zone}", f"brigade {b!r} is also in zone {seen[b]!r}")
+                raise _fail(f"{key}.{zone}", f"brigade {b!r} is also in {seen[b]!r}")
             seen[b] = zone
     return value
+
+
+def _groups(value: object, zones: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """`groups` split a zone's batch draw further (one log entry holds ~280 selected units
+    with teams); each group lies in one zone and, with zones, every zone brigade is in one."""
+    groups = _zones(value, "groups")
+    zone_of = {b: z for z, bs in zones.items() for b in bs}
+    for name, brigades in groups.items():
+        in_zones = {zone_of.get(b) for b in brigades}
+        if zones and (len(in_zones) != 1 or None in in_zones):
+            raise _fail(f"groups.{name}", "a group's brigades must all lie in one zone")
+    missing = sorted(set(zone_of) - {b for bs in groups.values() for b in bs})
+    if missing:
+        raise _fail("groups", f"brigades of the zones in no group: {', '.join(missing)}")
+    return groups
 
 
 def parse_rules(data: bytes) -> Rules:
@@ -260,12 +277,13 @@ def parse_rules(data: bytes) -> Rules:
         raise _fail("batches", f"must be one of {BATCH_COUNTS} (batches of equal months), "
                     f"got {batches!r}")
     zones = _zones(obj.get("zones", {}))
+    groups = _groups(obj["groups"], zones) if "groups" in obj else zones
     teams = obj.get("teams")
     if teams is not None and not isinstance(teams, dict):
         raise _fail("teams", "must be an object (draw-v1 team rules)")
     if not isinstance(obj["classes"], list) or not obj["classes"]:
         raise _fail("classes", "must be a non-empty list")
-    classes = tuple(_class(c, f"classes[{i}]", zoned=bool(zones))
+    classes = tuple(_class(c, f"classes[{i}]", zoned=bool(groups))
                     for i, c in enumerate(obj["classes"]))
     names = [c.name for c in classes]
     for i, name in enumerate(names):
@@ -277,7 +295,7 @@ def parse_rules(data: bytes) -> Rules:
     return Rules(
         year=year, id_prefix=prefix, authority=_text(obj["authority"], "authority"),
         title=_text(obj.get("title", f"{year}年度双随机抽查计划"), "title"), batches=batches,
-        zones=zones, teams=teams, classes=classes,
+        zones=zones, groups=groups, teams=teams, classes=classes,
         order_chunk=_int(obj.get("order_chunk", DEFAULT_ORDER_CHUNK), "order_chunk", 1,
                          MAX_ORDER_CHUNK),
         report_within_days=_int(obj.get("report_within_days", DEFAULT_REPORT_DAYS),
@@ -291,9 +309,9 @@ def parse_rules(data: bytes) -> Rules:
 def class_members(rules: Rules, records: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     """Active unit ids of each class, sorted by id: each unit joins the FIRST class whose
     match holds, by draw-v1's own stratum matching (draw_engine.select, §5.4)."""
-    brigades = {b for bs in rules.zones.values() for b in bs}
+    brigades = {b for bs in rules.groups.values() for b in bs}
     remaining = [(str(r["id"]), r) for r in records if r.get("status") == "active"
-                 and (not rules.zones or r.get("brigade") in brigades)]
+                 and (not rules.groups or r.get("brigade") in brigades)]
     out: dict[str, list[str]] = {}
     for c in rules.classes:
         chosen, remaining = split_by_match(remaining, tuple(
@@ -363,20 +381,27 @@ def batch_plans(
     slices: Mapping[str, Mapping[str, int]],
     snapshots: Mapping[str, str],
 ) -> list[dict[str, Any]]:
-    """One draw plan per batch (and zone): `slices[class][unit_id]` is the unit's batch;
-    `snapshots` names the units (and inspectors / experts) snapshots the batches use."""
-    brigade_of = {str(r["id"]): r.get("brigade") for r in records}
+    """One draw plan per batch (and group): `slices[class][unit_id]` is the unit's batch;
+    `snapshots` names the units (and inspectors / experts) snapshots the batches use.
+    A slice unit the records do not place in any group (gone from the registry) is listed
+    in the first group's draw, where it matches nothing: the audit reports it as having
+    left the pool, never as missing from the plan."""
+    known = {b for bs in rules.groups.values() for b in bs}
+    group_of = {str(r["id"]): r.get("brigade") for r in records}
+    home = {u: (br if br in known else None) for u, br in group_of.items()}
+    names = rules.group_list()
     plans = []
     for b in range(1, rules.batches + 1):
         first, last = rules.period(b)
-        for zone in rules.zone_list():
-            allowed = rules.zones[zone] if zone else None
+        for group in names:
+            allowed = rules.groups[group] if group else None
             where = {"brigade": list(allowed)} if allowed else {}
             strata: list[dict[str, Any]] = []
             for c in rules.classes:
                 if c.full:
-                    ids = sorted((u for u, ub in slices[c.name].items() if ub == b
-                                  and (allowed is None or brigade_of.get(u) in allowed)),
+                    ids = sorted((u for u, ub in slices[c.name].items() if ub == b and (
+                        allowed is None or home.get(u) in allowed
+                        or (home.get(u) is None and group == names[0]))),
                                  key=lambda i: i.encode("ascii"))
                     if ids:
                         strata.append({"name": c.name, "match": {"id": ids},
@@ -389,8 +414,8 @@ def batch_plans(
                                    "quota": dict(c.quota)})
             months = f"{first[:7]}" if first[:7] == last[:7] else f"{first[:7]}~{last[:7]}"
             plan: dict[str, Any] = {
-                "draw_id": rules.batch_id(b, zone),
-                "title": f"{rules.title} 第{b}批（{months}）" + (f" {zone}" if zone else "")
+                "draw_id": rules.batch_id(b, group),
+                "title": f"{rules.title} 第{b}批（{months}）" + (f" {group}" if group else "")
                          + f" / batch {b} of {rules.batches}",
                 "authority": rules.authority, "kind": "routine",
                 "period": {"from": first, "to": last},

@@ -118,48 +118,55 @@ def run_year_plan(
                        if c.order == "drawn" else slices_by_id(rules, members[c.name]))
               for c in rules.classes if c.full}
     snapshots = {"units": units}
-    people: dict[str, list[dict[str, Any]]] = {}
-    if inspectors:
-        snapshots["inspectors"] = inspectors
-        people["inspectors"] = _records(service, inspectors, "inspectors")
-    if experts:
-        snapshots["experts"] = experts
-        people["experts"] = _records(service, experts, "experts")
+    for kind, name in (("inspectors", inspectors), ("experts", experts)):
+        if name:
+            _records(service, name, kind)  # a logged snapshot of that kind, or refused here
+            snapshots[kind] = name
     for base in batch_plans(rules, records=records, slices=slices, snapshots=snapshots):
         if base["draw_id"] in draws:
             run.batches.append({"draw_id": base["draw_id"], "status": draws[base["draw_id"]]
                                 .status, "period": base["period"]})
             continue
-        plan = _with_share(service, rules, base, records, people)
+        plan, sizes = _with_share(service, rules, base, records)
         run.files[f"{plan['draw_id']}.json"] = plan
         run.batches.append({"draw_id": plan["draw_id"], "status": "planned",
-                            "period": plan["period"], "strata": _sizes_list(
-                                service, plan, records, people)})
+                            "period": plan["period"],
+                            "strata": [{"name": name, "n": n, "k": k}
+                                       for name, (n, k) in sizes.items()]})
     return run
 
 
-def _sizes(service: DrawService, plan: Mapping[str, Any], records: list[dict[str, Any]],
-           people: Mapping[str, list[dict[str, Any]]]) -> dict[str, tuple[int, int]]:
-    announce = service.plan_draw(dict(plan))
-    computed = compute_draw(announce, records, ZERO_RANDOMNESS,
-                            inspectors=people.get("inspectors", ()),
-                            experts=people.get("experts", ()))
+def _sizes(announce: Mapping[str, Any], records: list[dict[str, Any]]
+           ) -> dict[str, tuple[int, int]]:
+    """(n, k) per stratum as draw-v1 computes them. They depend neither on the randomness
+    nor on the teams, so the teams are left out here (speed only)."""
+    bare = {key: value for key, value in announce.items() if key != "teams"}
+    computed = compute_draw(bare, records, ZERO_RANDOMNESS)
     return {s["name"]: (s["n"], s["k"]) for s in computed["strata"]}
 
 
-def _sizes_list(service: DrawService, plan: Mapping[str, Any], records: list[dict[str, Any]],
-                people: Mapping[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    return [{"name": name, "n": n, "k": k}
-            for name, (n, k) in _sizes(service, plan, records, people).items()]
-
-
 def _with_share(service: DrawService, rules: Rules, plan: dict[str, Any],
-                records: list[dict[str, Any]], people: Mapping[str, list[dict[str, Any]]]
-                ) -> dict[str, Any]:
-    raised = apply_min_share(rules, plan, _sizes(service, plan, records, people))
-    if raised != plan:
-        service.plan_draw(dict(raised))  # the raised quota must still fit one log entry
-    return raised
+                records: list[dict[str, Any]]
+                ) -> tuple[dict[str, Any], dict[str, tuple[int, int]]]:
+    """The plan with its `min_share` applied, checked by `plan_draw` (which also refuses a
+    result too large for one log entry), and its stratum sizes."""
+    announce = _checked(service, plan)
+    sizes = _sizes(announce, records)
+    raised = apply_min_share(rules, plan, sizes)
+    if raised == plan:
+        return plan, sizes
+    announce = _checked(service, raised)
+    return raised, _sizes(announce, records)
+
+
+def _checked(service: DrawService, plan: Mapping[str, Any]) -> dict[str, Any]:
+    """`plan_draw`, its refusal naming the batch (a result too large for one log entry:
+    more batches, or `groups` splitting a zone, docs/yearplan.md rule 2)."""
+    try:
+        return service.plan_draw(dict(plan))
+    except PlanError as e:
+        raise YearPlanError(f"batch draw {plan['draw_id']}: {e.args[0]}",
+                            field=f"{plan['draw_id']}.{e.field}") from e
 
 
 def summary(run: YearPlanRun) -> dict[str, Any]:

@@ -234,3 +234,33 @@ def test_order_by_id_spreads_members_without_a_draw() -> None:
     slices = slices_by_id(rules, members["key-crowded"])
     assert [slices[u] for u in members["key-crowded"]] == sorted(slices.values())
     assert set(slices.values()) == {1, 2, 3, 4}
+
+
+def test_groups_split_a_zones_batch_draw() -> None:
+    rules_obj = copy.deepcopy(RULES)
+    rules_obj["zones"] = {"zone-1": ["xingbin", "heshan"]}
+    rules_obj["groups"] = {"g1": ["xingbin"], "g2": ["heshan"]}
+    rules = parse_rules(raw(rules_obj))
+    recs = units()
+    members = class_members(rules, recs)
+    slices = {"key-crowded": {u: 1 + i % 4 for i, u in enumerate(members["key-crowded"])}}
+    plans = batch_plans(rules, records=recs, slices=slices, snapshots={"units": "u"})
+    assert [p["draw_id"] for p in plans[:2]] == ["LB-2027-b01-g1", "LB-2027-b01-g2"]
+    assert plans[0]["zones"] == {"zone-1": ["xingbin", "heshan"]}  # team scopes keep zones
+    assert plans[0]["strata"][-1]["match"]["brigade"] == ["xingbin"]
+    for bad, field in (({"g1": ["xingbin"]}, "groups"),
+                       ({"g1": ["xingbin", "nowhere"], "g2": ["heshan"]}, "groups.g1"),
+                       ({"g1": ["xingbin"], "g2": ["xingbin", "heshan"]}, "groups.g2")):
+        with pytest.raises(YearPlanError) as e:
+            parse_rules(raw({**rules_obj, "groups": bad}))
+        assert e.value.field == field, str(e.value)
+
+
+def test_a_slice_unit_gone_from_the_registry_stays_listed() -> None:
+    rules = parse_rules(raw(RULES))
+    recs = units()
+    slices = {"key-crowded": {"U001": 1, "GONE1": 1}}
+    plans = batch_plans(rules, records=recs, slices=slices, snapshots={"units": "u"})
+    listed = {p["draw_id"]: s["match"]["id"] for p in plans for s in p["strata"]
+              if s["name"] == "key-crowded"}
+    assert listed == {"LB-2027-b01-zone-1": ["GONE1"], "LB-2027-b01-zone-2": ["U001"]}
