@@ -56,10 +56,13 @@ def plan_year(  # noqa: PLR0917 (typer options)
     from fairdraw.year_plan import read_rules, run_year_plan, write_files
 
     try:
-        rules = parse_rules(read_rules(rules_file))
+        data = read_rules(rules_file)
     except YearPlanError as e:
-        raise _fail(f"{rules_file}: {e}", 2 if e.field == "$" and "read" in str(e) else 1) \
-            from e
+        raise _fail(str(e), 2) from e  # unreadable or too large: bad usage
+    try:
+        rules = parse_rules(data)
+    except YearPlanError as e:
+        raise _fail(f"{rules_file}: {e}") from e
     with _service(config) as service:
         run = run_year_plan(service, rules, units=units, inspectors=inspectors,
                             experts=experts)
