@@ -33,9 +33,7 @@ from transparency.storage import LogStorage
 
 
 class RegistryPageError(PortalError):
-    """A snapshot's diff cannot be published as logged (records missing or other bytes).
-
-    (To derive from public_portal.errors.PortalError once that module lands.)"""
+    """A snapshot's diff cannot be published as logged (records missing or other bytes)."""
 
 
 def _ids_document(name: str, prev: str, records: Mapping[str, bytes]) -> bytes:
