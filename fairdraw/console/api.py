@@ -3,7 +3,8 @@
 Every WRITE the console makes goes through the ordinary operator API
 (draw_engine.api: import, snapshots, plan, announce, publish, execute, cancel,
 outcomes): there is no second write path. What the console needs beyond it is
-here, thin over a use case, each behind `Auth.require_role`:
+here, thin over a use case, each behind `Auth.require_role("operator")` unless
+said otherwise:
 
 - `GET /console/session`: who the token is (name, role, the roles it holds),
   whether this process is the log's writer, the timing settings;
@@ -16,11 +17,11 @@ here, thin over a use case, each behind `Auth.require_role`:
   same upload size limit applies;
 - `GET /console/templates`, `GET|PUT /console/templates/{name}`: saved plan
   templates (fairdraw.console.templates; files, never the log);
-- `GET /console/draws/{id}/follow`: the commitment per witness (co-signed when,
-  in time or not), the policy met or not, time left before the round, whether
-  execute and cancel are possible now;
-- `GET /console/draws/{id}/result`: the result with unit and people names (the
-  portal's tables), outcomes, the public page's address;
+- `GET /console/draws/{id}/follow` (any token): the commitment per witness
+  (co-signed when, in time or not), the policy met or not, time left before the
+  round, whether execute and cancel are possible now;
+- `GET /console/draws/{id}/result` (any token): the result with unit and people
+  names (the portal's tables), outcomes, the public page's address;
 - `GET /console/draws/{id}/notices?brigade=…&format=csv|xlsx`: that draw's
   notices (fairdraw.notices: schedule, notice dates, message texts) for one
   brigade, as a file.
@@ -67,12 +68,20 @@ def create_console_router(runtime: Any) -> APIRouter:
     router = APIRouter(tags=["console"])
     op = APIRouter(tags=["console"], dependencies=[Depends(operator)])
 
+    def any_token(request: Request) -> Principal:
+        """Any valid token (the commission follows its return-visit draws too)."""
+        principal: Principal = auth.authenticate(request.headers.get("authorization"))
+        request.state.principal = principal
+        return principal
+
+    signed = APIRouter(tags=["console"], dependencies=[Depends(any_token)])
+
     @router.get("/console/session")
-    def session(request: Request) -> dict[str, Any]:
+    def session(request: Request,
+                principal: Principal = Depends(any_token)) -> dict[str, Any]:  # noqa: B008
         """Any valid token: its holder and role, the roles it may act as, which console
         actions it may take (judged from the roles the API's own routes require), and the
         service's timing."""
-        principal = auth.authenticate(request.headers.get("authorization"))
         chain = service.beacon.chain if service is not None else None
         return {
             "name": principal.name, "role": principal.role,
@@ -159,12 +168,12 @@ def create_console_router(runtime: Any) -> APIRouter:
         except TemplateError as e:
             raise _refuse(400, "BadTemplate", str(e), field=e.field) from e
 
-    @op.get("/console/draws/{draw_id}/follow")
+    @signed.get("/console/draws/{draw_id}/follow")
     def follow(draw_id: str) -> dict[str, Any]:
         svc = need_service()
         return follow_view(svc, svc.draw(draw_id))
 
-    @op.get("/console/draws/{draw_id}/result")
+    @signed.get("/console/draws/{draw_id}/result")
     def result(draw_id: str) -> dict[str, Any]:
         svc = need_service()
         draw = svc.draw(draw_id)
@@ -195,6 +204,7 @@ def create_console_router(runtime: Any) -> APIRouter:
         return Response(FORMATTERS[fmt](rows), headers=headers, media_type=media)
 
     router.include_router(op)
+    router.include_router(signed)
     return router
 
 

@@ -342,6 +342,14 @@ def _month(browser: Any, server: Server, shots: Path) -> None:
     assert all(len(body) < 10_000 for body in uploads)  # the file itself never left
     page.click("[data-tab=follow]")
     _publish(page)
+    # the public page the console links to: the portal is rebuilt after each publish
+    public = f"{server.base}/portal/draw/C-MONTH-1.html"
+    for _ in range(300):
+        if requests.get(public, timeout=10).status_code == 200:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"{public} was never served")
     drawn = requests.get(f"{server.base}/api/draws/C-MONTH-1", timeout=10).json()
     size = requests.get(f"{server.base}/healthz", timeout=10).json()["log_size"]
     logged_outcomes = [
@@ -440,6 +448,9 @@ def test_operator_and_admin_see_their_actions(browser: Any, sqlite_server: Serve
         _sign_in(page, sqlite_server.tokens[role])
         page.wait_for_selector("body[data-state=signed-in]")
         assert page.locator("#who-role").inner_text() == role
+        page.wait_for_selector("#draw-select option", state="attached")
+        assert page.locator("#message[data-kind=error]:not([hidden])").count() == 0, \
+            page.inner_text("#message")
         session = requests.get(f"{sqlite_server.base}/api/console/session", timeout=10, headers={
             "Authorization": f"Bearer {sqlite_server.tokens[role]}"}).json()
         audit = page.locator("[data-tab=audit]")

@@ -84,6 +84,10 @@ def test_session_names_the_holder_and_the_actions_its_role_may_take(console: Con
         assert not com["actions"]["plan-announce"]
         assert c.get("/api/console/templates",
                      headers=console.tokens["commission"]).status_code == 403
+        # it follows draws (its return visits) like anyone holding a token
+        assert c.get("/api/console/draws/nope/follow",
+                     headers=console.tokens["commission"]).status_code == 404
+    assert c.get("/api/console/draws/nope/follow").status_code == 401
 
 
 def test_preview_lists_ids_names_changes_and_the_guard_and_writes_nothing(

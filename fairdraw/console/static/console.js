@@ -113,7 +113,9 @@ async function signIn(token) {
   }
   for (const b of document.querySelectorAll('[data-needs]')) b.hidden = !s.actions[b.dataset.needs];
   showTab('registries');
-  await Promise.all([loadSnapshots(), loadTemplates(), loadDraws()]);
+  if (!s.writer) say(t('readonly', { why: s.read_only_reason || '' }), 'error');
+  // snapshots and draws are public reads; templates are the planners' (operator) read
+  await Promise.all([loadSnapshots(), s.actions['plan-validate'] ? loadTemplates() : null, loadDraws()]);
   return true;
 }
 
@@ -214,10 +216,15 @@ async function commitImport() {
   const button = document.querySelector('[data-action="import-commit"]');
   button.disabled = true;
   try {
-    const v = await api('POST', `/api/registries/${f.kind}/import`, { body: f.data, query });
+    // The import and the snapshot are two calls: if only the snapshot was refused (its
+    // name taken…), a retry logs the version already imported instead of importing again.
+    const done = state.imported && state.imported.sha === p.source_sha256 && state.imported.kind === f.kind ? state.imported.version : null;
+    const v = done || await api('POST', `/api/registries/${f.kind}/import`, { body: f.data, query });
+    state.imported = { sha: p.source_sha256, kind: f.kind, version: v };
     const snap = await api('POST', '/api/snapshots', { json: { kind: f.kind, name: $('snapshot-name').value.trim(), publish: $('snapshot-publish').value } });
     say(t('reg.committed', { name: snap.name, index: snap.log_index, version: v.version, count: snap.count, root: snap.root }), 'ok');
     state.preview = null;
+    state.imported = null;
     $('preview').hidden = true;
     $('import-file').value = '';
     await loadSnapshots();

@@ -68,6 +68,7 @@ const EN = {
   'col.role': 'Role', 'col.request': 'Request', 'col.status_code': 'Status', 'col.content': 'Request content',
   'col.rank': 'Rank', 'col.name': 'Name', 'col.ticket': 'Ticket', 'col.team': 'Team', 'col.id': 'Id', 'col.fields': 'Changed fields',
   'yes': 'yes', 'no': 'no', 'error': 'Refused ({status}): {m}',
+  'readonly': 'This server is not the log\'s writer: it answers reads only ({why}).',
 };
 
 const ZH = {
@@ -98,6 +99,7 @@ const ZH = {
   'role.lead': '主办', 'role.assist': '协办', 'role.expert': '专家',
   'col.rank': '名次', 'col.name': '名称', 'col.ticket': '签号', 'col.team': '检查组', 'col.id': '编号', 'col.fields': '变更的字段',
   'yes': '是', 'no': '否', 'error': '被拒绝（{status}）：{m}',
+  'readonly': '本服务器不是日志的写入者，只能查询（{why}）。',
 };
 
 let lang = sessionStorage.getItem('fairdraw.console.lang') || 'zh';
