@@ -310,7 +310,10 @@ def test_commission_role_on_the_http_api(tmp_path: Path) -> None:
 
 
 @pytest.mark.browser
-def test_portal_checks_a_file_against_the_evidence(year: Year, tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["served", "noble", "disk"])
+def test_portal_checks_a_file_against_the_evidence(year: Year, tmp_path: Path, how: str) -> None:
+    """Served over HTTP (WebCrypto), with the vendored noble SHA-256 forced, and opened from
+    disk (the classic-script build, file://: no WebCrypto, no fetch)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
                     "FAIRDRAW_CHROMIUM)")
@@ -329,13 +332,16 @@ def test_portal_checks_a_file_against_the_evidence(year: Year, tmp_path: Path) -
             page = browser.new_page()
             requests_seen: list[str] = []
             page.on("request", lambda req: requests_seen.append(req.method + " " + req.url))
-            page.goto(site.url + "draw/T-ROUTINE.html")
+            page.goto({"served": site.url + "draw/T-ROUTINE.html",
+                       "noble": site.url + "draw/T-ROUTINE.html?crypto=noble",
+                       "disk": (year.portal / "draw" / "T-ROUTINE.html").as_uri()}[how])
             page.wait_for_function("document.documentElement.dataset.done === '1'",
                                    timeout=60_000)
             assert page.evaluate("document.documentElement.dataset.verdict") == "pass"
             cells = page.locator("#outcomes code[data-sha256]")
             assert cells.count() == 1
             assert cells.first.get_attribute("data-sha256") == digest
+            before = len(requests_seen)
             page.set_input_files("#evidence-input", [str(good), str(other)])
             page.wait_for_function(
                 "document.querySelectorAll('#evidence-results li').length === 2")
@@ -350,6 +356,8 @@ def test_portal_checks_a_file_against_the_evidence(year: Year, tmp_path: Path) -
                 EVIDENCE + b"!").hexdigest()
             assert "不匹配" in miss.inner_text()
             assert "no match" in miss.inner_text()
-            assert not [r for r in requests_seen if not r.startswith("GET ")]  # nothing sent
+            assert requests_seen[before:] == []  # hashing the files sent nothing anywhere
+            backend = match.get_attribute("data-backend")
+            assert backend == ("noble" if how == "noble" else "webcrypto"), backend
         finally:
             browser.close()

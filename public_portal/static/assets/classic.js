@@ -1039,10 +1039,11 @@ factories['assets/evidence-check.js'] = function (exports, require) {
  * browser (js/hashing.js sha256: WebCrypto in a secure context, the vendored noble
  * SHA-256 otherwise); it is never sent anywhere. The verdict names the outcomes whose
  * evidence lists the file's digest, in Chinese and English:
- *   <li data-evidence-file="<name>" data-sha256="<hex>" data-match="1|0">.
+ *   <li data-evidence-file="<name>" data-sha256="<hex>" data-match="1|0"
+ *       data-backend="webcrypto|noble">.
  * `fairdraw evidence hash FILE` prints the same digest from a terminal.
  */
-const { sha256 } = require('assets/js/hashing.js');
+const { cryptoBackend, setCryptoBackend, sha256 } = require('assets/js/hashing.js');
 const { bytesToHex } = require('assets/js/bytes.js');
 
 const $ = (id) => document.getElementById(id);
@@ -1089,9 +1090,9 @@ async function hashFile(file) {
   return bytesToHex(await sha256(new Uint8Array(await file.arrayBuffer())));
 }
 
-function verdict(file, hex, hits) {
+function verdict(file, hex, hits, backend) {
   const li = node('li', { 'data-evidence-file': file.name, 'data-sha256': hex,
-    'data-match': hits.length ? '1' : '0', class: hits.length ? 'ok' : 'bad' });
+    'data-match': hits.length ? '1' : '0', 'data-backend': backend, class: hits.length ? 'ok' : 'bad' });
   li.append(node('strong', { text: file.name }), ' ', node('code', { class: 'mono', text: hex }), ' ');
   if (hits.length) {
     const where = hits.map((h) => `${h.unit_id} (${h.date}, #${h.index})`).join(', ');
@@ -1102,10 +1103,14 @@ function verdict(file, hex, hits) {
   return li;
 }
 
-/** Show the drop zone under the outcomes table and answer every file given to it. */
-function setupEvidenceCheck(outcomes) {
+/**
+ * Show the drop zone under the outcomes table and answer every file given to it;
+ * `backend` is the page's requested crypto backend ('auto', 'webcrypto' or 'noble').
+ */
+function setupEvidenceCheck(outcomes, backend = 'auto') {
   const box = $('evidence-check');
   if (!box) return;
+  setCryptoBackend(backend);
   const index = evidenceIndex(outcomes);
   box.hidden = false;
   const zone = $('evidence-drop');
@@ -1115,7 +1120,7 @@ function setupEvidenceCheck(outcomes) {
     for (const file of files) {
       try {
         const hex = await hashFile(file);
-        results.prepend(verdict(file, hex, index.get(hex) || []));
+        results.prepend(verdict(file, hex, index.get(hex) || [], cryptoBackend()));
       } catch (e) {
         results.prepend(node('li', { 'data-evidence-file': file.name, class: 'bad',
           text: `${file.name}: 无法读取 / cannot read: ${e && e.message ? e.message : e}` }));
@@ -5347,7 +5352,7 @@ function renderOutcomes(out) {
       el('td', { 'data-i18n': o.result ? `outcome.${o.result}` : null, text: o.error ? `✗ ${o.error}` : t(`outcome.${o.result}`) }),
       el('td', { text: `${later ? `(${t('outcome.superseded-by', { i: o.supersededBy })}) ` : ''}${corrects}${o.note || ''}` }), evidenceCell(o)));
   }
-  setupEvidenceCheck(out.outcomes);
+  setupEvidenceCheck(out.outcomes, requestedBackend());
 }
 
 function renderLookup(worker) {

@@ -308,7 +308,7 @@ function renderOutcomes(out) {
       el('td', { 'data-i18n': o.result ? `outcome.${o.result}` : null, text: o.error ? `✗ ${o.error}` : t(`outcome.${o.result}`) }),
       el('td', { text: `${later ? `(${t('outcome.superseded-by', { i: o.supersededBy })}) ` : ''}${corrects}${o.note || ''}` }), evidenceCell(o)));
   }
-  setupEvidenceCheck(out.outcomes);
+  setupEvidenceCheck(out.outcomes, requestedBackend());
 }
 
 function renderLookup(worker) {

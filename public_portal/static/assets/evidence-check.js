@@ -5,10 +5,11 @@
  * browser (js/hashing.js sha256: WebCrypto in a secure context, the vendored noble
  * SHA-256 otherwise); it is never sent anywhere. The verdict names the outcomes whose
  * evidence lists the file's digest, in Chinese and English:
- *   <li data-evidence-file="<name>" data-sha256="<hex>" data-match="1|0">.
+ *   <li data-evidence-file="<name>" data-sha256="<hex>" data-match="1|0"
+ *       data-backend="webcrypto|noble">.
  * `fairdraw evidence hash FILE` prints the same digest from a terminal.
  */
-import { sha256 } from './js/hashing.js';
+import { cryptoBackend, setCryptoBackend, sha256 } from './js/hashing.js';
 import { bytesToHex } from './js/bytes.js';
 
 const $ = (id) => document.getElementById(id);
@@ -55,9 +56,9 @@ export async function hashFile(file) {
   return bytesToHex(await sha256(new Uint8Array(await file.arrayBuffer())));
 }
 
-function verdict(file, hex, hits) {
+function verdict(file, hex, hits, backend) {
   const li = node('li', { 'data-evidence-file': file.name, 'data-sha256': hex,
-    'data-match': hits.length ? '1' : '0', class: hits.length ? 'ok' : 'bad' });
+    'data-match': hits.length ? '1' : '0', 'data-backend': backend, class: hits.length ? 'ok' : 'bad' });
   li.append(node('strong', { text: file.name }), ' ', node('code', { class: 'mono', text: hex }), ' ');
   if (hits.length) {
     const where = hits.map((h) => `${h.unit_id} (${h.date}, #${h.index})`).join(', ');
@@ -68,10 +69,14 @@ function verdict(file, hex, hits) {
   return li;
 }
 
-/** Show the drop zone under the outcomes table and answer every file given to it. */
-export function setupEvidenceCheck(outcomes) {
+/**
+ * Show the drop zone under the outcomes table and answer every file given to it;
+ * `backend` is the page's requested crypto backend ('auto', 'webcrypto' or 'noble').
+ */
+export function setupEvidenceCheck(outcomes, backend = 'auto') {
   const box = $('evidence-check');
   if (!box) return;
+  setCryptoBackend(backend);
   const index = evidenceIndex(outcomes);
   box.hidden = false;
   const zone = $('evidence-drop');
@@ -81,7 +86,7 @@ export function setupEvidenceCheck(outcomes) {
     for (const file of files) {
       try {
         const hex = await hashFile(file);
-        results.prepend(verdict(file, hex, index.get(hex) || []));
+        results.prepend(verdict(file, hex, index.get(hex) || [], cryptoBackend()));
       } catch (e) {
         results.prepend(node('li', { 'data-evidence-file': file.name, class: 'bad',
           text: `${file.name}: 无法读取 / cannot read: ${e && e.message ? e.message : e}` }));
