@@ -355,7 +355,9 @@ def result_view(service: Any, draw: Any) -> dict[str, Any]:
                     "reserve": [unit(r) for r in st["reserve"]]} for st in result["strata"]],
         "unmatched": result["unmatched"], "selected": selected,
         "outcomes": [{"log_index": o.log_index, "unit_id": o.unit_id, "date": o.date,
-                      "result": o.result} for o in service.outcomes(draw.draw_id)],
+                      "result": o.result,
+                      "evidence_sha256": service.entry(o.log_index).get("evidence_sha256", [])}
+                     for o in service.outcomes(draw.draw_id)],
     }
 
 

@@ -338,6 +338,7 @@ def _month(browser: Any, server: Server, shots: Path) -> None:
     page.click("[data-action=record-outcome]")
     _then(page,
         f"#outcomes tr[data-unit-id='{unit}'][data-result=rectification_ordered]")
+    assert digest in page.inner_text(f"#outcomes tr[data-unit-id='{unit}']")
     page.screenshot(path=str(shots / "07-outcome.png"), full_page=True)
     assert all(len(body) < 10_000 for body in uploads)  # the file itself never left
     page.click("[data-tab=follow]")

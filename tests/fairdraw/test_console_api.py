@@ -261,6 +261,15 @@ def test_follow_result_and_notices_of_a_draw(console: Console) -> None:
     assert "public_page" not in r  # this app serves no portal
     assert {s["name"] for s in r["strata"]} == {"high", "rest"}
 
+    evidence = hashlib.sha256(b"photo").hexdigest()
+    logged = c.post("/api/draws/d-console/outcomes", headers=console.op, json={
+        "unit_id": first["unit_id"], "date": "2026-01-01", "result": "penalised",
+        "evidence_sha256": [evidence]})
+    assert logged.status_code == 201, logged.text
+    after = c.get("/api/console/draws/d-console/result", headers=console.op).json()
+    assert [(o["unit_id"], o["result"], o["evidence_sha256"]) for o in after["outcomes"]] == [
+        (first["unit_id"], "penalised", [evidence])]
+
     brigade = first["brigade"]
     got = c.get("/api/console/draws/d-console/notices", params={"brigade": brigade},
                 headers=console.op)

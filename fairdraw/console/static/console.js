@@ -565,7 +565,7 @@ function renderAfter() {
   const names = Object.fromEntries(r.selected.map((s) => [s.unit_id, s.name]));
   const body = document.querySelector('#outcomes tbody');
   body.replaceChildren();
-  for (const o of r.outcomes) body.append(el('tr', { 'data-unit-id': o.unit_id, 'data-result': o.result }, el('td', { text: `${o.unit_id} ${names[o.unit_id] || ''}` }), el('td', { text: o.date }), el('td', { text: t(`outcome.${o.result}`) }), el('td', { text: String(o.log_index) })));
+  for (const o of r.outcomes) body.append(el('tr', { 'data-unit-id': o.unit_id, 'data-result': o.result }, el('td', { text: `${o.unit_id} ${names[o.unit_id] || ''}` }), el('td', { text: o.date }), el('td', { text: t(`outcome.${o.result}`) }), el('td', { class: 'mono', text: (o.evidence_sha256 || []).join(' ') }), el('td', { text: String(o.log_index) })));
   const brigade = $('notice-brigade');
   const was = brigade.value;
   brigade.replaceChildren(brigade.options[0]);

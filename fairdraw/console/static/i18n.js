@@ -66,7 +66,7 @@ const EN = {
   'col.witness': 'Witness', 'col.cosigned': 'Co-signed at', 'col.in_time': 'In time', 'col.unit': 'Unit', 'col.date': 'Date',
   'col.outcome': 'Outcome', 'col.note': 'Note', 'col.brigade': 'Brigade', 'col.time': 'Time', 'col.actor': 'Who',
   'col.role': 'Role', 'col.request': 'Request', 'col.status_code': 'Status', 'col.content': 'Request content',
-  'col.rank': 'Rank', 'col.name': 'Name', 'col.ticket': 'Ticket', 'col.team': 'Team', 'col.id': 'Id', 'col.fields': 'Changed fields',
+  'col.evidence': 'Evidence SHA-256', 'col.rank': 'Rank', 'col.name': 'Name', 'col.ticket': 'Ticket', 'col.team': 'Team', 'col.id': 'Id', 'col.fields': 'Changed fields',
   'yes': 'yes', 'no': 'no', 'error': 'Refused ({status}): {m}',
   'readonly': 'This server is not the log\'s writer: it answers reads only ({why}).',
 };
