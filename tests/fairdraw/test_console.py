@@ -145,9 +145,10 @@ def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def artifacts() -> Path:
-    """Where the screenshots go: tmp/artifacts/console-<time> (printed)."""
+    """Where the screenshots go: <tmp>/artifacts/console-<time>-<pid> (printed; the
+    PostgreSQL month's under postgres/). FAIRDRAW_ARTIFACTS chooses another root."""
     root = Path(os.environ.get("FAIRDRAW_ARTIFACTS", Path(tempfile.gettempdir()) / "artifacts"))
     out = root / f"console-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
     out.mkdir(parents=True, exist_ok=True)
