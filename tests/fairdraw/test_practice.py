@@ -48,6 +48,37 @@ def _jsonl(records: list[dict[str, Any]]) -> bytes:
     return b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records)
 
 
+def _api(service: Any, url: str) -> tuple[TestClient, dict[str, str]]:
+    """The lifecycle routers over `service`, behind the real token gate, auth and audit."""
+    from fastapi import FastAPI
+
+    from draw_engine.api import create_routers
+    from fairdraw.auth import Auth, TokenGate
+    from fairdraw.db import upgrade_all
+    from fairdraw.http_errors import install_error_handlers
+
+    upgrade_all(url)
+    import sqlalchemy as sa
+
+    auth = Auth(sa.create_engine(url))
+    app = FastAPI()
+    install_error_handlers(app)  # the service's one error -> HTTP table
+    for router in create_routers(service, auth.require_role):
+        app.include_router(router, prefix="/api")
+    tokens = {role: auth.create_token(role, f"t-{role}")[1] for role in ("commission", "operator")}
+    return TestClient(TokenGate(app, auth), raise_server_exceptions=False), tokens
+
+
+class _Planned:
+    """The answer of POST /api/return-visits/plan, read back through the service."""
+
+    def __init__(self, view: dict[str, Any], service: Any) -> None:
+        self.quarter = view["quarter"]
+        self.pool_reused = view["pool"]["reused"]
+        self.pool = {sn.name: sn for sn in service.snapshots()}[view["pool"]["snapshot"]]
+        self.draw = service.draw(view["draw"]["draw_id"])
+
+
 @dataclass
 class Year:
     directory: Path
@@ -65,7 +96,6 @@ class Year:
 def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Year]:
     from draw_engine.drand_http import DrandHttpSource
     from draw_engine.lifecycle import DrawService, LifecycleSettings
-    from draw_engine.return_visit import plan_return_visit
     from draw_engine.sql_store import SqlDrawStore
     from fairdraw.demo_registry import generate_inspectors, generate_units
     from fairdraw.evidence import hash_file
@@ -132,8 +162,14 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Year]:
                                    result=RESULTS[i % 3],
                                    note="现场检查", evidence_sha256=[digest] if i == 0 else [])
         service.record_outcome("T-ROUTINE", units[6], date="2026-11-21", result="not_inspected")
-        # wave 2: the commission's return-visit draw and the year's last batch
-        rv = plan_return_visit(service, "2026Q4")
+        # wave 2: the commission's return-visit draw (over HTTP, with its own token) and the
+        # year's last batch
+        api, tokens = _api(service, url)
+        commission = {"Authorization": f"Bearer {tokens['commission']}"}
+        r = api.post("/api/return-visits/plan", headers=commission, json={"quarter": "2026Q4"})
+        assert r.status_code == 201, r.text
+        assert r.json()["pool"]["count"] == 6
+        rv = _Planned(r.json(), service)
         # A "return visit" over the whole registry instead of the quarter's pool: the audit
         # must catch it (the pool is recomputed from the proven outcomes).
         service.announce({"draw_id": "RV-FORGED", "title": "回访（错误的池）",
@@ -144,7 +180,13 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Year]:
                                       "quota": {"count": 3}}]})
         service.announce(json.loads((directory / "plan" / "T-2026-b04.json").read_text()))
         service.publish_checkpoint()
-        service.execute(rv.draw.draw_id)
+        r = api.post("/api/return-visits/T-2026-b04/execute", headers=commission)
+        assert r.status_code == 409, r.text  # not a return-visit draw
+        r = api.post("/api/draws/T-2026-b04/execute", headers=commission)
+        assert r.status_code == 403, r.text
+        r = api.post(f"/api/return-visits/{rv.draw.draw_id}/execute", headers=commission)
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "drawn"
         service.execute("RV-FORGED")
         service.execute("T-2026-b04")
         b04 = service.entry(service.draw("T-2026-b04").result_index or 0)
