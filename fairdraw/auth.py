@@ -1,7 +1,7 @@
 """Operator tokens, role checks and the audit trail of every write (DESIGN §8; issue 6 item 2).
 
 - A token is `fdt_` + 32 random bytes (url-safe base64), shown ONCE when created
-  (`fairdraw token create --role admin|operator`). Only its SHA-256 is stored
+  (`fairdraw token create --role admin|operator|commission`). Only its SHA-256 is stored
   (`fairdraw_tokens.token_sha256`): the token has 256 bits of entropy, so a fast
   hash is enough and lookups stay one indexed query.
 - A request authenticates with `Authorization: Bearer <token>`. Roles

@@ -6,7 +6,7 @@ TOML or JSON; see fairdraw.settings).
 - `fairdraw serve [--host H] [--port P]` runs the service app (fairdraw.app) under
   uvicorn, after bringing the database schema up to date; as the log's writer it
   re-co-signs the checkpoint every `checkpoint_refresh_seconds` (fairdraw.refresh).
-- `fairdraw token create --role admin|operator [--name N]` prints a new operator
+- `fairdraw token create --role admin|operator|commission [--name N]` prints a new operator
   token ONCE on stdout (only its hash is stored); `token list`, `token revoke ID`.
 - `fairdraw db upgrade` runs every package's migrations (fairdraw.db).
 - `fairdraw notices --date YYYY-MM-DD --out FILE.csv | --by-brigade DIR` writes the
@@ -123,7 +123,7 @@ def nginx_config(  # noqa: PLR0917 (typer options)
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[str, typer.Option("--role", help="admin or operator")],
+    role: Annotated[str, typer.Option("--role", help="operator, commission or admin")],
     name: Annotated[str, typer.Option("--name", help="Who holds it (for the audit trail).")] = (
         "operator"
     ),
