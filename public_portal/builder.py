@@ -308,6 +308,6 @@ def build_portal(out_dir: str | os.PathLike[str], inputs: PortalInputs) -> Build
     # Last, as they copy the files above: each draw's bundle for pages opened from disk.
     write_disk_bundles(out, disk_snapshots, writer.update, writer.once)
     writer.update("index.html", render_index(draws_out, size).encode())
-    for page in ("log", "offline", "registry"):
+    for page in ("log", "offline", "registry", "stats"):
         writer.update(f"{page}.html", render_static_page(page).encode())
     return report

@@ -96,8 +96,8 @@ def render_draw_page(summary: Mapping[str, Any]) -> str:
 
 
 def render_static_page(page: str) -> str:
-    """log.html, offline.html or registry.html."""
-    if page not in ("log", "offline", "registry"):
+    """log.html, offline.html, registry.html or stats.html."""
+    if page not in ("log", "offline", "registry", "stats"):
         raise ValueError(f"no page {page!r}")
     view = _fill(_template("view.html"), {})
     return _fill(_template(f"{page}.html"), {**_chrome(""), "VIEW": view})

@@ -56,6 +56,9 @@ COMMANDS: Mapping[str, Entry] = {
                                  "✓/✗ and its reason."),
     "audit": Entry(("client",), "Replay the whole log; exit 0 only if every draw and every "
                                 "checkpoint holds."),
+    "stats": Entry(("stats",), "Fairness over many draws (公平性统计): drawn vs expected per "
+                               "stratum, brigade and unit, officers' duties and pairs, the "
+                               "registry over time; every draw verified first."),
     "serve": Entry(("serve",), "Serve the log read API, the operator API, the portal, "
                                "/healthz and /metrics."),
     "nginx-config": Entry(("serve",), "Print the nginx.conf that serves the exported portal "

@@ -1,0 +1,182 @@
+/**
+ * The statistics page (stats.html; docs/spec/stats.md, issue 19). Trusts what the draw pages
+ * trust (docs/spec/verification.md): the checkpoint opens with trust.json's log key and meets
+ * the witness quorum, every entry bundle is proven to its root, the draw ids come from those
+ * proven entries, and every draw runs the whole draw checklist (js/verify-draw.js verifyDraw:
+ * history rules, snapshot roots, beacon, commitment, recompute). Only then are the figures
+ * computed (js/stats.js, the twin of draw_engine/stats.py) from the proven entries and the
+ * snapshot records whose roots matched, embedded as #stats-data (the shape of
+ * `fairdraw stats --json`) and drawn (stats-plots.js). data/log.json, data/draws/<id>.json and
+ * data/registry.json are hints: where checkpoints and diff ids documents are.
+ * A draw that fails turns the page red naming the draw and its failed checks; no figure is shown.
+ */
+import { TEXTS, applyLanguage, checkLabel, setupLanguage } from './i18n.js';
+import { requestedBackend } from './draw-view.js';
+import { openCheckpoint } from './js/checkpoint.js';
+import { collectCosignatures, parsePolicy, requireQuorum } from './js/policy.js';
+import { TileReader } from './js/tiles.js';
+import { parseEntry } from './js/entries.js';
+import { drawHistories } from './js/history.js';
+import { parseSnapshot, verifyDraw } from './js/verify-draw.js';
+import { computeStats, unitHistory } from './js/stats.js';
+import { decodeUtf8 } from './js/bytes.js';
+import { cryptoBackend, setCryptoBackend } from './js/hashing.js';
+import { renderStats } from './stats-plots.js';
+
+Object.assign(TEXTS, {
+  'nav.stats': ['公平性统计', 'Fairness statistics'],
+  'stats.title': ['公平性统计：许多次抽取放在一起看', 'Fairness over many draws'],
+  'stats.lead': ['本页在您的浏览器中验证每一次抽取（与抽取页相同的检查），再用已证明的日志条目计算：各层、各大队、各单位被抽中的次数与预期，执法人员的任务与搭配，名录库随时间的变化。',
+    'This page verifies every draw in your browser (the checks of the draw pages), then computes from the proven log entries: units drawn per stratum, brigade and unit against what the ratios predict, officers\' duties and pairings, and the registry over time.'],
+  'stats.verified': ['全部抽取已验证，统计由已证明的条目计算', 'Every draw verified; the figures come from proven entries'],
+  'stats.pending': ['部分抽取尚无法完全验证（见下），统计只用已验证的部分', 'Some draws cannot be fully verified yet (below); the figures use what verified'],
+});
+setupLanguage();
+setCryptoBackend(requestedBackend());
+const $ = (id) => document.getElementById(id);
+const base = new URL('./', location.href);
+const CHECKPOINT_PATH = /^log\/checkpoints\/[A-Za-z0-9._-]{1,80}$/;
+const fetched = new Map();
+
+async function load(path, optional = false) {
+  if (fetched.has(path)) return fetched.get(path);
+  const r = await fetch(new URL(path, base));
+  if (r.status === 404 && optional) return null;
+  if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status}`);
+  const bytes = new Uint8Array(await r.arrayBuffer());
+  if (path.startsWith('log/tile/') || path.startsWith('data/snapshots/')) fetched.set(path, bytes);
+  return bytes;
+}
+
+async function hint(path) {
+  try {
+    const bytes = await load(path, true);
+    return bytes === null ? null : JSON.parse(decodeUtf8(bytes, path));
+  } catch {
+    return null; // a hint only
+  }
+}
+
+function addCheck(name, status, reason, label = checkLabel(name)) {
+  const li = document.createElement('li');
+  li.dataset.check = name;
+  li.dataset.status = status;
+  li.className = `check ${status}`;
+  li.textContent = `${status === 'pass' ? '✓' : status === 'fail' ? '✗' : '–'} ${label} — ${reason}`;
+  $('checks').append(li);
+  return status;
+}
+
+function finish(verdict, detail) {
+  document.documentElement.dataset.verdict = verdict;
+  $('verdict').className = `verdict ${verdict}`;
+  $('verdict-title').dataset.i18n = verdict === 'pass' ? 'stats.verified' : verdict === 'fail' ? 'verdict.fail' : 'stats.pending';
+  $('verdict-detail').textContent = detail;
+  applyLanguage(document, false);
+}
+
+async function main() {
+  const trust = JSON.parse(decodeUtf8(await load('trust.json'), 'trust.json'));
+  const note = await load('log/checkpoint');
+  const { checkpoint: cp } = await openCheckpoint(note, trust.log.vkeys ?? [trust.log.vkey], trust.log.origin);
+  addCheck('checkpoint-signature', 'pass', `tree size ${cp.treeSize}`);
+  const policy = parsePolicy(trust.witness_policy);
+  const cosigs = await collectCosignatures(note, policy);
+  requireQuorum(policy, cosigs.map((c) => c.witness), 'latest checkpoint');
+  addCheck('witness-cosignatures', 'pass', cosigs.map((c) => c.witness).join(', '));
+  const fetchTile = (p) => load(`log/${p}`, true);
+  const reader = new TileReader(fetchTile, Number(cp.treeSize));
+  let entries;
+  try {
+    const raw = await reader.allEntries(cp.rootHash);
+    entries = raw.map((bytes, i) => {
+      try {
+        return parseEntry(bytes);
+      } catch (e) {
+        throw new Error(`entry ${i}: ${e.message}`);
+      }
+    });
+  } catch (e) {
+    addCheck('log-entries', 'fail', e.message, '日志条目 log entries');
+    return finish('fail', `log-entries: ${e.message}`);
+  }
+  addCheck('log-entries', 'pass', `${entries.length} entries proven to the checkpoint root`, '日志条目 log entries');
+
+  const drawIds = [...drawHistories(entries).keys()];
+  const logNav = await hint('data/log.json');
+  const paths = new Set((logNav && logNav.checkpoints) || []);
+  for (const id of drawIds) {
+    const nav = await hint(`data/draws/${id}.json`);
+    for (const p of (nav && nav.commitment_checkpoints) || []) paths.add(p);
+  }
+  const checkpoints = [];
+  for (const p of paths) {
+    if (typeof p !== 'string' || !CHECKPOINT_PATH.test(p)) continue;
+    const c = await load(p, true);
+    if (c) checkpoints.push(c);
+  }
+  const parsed = new Map();
+  const snapshotOf = async (name) => {
+    if (!parsed.has(name)) {
+      const bytes = await load(`data/snapshots/${name}.jsonl`, true);
+      parsed.set(name, bytes === null ? null : parseSnapshot(bytes));
+    }
+    return parsed.get(name);
+  };
+  const records = {};
+  const failed = [];
+  let pending = 0;
+  for (const [n, drawId] of drawIds.entries()) {
+    $('verdict-detail').textContent = `${n + 1} / ${drawIds.length}: ${drawId}`;
+    const given = {};
+    const out = await verifyDraw({
+      drawId, trust, checkpoint: note, fetchTile, checkpoints, now: Date.now() / 1000,
+      loadSnapshots: async (announce) => {
+        for (const kind of ['units', 'inspectors', 'experts']) {
+          if (announce[kind]) given[kind] = [announce[kind].snapshot, await snapshotOf(announce[kind].snapshot)];
+        }
+        return Object.fromEntries(Object.entries(given).map(([k, [, s]]) => [k, s]));
+      },
+    });
+    const bad = out.checks.filter((c) => c.status === 'fail');
+    const roots = out.checks.find((c) => c.name === 'snapshot-roots');
+    if (roots && roots.status !== 'fail') {
+      for (const [name, snap] of Object.values(given)) if (snap) records[name] = snap.records;
+    }
+    if (out.verdict === 'fail') {
+      failed.push(`${drawId}: ${bad.map((c) => c.name).join(', ')}`);
+      addCheck(`draw:${drawId}`, 'fail', bad.map((c) => `${c.name}: ${c.reason}`).join('; '), drawId);
+    } else if (out.verdict === 'pending') {
+      pending += 1;
+      const skipped = out.checks.filter((c) => c.status === 'skipped').map((c) => `${c.name}: ${c.reason}`);
+      addCheck(`draw:${drawId}`, 'skipped', skipped.join('; '), drawId);
+    } else {
+      addCheck(`draw:${drawId}`, 'pass', 'all twelve checks pass', drawId);
+    }
+  }
+  if (failed.length) return finish('fail', failed.join(' · '));
+
+  const documents = {};
+  const listing = await hint('data/registry.json');
+  for (const row of (listing && listing.snapshots) || []) {
+    if (row && typeof row.diff_ids === 'string' && typeof row.name === 'string') {
+      const bytes = await load(row.diff_ids, true);
+      if (bytes) documents[row.name] = bytes;
+    }
+  }
+  let stats;
+  try {
+    stats = await computeStats(entries, records, documents, Number(cp.treeSize));
+  } catch (e) {
+    addCheck('stats', 'fail', e.message, '统计 statistics');
+    return finish('fail', `stats: ${e.message}`);
+  }
+  addCheck('stats', 'pass', `${stats.draws.length} drawn draws`, '统计 statistics');
+  $('stats-data').textContent = JSON.stringify(stats);
+  renderStats(stats, $('stats'), (unitId) => unitHistory(entries, records, unitId));
+  return finish(pending ? 'pending' : 'pass', `${drawIds.length} draws, ${entries.length} entries · ${cryptoBackend()}`);
+}
+
+main().catch((e) => {
+  finish('fail', String((e && e.message) || e));
+});
