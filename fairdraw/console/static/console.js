@@ -80,7 +80,6 @@ function fail(e) {
   }
 }
 
-const utc = (iso) => iso;
 const localDate = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 const local = (iso) => (iso ? new Date(iso).toLocaleString(currentLang() === 'en' ? 'en-GB' : 'zh-CN', { hour12: false }) : '');
 
@@ -357,7 +356,7 @@ async function proposeRound() {
     const p = $('beacon-proposal');
     p.dataset.round = b.round;
     p.dataset.roundTime = b.round_time;
-    p.textContent = t('plan.proposal', { round: b.round, time: local(b.round_time), utc: utc(b.round_time), commit: local(b.commit_by), lead: b.lead_time, margin: b.margin });
+    p.textContent = t('plan.proposal', { round: b.round, time: local(b.round_time), utc: b.round_time, commit: local(b.commit_by), lead: b.lead_time, margin: b.margin });
     return b;
   } catch (e) {
     fail(e);
