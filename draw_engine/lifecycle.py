@@ -539,13 +539,18 @@ class DrawService:
     def create_return_visit_snapshot(self, quarter: str, *, name: str | None = None,
                                      publish: str = "at_announce") -> StoredSnapshot:
         """SPEC(DESIGN §1): the pool of a return-visit draw, the units inspected or penalised
-        in `quarter` (outcome date in the quarter), logged as a `units` snapshot."""
+        in `quarter` (outcome date in the quarter), logged as a `units` snapshot. The
+        outcomes are read from the log's `inspection.outcome` entries themselves (the index
+        only says where they are), corrected ones left out, as the audit recomputes it."""
         first, last = plans.quarter_range(quarter)
         with self._lock:
             self.sync()
             with self.store.transaction() as tx:
-                outcomes = [(o.log_index, o.draw_id, o.unit_id, o.date, o.result)
-                            for o in tx.list_outcomes() if first <= o.date <= last]
+                entries = [(o.log_index, self.entry(o.log_index)) for o in tx.list_outcomes()]
+                superseded = {e["supersedes"] for _i, e in entries
+                              if isinstance(e.get("supersedes"), int)}
+                outcomes = [(i, e["draw_id"], e["unit_id"], e["date"], e["result"])
+                            for i, e in entries if first <= e["date"] <= last]
                 units: dict[str, dict[str, Any]] = {}
                 for draw_id in {o[1] for o in outcomes}:
                     draw = tx.get_draw(draw_id)
@@ -553,7 +558,7 @@ class DrawService:
                     snap = tx.get_snapshot(parse_json(draw.announce)["units"]["snapshot"])
                     assert snap is not None
                     units[draw_id] = {r["id"]: r for r in parse_records(snap.records).records}
-            records = plans.return_visit_records(outcomes, units)
+            records = plans.return_visit_records(outcomes, units, superseded=superseded)
             if not records:
                 raise PlanError(f"no unit was inspected in {quarter} ({first} to {last})",
                                 field="quarter")

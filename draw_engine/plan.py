@@ -22,7 +22,7 @@ No clock, no storage: times and stored values are parameters.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -240,16 +240,21 @@ def quarter_range(quarter: str) -> tuple[str, str]:
 def return_visit_records(
     outcomes: Sequence[tuple[int, str, str, str, str]],
     unit_records: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    *,
+    superseded: Collection[int] = (),
 ) -> list[dict[str, Any]]:
     """The return-visit pool: for each unit inspected (compliant, rectification ordered or
     penalised), its record from the draw's unit snapshot plus `inspection_draw`,
     `inspection_date`, `inspection_result` of its latest outcome (by date, then log index).
 
     `outcomes` are (log_index, draw_id, unit_id, date, result) already limited to the
-    quarter; `unit_records[draw_id][unit_id]` is the unit's record in that draw's snapshot."""
+    quarter; `superseded` the log indices of outcomes a later correction replaced (they
+    count for nothing); `unit_records[draw_id][unit_id]` is the unit's record in that
+    draw's snapshot. The service (DrawService.create_return_visit_snapshot) and the
+    audit (`return-visit-pool`) both build the pool with this function."""
     latest: dict[str, tuple[str, int, str, str]] = {}
     for log_index, draw_id, unit_id, day, result in outcomes:
-        if result not in INSPECTED_RESULTS:
+        if result not in INSPECTED_RESULTS or log_index in superseded:
             continue
         key = (day, log_index, draw_id, result)
         if unit_id not in latest or key > latest[unit_id]:

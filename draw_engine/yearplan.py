@@ -522,11 +522,11 @@ def coverage_findings(
         elif not wrong:
             add("plan-order", "pass", subject, f"{len(slices[c.name])} units ordered into "
                 f"{rules.batches} batches by {len(ids)} order draw(s)", draws=ids)
-    inspected: set[str] = set()
-    for e in entries.values():
-        if (e.get("type") == "inspection.outcome" and e.get("result") in INSPECTED
-                and str(e.get("date", ""))[:4] == str(rules.year)):
-            inspected.add(e["unit_id"])
+    outcomes = {i: e for i, e in entries.items() if e.get("type") == "inspection.outcome"}
+    corrected = {e["supersedes"] for e in outcomes.values() if isinstance(e.get("supersedes"), int)}
+    inspected = {e["unit_id"] for i, e in outcomes.items()
+                 if i not in corrected and e.get("result") in INSPECTED
+                 and str(e.get("date", ""))[:4] == str(rules.year)}
     for b in range(1, rules.batches + 1):
         first, last = rules.period(b)
         due = date.fromisoformat(last) + timedelta(days=rules.report_within_days)

@@ -566,12 +566,14 @@ def _return_visit_pool(a: _Audit, announce: Mapping[str, Any], pool_index: int,
     """(status, reason) of one return-visit draw's pool against the proven outcomes."""
     assert a.log is not None
     first, last = announce["period"]["from"], announce["period"]["to"]
-    outcomes = [(i, e["draw_id"], e["unit_id"], e["date"], e["result"])
-                for i, e in enumerate(a.log.entries[:pool_index])
-                if e is not None and entry_type(e) == "inspection.outcome"
-                and first <= e.get("date", "") <= last]
+    logged = [(i, e) for i, e in enumerate(a.log.entries[:pool_index])
+              if e is not None and entry_type(e) == "inspection.outcome"]
+    superseded = {e["supersedes"] for _i, e in logged if isinstance(e.get("supersedes"), int)}
+    outcomes = [(i, e["draw_id"], e["unit_id"], e["date"], e["result"]) for i, e in logged
+                if first <= e.get("date", "") <= last]
     units: dict[str, dict[str, Mapping[str, Any]]] = {}
-    for draw_id in sorted({o[1] for o in outcomes if o[4] in INSPECTED_RESULTS}):
+    for draw_id in sorted({o[1] for o in outcomes
+                           if o[4] in INSPECTED_RESULTS and o[0] not in superseded}):
         h = a.histories.get(draw_id)
         if h is None or h.announce_index is None:
             raise CheckFailedError(f"outcome of draw {draw_id}, which has no single announce")
@@ -581,7 +583,7 @@ def _return_visit_pool(a: _Audit, announce: Mapping[str, Any], pool_index: int,
             return PENDING, f"snapshot {name} (of draw {draw_id}) is not published yet"
         units[draw_id] = {r["id"]: r for r in records}
     try:
-        pool = return_visit_records(outcomes, units)
+        pool = return_visit_records(outcomes, units, superseded=superseded)
     except KeyError as e:
         raise CheckFailedError(f"an inspected unit {e} is not in its draw's snapshot") from e
     entry = snapshots[announce["units"]["snapshot"]]

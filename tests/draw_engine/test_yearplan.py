@@ -185,6 +185,10 @@ def test_coverage_findings_report_a_class_that_falls_behind() -> None:
     assert by_check(date(2028, 3, 1))["plan-coverage"] == ["fail"]  # not inspected is behind
     entries[6] = {**entries[4], "unit_id": "U004", "result": "compliant"}
     assert by_check(date(2028, 3, 1))["plan-coverage"] == ["pass"]
+    entries[7] = {**entries[4], "unit_id": "U004", "result": "not_inspected", "supersedes": 6,
+                  "note": "correction: the unit was closed"}
+    assert by_check(date(2028, 3, 1))["plan-coverage"] == ["fail"]  # a corrected outcome
+    del entries[7]
     # a share below the minimum, an order draw naming other rules, a wrong slice
     entries[3]["selected"] = entries[3]["selected"][:2]
     entries[0]["title"] = "order (rules sha256 " + "0" * 64 + ")"

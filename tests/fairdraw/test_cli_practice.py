@@ -127,11 +127,17 @@ def test_return_visit_plan(world: World, capsys: pytest.CaptureFixture[str]) -> 
     s.execute("d-2026-01")
     result = s.entry(s.draw("d-2026-01").result_index or 0)
     units = [sel["unit_id"] for sel in result["selected"]]
-    for unit, res in zip(units, ("penalised", "compliant", "not_inspected"), strict=False):
-        s.record_outcome("d-2026-01", unit, date="2026-01-01", result=res)
+    recorded = [s.record_outcome("d-2026-01", unit, date="2026-01-01", result=res)
+                for unit, res in zip(units, ("penalised", "compliant", "compliant",
+                                             "not_inspected"), strict=False)]
+    # a correction: the third unit was in fact not inspected (its first outcome no longer counts)
+    s.record_outcome("d-2026-01", units[2], date="2026-01-01", result="not_inspected",
+                     note="更正：单位停业 / correction: closed", supersedes=recorded[2].log_index)
     assert _run(practice.return_visit_plan, **args) == 0
     said = capsys.readouterr()
     assert "pool return-visit-2026Q1: 2 units inspected in 2026Q1" in said.out
+    pool = [json.loads(line)["id"] for line in s.snapshots()[-1].records.decode().splitlines()]
+    assert pool == sorted(units[:2])
     assert "announced return-visit-2026Q1 (ratio 1/10)" in said.out
     assert "LOCAL BEACON" in said.err
     draw = s.draw("return-visit-2026Q1")
