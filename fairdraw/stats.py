@@ -61,7 +61,15 @@ class StatsReport:
     def verdict(self) -> str:
         if self.failure is not None or any(r.verdict == FAIL for r in self.draws):
             return FAIL
-        return PASS if all(r.verdict == PASS for r in self.draws) else PENDING
+        return PASS if all(settled(r) for r in self.draws) else PENDING
+
+
+def settled(report: DrawReport) -> bool:
+    """Verified, or cancelled in time (no check failed; a cancel and no result: none will
+    follow, so its skipped result checks leave nothing pending)."""
+    h = report.history
+    cancelled = h is not None and bool(h.cancels) and not h.results
+    return report.verdict == PASS or (report.verdict == PENDING and cancelled)
 
 
 def _documents(source: PortalSource) -> dict[str, bytes]:

@@ -38,7 +38,7 @@ STATIC = Path(__file__).parent / "static"
 OUTPUT = STATIC / "assets" / "classic.js"
 ENTRIES = (
     "assets/app-draw.js", "assets/app-offline.js", "assets/app-index.js", "assets/app-log.js",
-    "assets/app-registry.js",
+    "assets/app-registry.js", "assets/app-stats.js",
 )
 """Page scripts, by their path in the built portal (static/js/ is served as assets/js/)."""
 

@@ -48,7 +48,7 @@ def stats(
     from fairdraw.bundle import read_bundle
     from fairdraw.portal_source import ClientError, PortalSource
     from fairdraw.report import FAIL, PASS
-    from fairdraw.stats import format_report_html, format_stats_json, portal_stats
+    from fairdraw.stats import format_report_html, format_stats_json, portal_stats, settled
 
     try:
         src: PortalSource
@@ -67,7 +67,8 @@ def stats(
         raise _usage(str(e)) from e
     for r in report.draws:
         bad = [c for c in r.checks if c.status != PASS]
-        _err(f"{MARK[r.verdict]} draw {r.draw_id}: {r.verdict}"
+        verdict = "cancelled" if r.verdict != PASS and settled(r) else r.verdict
+        _err(f"{MARK[r.verdict]} draw {r.draw_id}: {verdict}"
              + "".join(f"\n    {MARK[c.status]} {c.name}: {c.reason}" for c in bad))
     if report.failure is not None:
         _err(f"✗ {report.failure}")

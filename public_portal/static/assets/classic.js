@@ -5960,6 +5960,1064 @@ main().catch((e) => {
   applyLanguage(document, false);
 });
 };
+factories['assets/js/stats.js'] = function (exports, require) {
+/**
+ * Fairness over many draws (docs/spec/stats.md, issue 19): the browser twin of
+ * draw_engine/stats.py. Same inputs (proven entries by leaf index, records of
+ * snapshots whose roots the caller checked, published diff ids documents), same
+ * output, digit for digit; both read tests/vectors/stats/*.json.
+ *
+ * Distributions are IEEE doubles computed with + - * / only, in the order the
+ * Python module uses, so both give the same bits; expectations are exact
+ * fractions (BigInt) printed with three decimals. The registry-gap rule and the
+ * team-load spread are the twins of draw_engine/registry_gaps.py and
+ * draw_engine/team_load.py. Pure: no fetch, no clock, no DOM.
+ */
+const { bytesToHex, hexToBytes } = require('assets/js/bytes.js');
+const { compileMatch, matches, parseAnnounce, ticket } = require('assets/js/draw.js');
+const { checkIdsFile, entryType, snapshotDiffRef } = require('assets/js/entries.js');
+const { checkAnnounce, checkResults, drawHistories } = require('assets/js/history.js');
+const { VerificationError } = require('assets/js/errors.js');
+
+const ALPHA = 0.05;
+const TAIL = 1e-20;
+const MOST_DRAWN = 10;
+const UNKNOWN = '?';
+const DUTY_ROLES = ['lead', 'assist'];
+
+/** Python's str order (code points). */
+function byCodePoint(a, b) {
+  const x = [...a].map((c) => c.codePointAt(0));
+  const y = [...b].map((c) => c.codePointAt(0));
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+const sortedKeys = (iterable) => [...iterable].sort(byCodePoint);
+const byTuple = (a, b) => {
+  for (let i = 0; i < a.length; i++) {
+    const d = byCodePoint(a[i], b[i]);
+    if (d) return d;
+  }
+  return 0;
+};
+
+// -- exact and float arithmetic shared with stats.py ----------------------------------------------
+
+const gcd = (a, b) => {
+  while (b) [a, b] = [b, a % b];
+  return a;
+};
+class Fraction {
+  constructor(num, den = 1n) {
+    const g = gcd(num < 0n ? -num : num, den) || 1n;
+    this.num = num / g;
+    this.den = den / g;
+  }
+
+  add(other) {
+    return new Fraction(this.num * other.den + other.num * this.den, this.den * other.den);
+  }
+}
+function formatFraction(f) {
+  const thousandths = (f.num * 2000n + f.den) / (2n * f.den);
+  return `${thousandths / 1000n}.${String(thousandths % 1000n).padStart(3, '0')}`;
+}
+function formatMilli(x) {
+  const thousandths = Math.floor(x * 1000 + 0.5);
+  return `${Math.floor(thousandths / 1000)}.${String(thousandths % 1000).padStart(3, '0')}`;
+}
+const decimalValue = (text) => Number(text);
+
+function trim(offset, p) {
+  let lo = 0;
+  let hi = p.length;
+  while (hi - lo > 1 && p[lo] < TAIL) lo++;
+  while (hi - lo > 1 && p[hi - 1] < TAIL) hi--;
+  return [offset + lo, p.slice(lo, hi)];
+}
+
+/** Units of a group of `good` among `k` drawn without replacement from `n`: [offset, probabilities]. */
+function hypergeometric(n, good, k) {
+  const low = Math.max(0, k - (n - good));
+  const high = Math.min(k, good);
+  const mode = Math.min(Math.max(Math.floor(((k + 1) * (good + 1)) / (n + 2)), low), high);
+  const weights = new Map([[mode, 1.0]]);
+  let w = 1.0;
+  for (let x = mode + 1; x <= high; x++) {
+    w = w * ((good - x + 1) * (k - x + 1)) / (x * (n - good - k + x));
+    if (w < TAIL) break;
+    weights.set(x, w);
+  }
+  w = 1.0;
+  for (let x = mode - 1; x >= low; x--) {
+    w = w * ((x + 1) * (n - good - k + x + 1)) / ((good - x) * (k - x));
+    if (w < TAIL) break;
+    weights.set(x, w);
+  }
+  const start = Math.min(...weights.keys());
+  const end = Math.max(...weights.keys());
+  const values = [];
+  for (let x = start; x <= end; x++) values.push(weights.get(x));
+  let total = 0.0;
+  for (const v of values) total = total + v;
+  return [start, values.map((v) => v / total)];
+}
+
+function convolve(a, b) {
+  const out = new Array(a[1].length + b[1].length - 1).fill(0.0);
+  for (let i = 0; i < a[1].length; i++) {
+    const pa = a[1][i];
+    for (let j = 0; j < b[1].length; j++) out[i + j] = out[i + j] + pa * b[1][j];
+  }
+  return trim(a[0] + b[0], out);
+}
+
+/** [low, high]: P(X < low) <= tail and P(X > high) <= tail, each as tight as possible. */
+function interval([offset, p], tail) {
+  let low = offset + p.length - 1;
+  let cum = 0.0;
+  for (let i = 0; i < p.length; i++) {
+    cum = cum + p[i];
+    if (cum > tail) {
+      low = offset + i;
+      break;
+    }
+  }
+  let high = offset;
+  cum = 0.0;
+  for (let i = p.length - 1; i >= 0; i--) {
+    cum = cum + p[i];
+    if (cum > tail) {
+      high = offset + i;
+      break;
+    }
+  }
+  return [low, high];
+}
+
+const flagOf = (drawn, low, high) => (drawn > high ? 'above' : drawn < low ? 'below' : null);
+const tailOf = (rows) => ALPHA / (2 * Math.max(rows, 1));
+
+// -- the draws -----------------------------------------------------------------------------------
+
+function asMap(entries) {
+  const pairs = entries instanceof Map ? [...entries] : Array.isArray(entries) ? entries.map((e, i) => [i, e]) : Object.entries(entries).map(([i, e]) => [Number(i), e]);
+  return new Map(pairs.filter(([, e]) => e !== null && typeof e === 'object' && !Array.isArray(e)));
+}
+
+function drawn(byIndex) {
+  const out = [];
+  for (const h of drawHistories(byIndex).values()) {
+    const a = checkAnnounce(h);
+    const r = checkResults(h);
+    if (r !== null) out.push([a, r]);
+  }
+  return out.sort((x, y) => x[0] - y[0]);
+}
+
+function expectedByRatio(quota, n) {
+  if (quota.kind === 'ratio') return new Fraction(BigInt(n) * quota.p, quota.q);
+  return new Fraction(BigInt(quota.kind === 'count' ? Math.min(quota.count, n) : n));
+}
+
+/** Draw-v1 steps 3-4 (the twin of select.strata_pools): member ids of each stratum. */
+function strataPools(spec, units) {
+  const compiled = spec.strata.map((s) => compileMatch(s.match));
+  const pools = spec.strata.map(() => []);
+  for (const unit of units) {
+    // SPEC(draw-v1 §5.3): pool = active units not excluded.
+    if (unit.status !== 'active' || spec.exclusions.has(unit.id)) continue;
+    // SPEC(draw-v1 §5.4): a unit joins the FIRST stratum whose match holds.
+    const s = compiled.findIndex((m) => matches(unit, m));
+    if (s >= 0) pools[s].push(unit.id);
+  }
+  return pools;
+}
+
+const brigadeOf = (record) => (record && typeof record.brigade === 'string' ? record.brigade : UNKNOWN);
+
+class Draw {
+  constructor(byIndex, announceIndex, resultIndex, records) {
+    this.announce = byIndex.get(announceIndex);
+    this.result = byIndex.get(resultIndex);
+    this.announceIndex = announceIndex;
+    this.resultIndex = resultIndex;
+    this.drawId = this.announce.draw_id;
+    this.spec = parseAnnounce(this.announce);
+    const unitsName = this.announce.units.snapshot;
+    const people = this.announce.inspectors ? this.announce.inspectors.snapshot : null;
+    this.units = records[unitsName] ?? null;
+    this.inspectors = typeof people === 'string' ? records[people] ?? null : null;
+    this.selected = this.result.selected;
+    this.pools = null;
+    if (this.units !== null) {
+      this.pools = strataPools(this.spec, this.units);
+      this.spec.strata.forEach((stratum, i) => {
+        const logged = this.result.strata[i];
+        if (this.pools[i].length !== logged.n) {
+          throw new VerificationError(`draw ${this.drawId}: stratum ${stratum.name} has ${this.pools[i].length} members in units snapshot ${unitsName}, its result says n = ${logged.n}`);
+        }
+      });
+    }
+  }
+
+  row() {
+    const a = this.announce;
+    let pool = 0;
+    for (const s of this.result.strata) pool += s.n;
+    return {
+      draw_id: this.drawId, kind: a.kind, from: a.period.from, to: a.period.to, month: a.period.from.slice(0, 7),
+      round_time: a.beacon.round_time, announce_index: this.announceIndex, result_index: this.resultIndex,
+      units_snapshot: a.units.snapshot, pool, selected: this.selected.length, records: this.units !== null,
+    };
+  }
+}
+
+// -- the tables ----------------------------------------------------------------------------------
+
+function strataRows(draws) {
+  const rows = new Map();
+  for (const d of draws) {
+    const count = new Map();
+    for (const s of d.selected) count.set(s.stratum, (count.get(s.stratum) ?? 0) + 1);
+    d.spec.strata.forEach((stratum, i) => {
+      const logged = d.result.strata[i];
+      if (!rows.has(stratum.name)) rows.set(stratum.name, { stratum: stratum.name, draws: 0, pool: 0, quota: 0, drawn: 0, expected: new Fraction(0n) });
+      const row = rows.get(stratum.name);
+      row.draws += 1;
+      row.pool += logged.n;
+      row.quota += logged.k;
+      row.drawn += count.get(stratum.name) ?? 0;
+      row.expected = row.expected.add(expectedByRatio(stratum.quota, logged.n));
+    });
+  }
+  return [...rows.values()].map((row) => ({ ...row, expected: formatFraction(row.expected), flag: flagOf(row.drawn, row.quota, row.quota) }));
+}
+
+class Tally {
+  constructor() {
+    this.drawn = 0;
+    this.expected = new Fraction(0n);
+    this.dist = [0, [1.0]];
+  }
+
+  add(drawnCount, expected, dist) {
+    this.drawn += drawnCount;
+    this.expected = this.expected.add(expected);
+    this.dist = convolve(this.dist, dist);
+  }
+
+  row(tail, key) {
+    const [low, high] = interval(this.dist, tail);
+    return { ...key, drawn: this.drawn, expected: formatFraction(this.expected), low, high, flag: flagOf(this.drawn, low, high) };
+  }
+}
+
+function getOr(map, key, make) {
+  if (!map.has(key)) map.set(key, make());
+  return map.get(key);
+}
+
+function groupTables(draws) {
+  const brigades = new Map();
+  const cells = new Map();
+  const units = new Map();
+  const drawnUnits = new Map();
+  for (const d of draws) {
+    if (d.units === null) continue;
+    const byId = new Map(d.units.map((r) => [r.id, r]));
+    const chosen = new Map();
+    for (const s of d.selected) {
+      getOr(chosen, s.stratum, () => new Set()).add(s.unit_id);
+      drawnUnits.set(s.unit_id, (drawnUnits.get(s.unit_id) ?? 0) + 1);
+    }
+    d.spec.strata.forEach((stratum, i) => {
+      const pool = d.pools[i];
+      const n = pool.length;
+      const k = d.result.strata[i].k;
+      if (n === 0) return;
+      const members = new Map();
+      const hits = new Map();
+      const mine = chosen.get(stratum.name) ?? new Set();
+      for (const unitId of pool) {
+        const b = brigadeOf(byId.get(unitId));
+        members.set(b, (members.get(b) ?? 0) + 1);
+        if (mine.has(unitId)) hits.set(b, (hits.get(b) ?? 0) + 1);
+        getOr(units, unitId, () => []).push([k, n]);
+      }
+      for (const b of sortedKeys(members.keys())) {
+        const dist = hypergeometric(n, members.get(b), k);
+        const expected = new Fraction(BigInt(k * members.get(b)), BigInt(n));
+        getOr(brigades, b, () => new Tally()).add(hits.get(b) ?? 0, expected, dist);
+        getOr(cells, `${b}\u0000${stratum.name}`, () => new Tally()).add(hits.get(b) ?? 0, expected, dist);
+      }
+    });
+  }
+  const brigadeRows = sortedKeys(brigades.keys()).map((b) => brigades.get(b).row(tailOf(brigades.size), { brigade: b }));
+  const cellKeys = [...cells.keys()].map((c) => c.split('\u0000')).sort(byTuple);
+  const cellRows = cellKeys.map(([b, s]) => cells.get(`${b}\u0000${s}`).row(tailOf(cells.size), { brigade: b, stratum: s }));
+  return [brigadeRows, cellRows, unitTable(units, drawnUnits)];
+}
+
+function unitTable(units, drawnUnits) {
+  const tail = tailOf(units.size);
+  const expectedHist = [];
+  const observedHist = [];
+  const flagged = [];
+  const rows = [];
+  for (const unitId of sortedKeys(units.keys())) {
+    let dist = [0, [1.0]];
+    let expected = new Fraction(0n);
+    for (const [k, n] of units.get(unitId)) {
+      const p = k / n;
+      dist = convolve(dist, trim(0, [1.0 - p, p]));
+      expected = expected.add(new Fraction(BigInt(k), BigInt(n)));
+    }
+    const times = drawnUnits.get(unitId) ?? 0;
+    const [offset, probs] = dist;
+    while (expectedHist.length < offset + probs.length) expectedHist.push(0.0);
+    probs.forEach((v, i) => { expectedHist[offset + i] = expectedHist[offset + i] + v; });
+    while (observedHist.length <= times) observedHist.push(0);
+    observedHist[times] += 1;
+    const [low, high] = interval(dist, tail);
+    const row = { unit_id: unitId, draws: units.get(unitId).length, drawn: times, expected: formatFraction(expected), low, high, flag: flagOf(times, low, high) };
+    rows.push(row);
+    if (row.flag !== null) flagged.push(row);
+  }
+  let top = observedHist.length;
+  while (top < expectedHist.length && formatMilli(expectedHist[top]) !== '0.000') top++;
+  const histogram = [];
+  for (let t = 0; t < top; t++) {
+    histogram.push({ times: t, units: t < observedHist.length ? observedHist[t] : 0, expected: formatMilli(t < expectedHist.length ? expectedHist[t] : 0.0) });
+  }
+  const most = rows.slice().sort((a, b) => b.drawn - a.drawn || decimalValue(a.expected) - decimalValue(b.expected) || byCodePoint(a.unit_id, b.unit_id));
+  return { pooled: units.size, histogram, flagged, most_drawn: most.slice(0, MOST_DRAWN).filter((r) => r.drawn > 0) };
+}
+
+// -- officers: the twin of draw_engine/team_load.py -------------------------------------------------
+
+function spreadJson(scope, group, officers, duties, low, high) {
+  const bestLow = officers ? Math.floor(duties / officers) : 0;
+  const bestHigh = officers ? Math.ceil(duties / officers) : 0;
+  return { scope, group, officers, duties, low, high, best_low: bestLow, best_high: bestHigh, excess: (high - low) - (bestHigh - bestLow) };
+}
+
+function zoneOf(zones) {
+  const out = new Map();
+  for (const [z, brigades] of Object.entries(zones || {})) for (const b of brigades) out.set(b, z);
+  return out;
+}
+
+function drawDuties(selected) {
+  const out = new Map();
+  for (const sel of selected) {
+    for (const m of (sel.team || {}).members || []) {
+      if (DUTY_ROLES.includes(m.role)) out.set(m.person_id, (out.get(m.person_id) ?? 0) + 1);
+    }
+  }
+  return out;
+}
+
+function dutyGroups(inspectors, zones, periodTo) {
+  const zone = zoneOf(zones);
+  const out = new Map();
+  for (const p of inspectors) {
+    const roles = p.roles || [];
+    const cert = p.cert_valid_until;
+    if (p.status === 'active' && roles.some((r) => DUTY_ROLES.includes(r)) && typeof cert === 'string' && cert >= periodTo) {
+      const brigade = String(p.brigade ?? '');
+      out.set(String(p.id), zone.has(brigade) ? zone.get(brigade) : brigade);
+    }
+  }
+  return out;
+}
+
+function spreads(scope, duties, groups) {
+  const members = new Map();
+  for (const [person, group] of groups) getOr(members, group, () => []).push(duties.get(person) ?? 0);
+  for (const [person, n] of duties) if (!groups.has(person)) getOr(members, UNKNOWN, () => []).push(n);
+  const out = [];
+  for (const group of sortedKeys(members.keys())) {
+    const counts = members.get(group);
+    let total = 0;
+    for (const c of counts) total += c;
+    if (total) out.push(spreadJson(scope, group, counts.length, total, Math.min(...counts), Math.max(...counts)));
+  }
+  return out;
+}
+
+function officerTables(draws) {
+  const people = new Map();
+  const pairs = new Map();
+  draws.forEach((d, n) => {
+    const brigadeOfPerson = new Map((d.inspectors || []).map((r) => [String(r.id), r]));
+    const unitOf = new Map((d.units || []).map((r) => [String(r.id), r]));
+    for (const s of d.selected) {
+      for (const m of (s.team || {}).members || []) {
+        const pid = String(m.person_id);
+        const role = String(m.role);
+        const row = getOr(people, pid, () => ({
+          person_id: pid, brigade: null, duties: 0, roles: { lead: 0, assist: 0, expert: 0 },
+          per_draw: new Array(draws.length).fill(0), unit_brigades: {},
+        }));
+        if (brigadeOfPerson.has(pid)) row.brigade = brigadeOf(brigadeOfPerson.get(pid));
+        row.roles[role] = (row.roles[role] ?? 0) + 1;
+        if (DUTY_ROLES.includes(role)) {
+          row.duties += 1;
+          row.per_draw[n] += 1;
+        }
+        const ub = brigadeOf(unitOf.get(String(s.unit_id)));
+        row.unit_brigades[ub] = (row.unit_brigades[ub] ?? 0) + 1;
+        const key = `${pid}\u0000${s.unit_id}`;
+        pairs.set(key, (pairs.get(key) ?? 0) + 1);
+      }
+    }
+  });
+  for (const row of people.values()) {
+    row.unit_brigades = Object.fromEntries(sortedKeys(Object.keys(row.unit_brigades)).map((k) => [k, row.unit_brigades[k]]));
+  }
+  const repeated = [...pairs].filter(([, t]) => t > 1).map(([key, t]) => [...key.split('\u0000'), t])
+    .sort((a, b) => b[2] - a[2] || byTuple(a.slice(0, 2), b.slice(0, 2)));
+  const perDraw = [];
+  const months = new Map();
+  for (const d of draws) {
+    if (d.inspectors === null) continue;
+    perDraw.push(...spreads(d.drawId, drawDuties(d.selected), dutyGroups(d.inspectors, d.announce.zones, d.announce.period.to)));
+    getOr(months, d.row().month, () => []).push(d);
+  }
+  const perMonth = [];
+  for (const month of sortedKeys(months.keys())) {
+    const group = months.get(month);
+    const latest = group[group.length - 1].inspectors || [];
+    const total = new Map();
+    const groups = new Map();
+    for (const d of group) {
+      for (const [person, n] of drawDuties(d.selected)) total.set(person, (total.get(person) ?? 0) + n);
+      for (const [person, g] of dutyGroups(latest, d.announce.zones, d.announce.period.to)) groups.set(person, g);
+    }
+    perMonth.push(...spreads(month, total, groups));
+    perMonth.push(...spreads(month, total, new Map([...groups.keys()].map((p) => [p, 'all']))));
+  }
+  return {
+    officers: sortedKeys(people.keys()).map((p) => people.get(p)),
+    pairs: pairs.size,
+    repeated_pairs: repeated.map(([p, u, t]) => ({ person_id: p, unit_id: u, times: t })),
+    spread: [...perDraw, ...perMonth],
+  };
+}
+
+// -- the registry: the twin of draw_engine/registry_gaps.py -----------------------------------------
+
+const GAP_WINDOW = 2;
+
+async function unitsSnapshots(byIndex, documents) {
+  const snaps = new Map();
+  for (const index of [...byIndex.keys()].sort((a, b) => a - b)) {
+    const e = byIndex.get(index);
+    if (entryType(e) !== 'registry.snapshot' || e.kind !== 'units') continue;
+    const name = e.snapshot;
+    if (typeof name !== 'string' || snaps.has(name)) continue;
+    const snap = { name, index, prev: typeof e.prev === 'string' ? e.prev : null, ids: null, whyMissing: '' };
+    try {
+      const ref = snapshotDiffRef(e);
+      if (ref.ids !== null) snap.ids = ref.ids;
+      else if (ref.idsSha256 !== null) {
+        const doc = documents[name];
+        if (doc === undefined || doc === null) snap.whyMissing = `the diff ids of snapshot ${name} are not published`;
+        else snap.ids = await checkIdsFile(ref, doc);
+      } else if (snap.prev !== null && (ref.added || ref.removed || ref.changed)) {
+        snap.whyMissing = `snapshot ${name} logs its diff as counts only (an entry written before diffs carried ids)`;
+      } else {
+        snap.ids = { added: [], removed: [], changed: [], retired: [], reactivated: [] };
+      }
+    } catch (err) {
+      if (!(err && err.name === 'EntryError')) throw err;
+      snap.whyMissing = `snapshot ${name}: ${err.message}`;
+    }
+    snaps.set(name, snap);
+  }
+  return snaps;
+}
+
+/** registry_gap_findings: [{status: fail|pending|pass, drawId, …}] for every drawn draw. */
+async function registryGaps(byIndex, documents) {
+  const snaps = await unitsSnapshots(byIndex, documents);
+  const children = new Map();
+  for (const s of snaps.values()) if (s.prev !== null) getOr(children, s.prev, () => []).push(s);
+  const out = [];
+  for (const index of [...byIndex.keys()].sort((a, b) => a - b)) {
+    const e = byIndex.get(index);
+    if (entryType(e) !== 'draw.result' || !Number.isInteger(e.announce_index)) continue;
+    const announce = byIndex.get(e.announce_index);
+    if (!announce || entryType(announce) !== 'draw.announce') continue;
+    const name = announce.units && typeof announce.units === 'object' ? announce.units.snapshot : undefined;
+    if (typeof name !== 'string' || typeof e.draw_id !== 'string') continue;
+    const own = snaps.get(name);
+    if (own === undefined) continue;
+    const before = [];
+    let step = own;
+    while (step !== undefined && before.length < GAP_WINDOW && step.prev !== null) {
+      before.push(step);
+      step = snaps.get(step.prev);
+    }
+    const after = [];
+    let frontier = own;
+    while (after.length < GAP_WINDOW) {
+      const later = (children.get(frontier.name) || []).slice().sort((a, b) => a.index - b.index);
+      if (!later.length) break;
+      frontier = later[0];
+      if (frontier.index > index) after.push(frontier);
+    }
+    const missing = [...before, ...after].filter((s) => s.ids === null).map((s) => s.whyMissing);
+    if (missing.length) {
+      out.push({ status: 'pending', drawId: e.draw_id, reason: missing.join('; ') });
+      continue;
+    }
+    const left = new Map();
+    for (const s of before) {
+      for (const u of s.ids.removed) if (!left.has(u)) left.set(u, [s, 'removed']);
+      for (const u of s.ids.retired) if (!left.has(u)) left.set(u, [s, 'retired']);
+    }
+    const gaps = [];
+    for (const s of after) {
+      for (const [u, how] of [...s.ids.added.map((u) => [u, 'added']), ...s.ids.reactivated.map((u) => [u, 'reactivated'])]) {
+        if (left.has(u) && !gaps.some((g) => g[0] === u)) gaps.push([u, left.get(u), [s, how]]);
+      }
+    }
+    gaps.sort((a, b) => byCodePoint(a[0], b[0]));
+    for (const [u, [outSnap, outHow], [backSnap, backHow]] of gaps) {
+      out.push({ status: 'fail', drawId: e.draw_id, unit_id: u, left_in: outSnap.name, left_how: outHow, back_in: backSnap.name, back_how: backHow });
+    }
+    if (!gaps.length) out.push({ status: 'pass', drawId: e.draw_id });
+  }
+  return out;
+}
+
+async function registryTable(byIndex, documents) {
+  const snapshots = [];
+  for (const index of [...byIndex.keys()].sort((a, b) => a - b)) {
+    const e = byIndex.get(index);
+    if (entryType(e) !== 'registry.snapshot') continue;
+    const row = {
+      snapshot: e.snapshot ?? null, kind: e.kind ?? null, index, count: e.count ?? null, prev: e.prev ?? null,
+      added: null, removed: null, changed: null, retired: null, reactivated: null,
+    };
+    let ref;
+    let ids;
+    try {
+      ref = snapshotDiffRef(e);
+      ids = ref.ids;
+      const doc = documents[String(e.snapshot)];
+      if (ids === null && ref.idsSha256 !== null && doc !== undefined && doc !== null) ids = await checkIdsFile(ref, doc);
+    } catch (err) {
+      if (!(err && err.name === 'EntryError')) throw err;
+      snapshots.push(row);
+      continue;
+    }
+    Object.assign(row, { added: ref.added, removed: ref.removed, changed: ref.changed });
+    if (ids !== null) Object.assign(row, { retired: ids.retired.length, reactivated: ids.reactivated.length });
+    snapshots.push(row);
+  }
+  const gaps = [];
+  const pending = [];
+  for (const f of await registryGaps(byIndex, documents)) {
+    if (f.status === 'fail') gaps.push({ draw_id: f.drawId, unit_id: f.unit_id, left_in: f.left_in, left_how: f.left_how, back_in: f.back_in, back_how: f.back_how });
+    else if (f.status === 'pending') pending.push({ draw_id: f.drawId, reason: f.reason });
+  }
+  return { snapshots, gaps, gaps_pending: pending };
+}
+
+/**
+ * The figures of docs/spec/stats.md. entries: leaf index -> proven entry (array, Map or object);
+ * records: {snapshot name: records} (roots checked by the caller); documents: {snapshot name:
+ * Uint8Array of its diff ids document}; treeSize: the checkpoint's size.
+ */
+async function computeStats(entries, records, documents, treeSize) {
+  const byIndex = asMap(entries);
+  const draws = drawn(byIndex).map(([a, r]) => new Draw(byIndex, a, r, records));
+  const [brigades, cells, units] = groupTables(draws);
+  return {
+    version: 1,
+    tree_size: treeSize,
+    alpha: '0.05',
+    draws: draws.map((d) => d.row()),
+    pending: draws.filter((d) => d.units === null).map((d) => d.drawId),
+    strata: strataRows(draws),
+    brigades,
+    cells,
+    units,
+    ...officerTables(draws),
+    registry: await registryTable(byIndex, documents || {}),
+  };
+}
+
+/** One unit across every drawn draw: stratum, target ticket, cut-off, rank (stats.py unit_history). */
+function unitHistory(entries, records, unitId) {
+  const byIndex = asMap(entries);
+  return drawn(byIndex).map(([a, r]) => {
+    const d = new Draw(byIndex, a, r, records);
+    const row = { draw_id: d.drawId, from: d.announce.period.from, in_snapshot: null, stratum: null, ticket: null, cutoff: null, rank: null };
+    for (const s of d.selected) {
+      if (s.unit_id === unitId) Object.assign(row, { stratum: s.stratum, rank: s.rank });
+    }
+    if (d.units !== null) {
+      row.in_snapshot = d.units.some((u) => u.id === unitId);
+      d.spec.strata.forEach((stratum, i) => {
+        if (d.pools[i].includes(unitId)) row.stratum = stratum.name;
+      });
+    }
+    if (row.stratum !== null) {
+      row.ticket = ticket(hexToBytes(d.result.seed), 'target', unitId);
+      const last = d.selected.filter((s) => s.stratum === row.stratum).map((s) => s.ticket).sort();
+      row.cutoff = last.length ? last[last.length - 1] : null;
+    }
+    return row;
+  });
+}
+exports.bytesToHex = bytesToHex;
+exports.ALPHA = ALPHA;
+exports.TAIL = TAIL;
+exports.byCodePoint = byCodePoint;
+exports.Fraction = Fraction;
+exports.formatFraction = formatFraction;
+exports.formatMilli = formatMilli;
+exports.hypergeometric = hypergeometric;
+exports.convolve = convolve;
+exports.interval = interval;
+exports.strataPools = strataPools;
+exports.registryGaps = registryGaps;
+exports.computeStats = computeStats;
+exports.unitHistory = unitHistory;
+};
+factories['assets/stats-plots.js'] = function (exports, require) {
+/**
+ * The plots of the statistics page (docs/spec/stats.md): inline SVG and tables drawn from the
+ * figures of js/stats.js (the page) or of `fairdraw stats` (its --out report inlines this
+ * file). Self-contained on purpose: no import, labels in Chinese and English together.
+ * Every plot is an <svg data-plot="…">, every flagged row carries data-flag.
+ */
+const SVG = 'http://www.w3.org/2000/svg';
+const RED = '#c62828';
+const BLUE = '#1565c0';
+const GREY = '#9e9e9e';
+const GREEN = '#2e7d32';
+
+function node(tag, attrs = {}, text = null, ns = null) {
+  const e = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) e.setAttribute(k, String(v));
+  if (text !== null) e.textContent = String(text);
+  return e;
+}
+const svgNode = (tag, attrs = {}, text = null) => node(tag, attrs, text, SVG);
+
+function table(head, rows, rowAttrs = () => ({})) {
+  const t = node('table', { class: 'stats' });
+  const tr = node('tr');
+  for (const h of head) tr.append(node('th', {}, h));
+  const thead = node('thead');
+  thead.append(tr);
+  const body = node('tbody');
+  rows.forEach((cells, i) => {
+    const r = node('tr', rowAttrs(i));
+    for (const c of cells) r.append(node('td', {}, c === null ? '—' : c));
+    body.append(r);
+  });
+  t.append(thead, body);
+  return t;
+}
+
+function section(root, id, title, lead) {
+  const s = node('section', { id: `stats-${id}`, class: 'stats-section' });
+  s.append(node('h2', {}, title));
+  if (lead) s.append(node('p', { class: 'meta' }, lead));
+  root.append(s);
+  return s;
+}
+
+const flagText = (flag) => (flag === 'above' ? '偏高 above' : flag === 'below' ? '偏低 below' : '');
+
+/** Horizontal interval plot: one row per item, [low, high] bar, expected tick, drawn dot. */
+function intervalPlot(name, rows, label) {
+  const width = 640;
+  const left = 170;
+  const rowH = 22;
+  const height = rows.length * rowH + 34;
+  const max = Math.max(1, ...rows.map((r) => Math.max(r.high, r.drawn, Number(r.expected)))) * 1.08;
+  const x = (v) => left + (v / max) * (width - left - 20);
+  const svg = svgNode('svg', { 'data-plot': name, width, height, viewBox: `0 0 ${width} ${height}`, role: 'img' });
+  rows.forEach((r, i) => {
+    const y = 14 + i * rowH;
+    const g = svgNode('g', { 'data-row': label(r), 'data-flag': r.flag ?? '' });
+    g.append(svgNode('text', { x: left - 6, y: y + 4, 'text-anchor': 'end' }, label(r)));
+    g.append(svgNode('line', { x1: x(r.low), x2: x(r.high), y1: y, y2: y, stroke: GREY, 'stroke-width': 6, 'stroke-linecap': 'round' }));
+    g.append(svgNode('line', { x1: x(Number(r.expected)), x2: x(Number(r.expected)), y1: y - 7, y2: y + 7, stroke: BLUE, 'stroke-width': 2 }));
+    g.append(svgNode('circle', { cx: x(r.drawn), cy: y, r: 5, fill: r.flag ? RED : GREEN }));
+    svg.append(g);
+  });
+  const axisY = height - 12;
+  svg.append(svgNode('line', { x1: left, x2: width - 20, y1: axisY - 8, y2: axisY - 8, stroke: '#555' }));
+  for (let i = 0; i <= 4; i++) {
+    const v = Math.round((max * i) / 4);
+    svg.append(svgNode('text', { x: x(v), y: axisY + 4, 'text-anchor': 'middle' }, v));
+  }
+  return svg;
+}
+
+function legend(text) {
+  return node('p', { class: 'meta legend' }, text);
+}
+
+/** Grouped bars: per category, several values with their colours. */
+function barPlot(name, categories, series, { height = 220 } = {}) {
+  const width = Math.max(360, 80 + categories.length * (series.length * 16 + 18));
+  const bottom = height - 60;
+  const max = Math.max(1, ...categories.flatMap((c) => series.map((s) => Number(s.value(c)) || 0)));
+  const svg = svgNode('svg', { 'data-plot': name, width, height, viewBox: `0 0 ${width} ${height}`, role: 'img' });
+  categories.forEach((c, i) => {
+    const x0 = 50 + i * (series.length * 16 + 18);
+    series.forEach((s, j) => {
+      const v = Number(s.value(c)) || 0;
+      const h = (v / max) * (bottom - 14);
+      const bar = svgNode('rect', { x: x0 + j * 16, y: bottom - h, width: 14, height: Math.max(h, 0.5), fill: s.color(c), 'data-series': s.key, 'data-value': s.value(c) });
+      bar.append(svgNode('title', {}, `${s.label}: ${s.value(c)}`));
+      svg.append(bar);
+    });
+    const label = svgNode('text', { x: x0 + 4, y: bottom + 12, transform: `rotate(30 ${x0 + 4} ${bottom + 12})` }, c.label ?? c);
+    svg.append(label);
+  });
+  svg.append(svgNode('line', { x1: 44, x2: width - 4, y1: bottom, y2: bottom, stroke: '#555' }));
+  svg.append(svgNode('text', { x: 4, y: 14 }, Math.round(max)));
+  return svg;
+}
+
+function heatmap(name, rowLabels, columnLabels, value) {
+  const cell = 18;
+  const left = 90;
+  const top = 70;
+  const width = left + columnLabels.length * cell + 10;
+  const height = top + rowLabels.length * cell + 10;
+  let max = 1;
+  rowLabels.forEach((_, i) => columnLabels.forEach((__, j) => { max = Math.max(max, value(i, j)); }));
+  const svg = svgNode('svg', { 'data-plot': name, width, height, viewBox: `0 0 ${width} ${height}`, role: 'img' });
+  columnLabels.forEach((c, j) => {
+    const x = left + j * cell + cell / 2;
+    svg.append(svgNode('text', { x, y: top - 6, transform: `rotate(-60 ${x} ${top - 6})` }, c));
+  });
+  rowLabels.forEach((r, i) => {
+    svg.append(svgNode('text', { x: left - 4, y: top + i * cell + 13, 'text-anchor': 'end' }, r));
+    columnLabels.forEach((_, j) => {
+      const v = value(i, j);
+      const rect = svgNode('rect', {
+        x: left + j * cell, y: top + i * cell, width: cell - 1, height: cell - 1,
+        fill: v ? `rgba(21,101,192,${0.15 + 0.85 * (v / max)})` : '#f2f2f2', 'data-value': v,
+      });
+      rect.append(svgNode('title', {}, `${r} · ${columnLabels[j]}: ${v}`));
+      svg.append(rect);
+      if (v) svg.append(svgNode('text', { x: left + j * cell + 5, y: top + i * cell + 13, fill: v / max > 0.5 ? '#fff' : '#000' }, v));
+    });
+  });
+  return svg;
+}
+
+/**
+ * Draw every figure of `data` (the stats JSON) into `root`. `lookup` (optional) is a
+ * unitId -> rows function for the unit lookup form (the portal page has the entries).
+ */
+function renderStats(data, root, lookup = null) {
+  root.textContent = '';
+  const draws = data.draws;
+  const drawIds = draws.map((d) => d.draw_id);
+  const summary = section(root, 'draws', '抽取 · Draws',
+    `${draws.length} 次已抽取的抽取；显著性水平 α = ${data.alpha}（每张表整体，Bonferroni 分到各行，双侧）· ${draws.length} drawn draws; family-wise α = ${data.alpha} per table (Bonferroni over its rows, two-sided).`);
+  summary.append(table(['抽取 draw', '月份 month', '抽取池 pool', '抽中 selected', '名单 records'],
+    draws.map((d) => [d.draw_id, d.month, d.pool, d.selected, d.records ? '✓' : '未公布 pending'])));
+
+  const strata = section(root, 'strata', '分层：抽中数与比例 · Strata: drawn vs the declared ratio',
+    '每层按配额（比例向上取整，或最少数）不放回抽取，所以抽中数必须正好等于配额；“比例预期”只按比例计算（不取整、不计最少数）。· Each stratum draws its quota without replacement, so the drawn count must equal the quota exactly; "ratio only" is n·p/q before rounding up and minimums.');
+  strata.append(barPlot('strata', data.strata.map((s) => ({ label: s.stratum, row: s })), [
+    { key: 'drawn', label: '抽中 drawn', value: (c) => c.row.drawn, color: (c) => (c.row.flag ? RED : GREEN) },
+    { key: 'quota', label: '配额 quota', value: (c) => c.row.quota, color: () => BLUE },
+    { key: 'expected', label: '比例预期 ratio only', value: (c) => c.row.expected, color: () => GREY },
+  ]));
+  strata.append(legend('绿/红 = 抽中，蓝 = 配额，灰 = 仅按比例 · green/red = drawn, blue = quota, grey = ratio only'));
+  strata.append(table(['分层 stratum', '抽取次数 draws', '抽取池合计 pool', '配额 quota', '抽中 drawn', '比例预期 ratio only', '标记 flag'],
+    data.strata.map((s) => [s.stratum, s.draws, s.pool, s.quota, s.drawn, s.expected, flagText(s.flag)]),
+    (i) => ({ 'data-flag': data.strata[i].flag ?? '', class: data.strata[i].flag ? 'flag' : null })));
+
+  const brig = section(root, 'brigades', '大队：抽中数与预期 · Brigades: drawn vs expected',
+    '预期 = 各次抽取各层 k·K/n 之和（K 为该大队在该层的单位数）；灰条为精确超几何分布卷积的区间。· Expected = Σ k·K/n over draws and strata (K: the brigade\'s units in the stratum); the grey bar is the exact interval of the convolved hypergeometric counts.');
+  brig.append(intervalPlot('brigades', data.brigades, (r) => r.brigade));
+  brig.append(legend('灰条 = 区间，蓝线 = 预期，圆点 = 抽中（红 = 超出区间）· grey = interval, blue = expected, dot = drawn (red = outside)'));
+  brig.append(table(['大队 brigade', '抽中 drawn', '预期 expected', '下限 low', '上限 high', '标记 flag'],
+    data.brigades.map((r) => [r.brigade, r.drawn, r.expected, r.low, r.high, flagText(r.flag)]),
+    (i) => ({ 'data-flag': data.brigades[i].flag ?? '', class: data.brigades[i].flag ? 'flag' : null })));
+  const flaggedCells = data.cells.filter((c) => c.flag);
+  const details = node('details');
+  details.append(node('summary', {}, `大队 × 分层（${data.cells.length} 格，${flaggedCells.length} 格超出区间）· brigade × stratum (${data.cells.length} cells, ${flaggedCells.length} outside)`));
+  details.append(table(['大队 brigade', '分层 stratum', '抽中 drawn', '预期 expected', '下限 low', '上限 high', '标记 flag'],
+    data.cells.map((r) => [r.brigade, r.stratum, r.drawn, r.expected, r.low, r.high, flagText(r.flag)]),
+    (i) => ({ 'data-flag': data.cells[i].flag ?? '', class: data.cells[i].flag ? 'flag' : null })));
+  brig.append(details);
+
+  const units = section(root, 'units', '单位：被抽中次数 · Units: times drawn',
+    `${data.units.pooled} 个单位进入过抽取池。柱 = 实际单位数，蓝点 = 按各次抽取 k/n 的预期单位数（泊松二项分布）。· ${data.units.pooled} units were in a pool. Bars: units drawn that many times; blue: expected (Poisson-binomial over each draw's k/n).`);
+  units.append(barPlot('units', data.units.histogram.map((h) => ({ label: `${h.times}×`, row: h })), [
+    { key: 'units', label: '实际 observed', value: (c) => c.row.units, color: () => GREEN },
+    { key: 'expected', label: '预期 expected', value: (c) => c.row.expected, color: () => BLUE },
+  ]));
+  units.append(table(['次数 times', '实际单位数 units', '预期 expected'], data.units.histogram.map((h) => [h.times, h.units, h.expected])));
+  units.append(node('h3', {}, `超出区间的单位 · Units outside their interval: ${data.units.flagged.length}`));
+  const unitHead = ['单位 unit', '抽取次数 draws', '抽中 drawn', '预期 expected', '下限 low', '上限 high', '标记 flag'];
+  const unitRow = (r) => [r.unit_id, r.draws, r.drawn, r.expected, r.low, r.high, flagText(r.flag)];
+  if (data.units.flagged.length) {
+    units.append(table(unitHead, data.units.flagged.map(unitRow), (i) => ({ 'data-flag': data.units.flagged[i].flag, class: 'flag' })));
+  }
+  units.append(node('h3', {}, '抽中次数最多的单位 · Most drawn units'));
+  units.append(table(unitHead, data.units.most_drawn.map(unitRow)));
+  if (lookup) {
+    units.append(node('h3', {}, '查询一个单位的全部历史 · A unit\'s whole history'));
+    const form = node('form', { id: 'unit-lookup' });
+    const input = node('input', { id: 'unit-lookup-input', class: 'mono', placeholder: 'unit id', autocomplete: 'off' });
+    form.append(input, node('button', { type: 'submit' }, '查询 look up'));
+    const out = node('div', { id: 'unit-lookup-result' });
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      out.textContent = '';
+      const rows = lookup(input.value.trim());
+      out.append(table(['抽取 draw', '月份 from', '在名单中 in snapshot', '分层 stratum', '抽签值 ticket', '截止值 cut-off', '名次 rank'],
+        rows.map((r) => [r.draw_id, r.from, r.in_snapshot === null ? '未公布 not published' : r.in_snapshot ? '✓' : '✗', r.stratum,
+          r.ticket ? `${r.ticket.slice(0, 16)}…` : null, r.cutoff ? `${r.cutoff.slice(0, 16)}…` : null, r.rank === null ? null : `#${r.rank}`]),
+        (i) => ({ 'data-draw': rows[i].draw_id, 'data-selected': rows[i].rank === null ? '0' : '1' })));
+      out.append(legend('抽签值不大于截止值（该层最后一个抽中单位的抽签值）即被抽中。· A unit is selected when its ticket is at most the cut-off (the last selected ticket of its stratum).'));
+    });
+    units.append(form, out);
+  }
+
+  const people = section(root, 'officers', '执法人员：任务、角色与大队 · Officers: duties, roles and brigades',
+    `每格 = 该人员在该次抽取中的任务数（主办 + 协办）；${data.pairs} 个人员-单位组合，其中 ${data.repeated_pairs.length} 个出现不止一次。· Each cell: the officer's duties (lead + assist) in that draw; ${data.pairs} officer-unit pairs, ${data.repeated_pairs.length} met more than once.`);
+  const officers = data.officers.filter((o) => o.duties > 0);
+  people.append(heatmap('officers', officers.map((o) => `${o.person_id} ${o.brigade ?? ''}`), drawIds, (i, j) => officers[i].per_draw[j]));
+  people.append(table(['人员 officer', '大队 brigade', '任务 duties', '主办 lead', '协办 assist', '专家 expert', '所查单位的大队 units\' brigades'],
+    data.officers.map((o) => [o.person_id, o.brigade, o.duties, o.roles.lead, o.roles.assist, o.roles.expert,
+      Object.entries(o.unit_brigades).map(([b, n]) => `${b} ${n}`).join(', ')])));
+  people.append(node('h3', {}, '每次抽取与每月的任务分布（按协作区）· Duty spread per draw and per month, by zone'));
+  people.append(table(['范围 scope', '协作区 zone', '人数 officers', '任务 duties', '最少 low', '最多 high', '均衡 even', '超出 excess'],
+    data.spread.map((s) => [s.scope, s.group, s.officers, s.duties, s.low, s.high, `${s.best_low}-${s.best_high}`, s.excess]),
+    (i) => ({ 'data-excess': data.spread[i].excess, class: data.spread[i].excess ? 'flag' : null })));
+  if (data.repeated_pairs.length) {
+    people.append(node('h3', {}, '同一人员多次检查同一单位 · Same officer, same unit more than once'));
+    people.append(table(['人员 officer', '单位 unit', '次数 times'], data.repeated_pairs.slice(0, 50).map((p) => [p.person_id, p.unit_id, p.times])));
+  }
+
+  const reg = section(root, 'registry', '名录库随时间的变化 · The registry over time',
+    '每个快照相对上一个的新增、移出、变更；红色 = 抽取前不久离开抽取池、抽取后又回来的单位（registry-gap 规则）。· Added, removed, changed per snapshot; red: units that left the pool shortly before a draw and came back after it (the registry-gap rule).');
+  const snaps = data.registry.snapshots.filter((s) => s.kind === 'units');
+  reg.append(barPlot('registry', snaps.map((s) => ({ label: s.snapshot, row: s })), [
+    { key: 'added', label: '新增 added', value: (c) => (c.row.prev === null ? 0 : c.row.added), color: () => GREEN },
+    { key: 'removed', label: '移出 removed', value: (c) => c.row.removed, color: () => RED },
+    { key: 'changed', label: '变更 changed', value: (c) => c.row.changed, color: () => BLUE },
+    { key: 'retired', label: '停用 retired', value: (c) => c.row.retired ?? 0, color: () => '#ef6c00' },
+  ]));
+  reg.append(legend('绿 = 新增（首个快照不计），红 = 移出，蓝 = 变更，橙 = 停用 · green added (not the first snapshot), red removed, blue changed, orange retired'));
+  reg.append(table(['快照 snapshot', '类别 kind', '条目 entry', '数量 count', '新增 added', '移出 removed', '变更 changed', '停用 retired', '恢复 reactivated'],
+    data.registry.snapshots.map((s) => [s.snapshot, s.kind, s.index, s.count, s.added, s.removed, s.changed, s.retired, s.reactivated])));
+  reg.append(node('h3', {}, `抽取前离开、抽取后回来的单位 · Out just for a draw: ${data.registry.gaps.length}`));
+  if (data.registry.gaps.length) {
+    reg.append(table(['抽取 draw', '单位 unit', '离开 left', '回来 back'],
+      data.registry.gaps.map((g) => [g.draw_id, g.unit_id, `${g.left_in} (${g.left_how})`, `${g.back_in} (${g.back_how})`]),
+      () => ({ class: 'gap', 'data-gap': '1' })));
+  }
+  for (const p of data.registry.gaps_pending) reg.append(node('p', { class: 'meta', 'data-gap-pending': p.draw_id }, `${p.draw_id}: ${p.reason}`));
+}
+exports.renderStats = renderStats;
+};
+factories['assets/app-stats.js'] = function (exports, require) {
+/**
+ * The statistics page (stats.html; docs/spec/stats.md, issue 19). Trusts what the draw pages
+ * trust (docs/spec/verification.md): the checkpoint opens with trust.json's log key and meets
+ * the witness quorum, every entry bundle is proven to its root, the draw ids come from those
+ * proven entries, and every draw runs the whole draw checklist (js/verify-draw.js verifyDraw:
+ * history rules, snapshot roots, beacon, commitment, recompute). Only then are the figures
+ * computed (js/stats.js, the twin of draw_engine/stats.py) from the proven entries and the
+ * snapshot records whose roots matched, embedded as #stats-data (the shape of
+ * `fairdraw stats --json`) and drawn (stats-plots.js). data/log.json, data/draws/<id>.json and
+ * data/registry.json are hints: where checkpoints and diff ids documents are.
+ * A draw that fails turns the page red naming the draw and its failed checks; no figure is shown.
+ */
+const { TEXTS, applyLanguage, checkLabel, setupLanguage } = require('assets/i18n.js');
+const { requestedBackend } = require('assets/draw-view.js');
+const { openCheckpoint } = require('assets/js/checkpoint.js');
+const { collectCosignatures, parsePolicy, requireQuorum } = require('assets/js/policy.js');
+const { TileReader } = require('assets/js/tiles.js');
+const { parseEntry } = require('assets/js/entries.js');
+const { drawHistories } = require('assets/js/history.js');
+const { parseSnapshot, verifyDraw } = require('assets/js/verify-draw.js');
+const { computeStats, unitHistory } = require('assets/js/stats.js');
+const { decodeUtf8 } = require('assets/js/bytes.js');
+const { cryptoBackend, setCryptoBackend } = require('assets/js/hashing.js');
+const { renderStats } = require('assets/stats-plots.js');
+
+Object.assign(TEXTS, {
+  'nav.stats': ['公平性统计', 'Fairness statistics'],
+  'stats.title': ['公平性统计：许多次抽取放在一起看', 'Fairness over many draws'],
+  'stats.lead': ['本页在您的浏览器中验证每一次抽取（与抽取页相同的检查），再用已证明的日志条目计算：各层、各大队、各单位被抽中的次数与预期，执法人员的任务与搭配，名录库随时间的变化。',
+    'This page verifies every draw in your browser (the checks of the draw pages), then computes from the proven log entries: units drawn per stratum, brigade and unit against what the ratios predict, officers\' duties and pairings, and the registry over time.'],
+  'stats.verified': ['全部抽取已验证，统计由已证明的条目计算', 'Every draw verified; the figures come from proven entries'],
+  'stats.pending': ['部分抽取尚无法完全验证（见下），统计只用已验证的部分', 'Some draws cannot be fully verified yet (below); the figures use what verified'],
+});
+setupLanguage();
+setCryptoBackend(requestedBackend());
+const $ = (id) => document.getElementById(id);
+const base = new URL('./', location.href);
+const CHECKPOINT_PATH = /^log\/checkpoints\/[A-Za-z0-9._-]{1,80}$/;
+const fetched = new Map();
+
+async function load(path, optional = false) {
+  if (fetched.has(path)) return fetched.get(path);
+  const r = await fetch(new URL(path, base));
+  if (r.status === 404 && optional) return null;
+  if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status}`);
+  const bytes = new Uint8Array(await r.arrayBuffer());
+  if (path.startsWith('log/tile/') || path.startsWith('data/snapshots/')) fetched.set(path, bytes);
+  return bytes;
+}
+
+async function hint(path) {
+  try {
+    const bytes = await load(path, true);
+    return bytes === null ? null : JSON.parse(decodeUtf8(bytes, path));
+  } catch {
+    return null; // a hint only
+  }
+}
+
+function addCheck(name, status, reason, label = checkLabel(name)) {
+  const li = document.createElement('li');
+  li.dataset.check = name;
+  li.dataset.status = status;
+  li.className = `check ${status}`;
+  li.textContent = `${status === 'pass' ? '✓' : status === 'fail' ? '✗' : '–'} ${label} — ${reason}`;
+  $('checks').append(li);
+  return status;
+}
+
+function finish(verdict, detail) {
+  document.documentElement.dataset.verdict = verdict;
+  $('verdict').className = `verdict ${verdict}`;
+  $('verdict-title').dataset.i18n = verdict === 'pass' ? 'stats.verified' : verdict === 'fail' ? 'verdict.fail' : 'stats.pending';
+  $('verdict-detail').textContent = detail;
+  applyLanguage(document, false);
+}
+
+async function main() {
+  const trust = JSON.parse(decodeUtf8(await load('trust.json'), 'trust.json'));
+  const note = await load('log/checkpoint');
+  const { checkpoint: cp } = await openCheckpoint(note, trust.log.vkeys ?? [trust.log.vkey], trust.log.origin);
+  addCheck('checkpoint-signature', 'pass', `tree size ${cp.treeSize}`);
+  const policy = parsePolicy(trust.witness_policy);
+  const cosigs = await collectCosignatures(note, policy);
+  requireQuorum(policy, cosigs.map((c) => c.witness), 'latest checkpoint');
+  addCheck('witness-cosignatures', 'pass', cosigs.map((c) => c.witness).join(', '));
+  const fetchTile = (p) => load(`log/${p}`, true);
+  const reader = new TileReader(fetchTile, Number(cp.treeSize));
+  let entries;
+  try {
+    const raw = await reader.allEntries(cp.rootHash);
+    entries = raw.map((bytes, i) => {
+      try {
+        return parseEntry(bytes);
+      } catch (e) {
+        throw new Error(`entry ${i}: ${e.message}`);
+      }
+    });
+  } catch (e) {
+    addCheck('log-entries', 'fail', e.message, '日志条目 log entries');
+    return finish('fail', `log-entries: ${e.message}`);
+  }
+  addCheck('log-entries', 'pass', `${entries.length} entries proven to the checkpoint root`, '日志条目 log entries');
+
+  const drawIds = [...drawHistories(entries).keys()];
+  const logNav = await hint('data/log.json');
+  const paths = new Set((logNav && logNav.checkpoints) || []);
+  for (const id of drawIds) {
+    const nav = await hint(`data/draws/${id}.json`);
+    for (const p of (nav && nav.commitment_checkpoints) || []) paths.add(p);
+  }
+  const checkpoints = [];
+  for (const p of paths) {
+    if (typeof p !== 'string' || !CHECKPOINT_PATH.test(p)) continue;
+    const c = await load(p, true);
+    if (c) checkpoints.push(c);
+  }
+  const parsed = new Map();
+  const snapshotOf = async (name) => {
+    if (!parsed.has(name)) {
+      const bytes = await load(`data/snapshots/${name}.jsonl`, true);
+      parsed.set(name, bytes === null ? null : parseSnapshot(bytes));
+    }
+    return parsed.get(name);
+  };
+  const records = {};
+  const failed = [];
+  let pending = 0;
+  for (const [n, drawId] of drawIds.entries()) {
+    $('verdict-detail').textContent = `${n + 1} / ${drawIds.length}: ${drawId}`;
+    const given = {};
+    const out = await verifyDraw({
+      drawId, trust, checkpoint: note, fetchTile, checkpoints, now: Date.now() / 1000,
+      loadSnapshots: async (announce) => {
+        for (const kind of ['units', 'inspectors', 'experts']) {
+          if (announce[kind]) given[kind] = [announce[kind].snapshot, await snapshotOf(announce[kind].snapshot)];
+        }
+        return Object.fromEntries(Object.entries(given).map(([k, [, s]]) => [k, s]));
+      },
+    });
+    const bad = out.checks.filter((c) => c.status === 'fail');
+    const roots = out.checks.find((c) => c.name === 'snapshot-roots');
+    if (roots && roots.status !== 'fail') {
+      for (const [name, snap] of Object.values(given)) if (snap) records[name] = snap.records;
+    }
+    if (out.verdict === 'fail') {
+      failed.push(`${drawId}: ${bad.map((c) => c.name).join(', ')}`);
+      addCheck(`draw:${drawId}`, 'fail', bad.map((c) => `${c.name}: ${c.reason}`).join('; '), drawId);
+    } else if (out.verdict === 'pending' && out.cancel !== null && out.result === null) {
+      // Cancelled in time (draw-history passed): no result will follow, nothing is pending.
+      addCheck(`draw:${drawId}`, 'pass', `cancelled (entry ${out.cancel.index}): every check that applies passes`, drawId);
+    } else if (out.verdict === 'pending') {
+      pending += 1;
+      const skipped = out.checks.filter((c) => c.status === 'skipped').map((c) => `${c.name}: ${c.reason}`);
+      addCheck(`draw:${drawId}`, 'skipped', skipped.join('; '), drawId);
+    } else {
+      addCheck(`draw:${drawId}`, 'pass', 'all twelve checks pass', drawId);
+    }
+  }
+  if (failed.length) return finish('fail', failed.join(' · '));
+
+  const documents = {};
+  const listing = await hint('data/registry.json');
+  for (const row of (listing && listing.snapshots) || []) {
+    if (row && typeof row.diff_ids === 'string' && typeof row.name === 'string') {
+      const bytes = await load(row.diff_ids, true);
+      if (bytes) documents[row.name] = bytes;
+    }
+  }
+  let stats;
+  try {
+    stats = await computeStats(entries, records, documents, Number(cp.treeSize));
+  } catch (e) {
+    addCheck('stats', 'fail', e.message, '统计 statistics');
+    return finish('fail', `stats: ${e.message}`);
+  }
+  addCheck('stats', 'pass', `${stats.draws.length} drawn draws`, '统计 statistics');
+  $('stats-data').textContent = JSON.stringify(stats);
+  renderStats(stats, $('stats'), (unitId) => unitHistory(entries, records, unitId));
+  return finish(pending ? 'pending' : 'pass', `${drawIds.length} draws, ${entries.length} entries · ${cryptoBackend()}`);
+}
+
+main().catch((e) => {
+  finish('fail', String((e && e.message) || e));
+});
+};
   globalThis.FairdrawClassic = { require, modules: Object.keys(factories) };
   const entry = tag.dataset.classicEntry;
   if (entry && location.protocol === 'file:') {

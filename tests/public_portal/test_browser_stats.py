@@ -1,0 +1,172 @@
+"""The statistics page in real Chromium and `fairdraw stats` on the same portals (issue 19).
+
+Two portals: the demo-like one of conftest (made by the draw lifecycle service with a local
+beacon and witness processes: D-ROUTINE, a cancelled draw and its re-draw, outcomes) and a
+year of simulated draws (tests/public_portal/stats_fixture.py: 36 zone batches, snapshots
+with closures, openings and a registry gap). For each the page must verify every draw,
+draw its plots, and embed as #stats-data exactly what `fairdraw stats --json` prints (a real
+subprocess). Screenshots are saved under the test's tmp directory and their paths printed.
+A forged result (re-signed by the log key, co-signed again) turns the page red naming the
+draw and the failed check, and the CLI refuses with exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fairdraw.clienthelp import BASE_CMD
+from tests.public_portal.conftest import DemoLog, forge_log, serve
+from tests.public_portal.stats_fixture import build_year
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+SETTLED = ("document.documentElement.dataset.verdict !== 'pending' "
+           "|| document.getElementById('stats').children.length > 0")
+PLOTS = ("strata", "brigades", "units", "officers", "registry")
+
+
+def _cli(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*BASE_CMD, "stats", str(site), "--trust", str(site / "trust.json"),
+                           *args], capture_output=True, text=True, timeout=300, check=False)
+
+
+def _open(browser: Any, url: str) -> Any:
+    page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+    page.goto(url)
+    page.wait_for_function(SETTLED, timeout=120_000)
+    return page
+
+
+def _shot(page: Any, path: Path) -> None:
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    print(f"screenshot: {path}")
+
+
+def _embedded(page: Any) -> Any:
+    return json.loads(page.text_content("#stats-data"))
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path, dict[str, Any]]]:
+    out, info = build_year(tmp_path_factory.mktemp("stats-year"), int(time.time()))
+    with serve(out) as server:
+        yield server, out, info
+
+
+def test_the_year_page_plots_what_the_cli_prints(browser: Any, year: Any,
+                                                tmp_path_factory: pytest.TempPathFactory) -> None:
+    server, site, info = year
+    cli = _cli(site, "--json")
+    assert cli.returncode == 0, cli.stderr
+    printed = json.loads(cli.stdout)
+    page = _open(browser, server.url + "stats.html")
+    assert page.evaluate("document.documentElement.dataset.verdict") == "pass", \
+        page.inner_text("#verdict")
+    assert _embedded(page) == printed  # the figures the page plotted, to the digit
+    assert len(printed["draws"]) == 36
+    for plot in PLOTS:
+        assert page.locator(f"svg[data-plot='{plot}']").count() == 1, plot
+    assert page.locator("svg[data-plot='brigades'] circle").count() == len(printed["brigades"])
+    assert page.locator("svg[data-plot='officers'] rect").count() >= 36 * 20
+    assert page.locator("li[data-check^='draw:'][data-status='pass']").count() == 36
+    gaps = page.locator("#stats-registry tr[data-gap]")
+    assert gaps.count() == 3
+    assert info["gap_unit"] in gaps.first.inner_text()
+    # the unit lookup: the gap unit's whole history, one row per draw
+    page.fill("#unit-lookup-input", info["gap_unit"])
+    page.click("#unit-lookup button")
+    rows = page.locator("#unit-lookup-result tr[data-draw]")
+    assert rows.count() == 36
+    _shot(page, tmp_path_factory.mktemp("shots") / "stats-year.png")
+
+
+def test_the_demo_like_page_plots_what_the_cli_prints(browser: Any, built_portal: Path,
+                                                     tmp_path_factory: pytest.TempPathFactory
+                                                     ) -> None:
+    cli = _cli(built_portal, "--json")
+    assert cli.returncode == 0, cli.stderr
+    printed = json.loads(cli.stdout)
+    assert [d["draw_id"] for d in printed["draws"]] == ["D-ROUTINE", "D-REDRAW"]
+    with serve(built_portal) as server:
+        page = _open(browser, server.url + "stats.html")
+        assert page.evaluate("document.documentElement.dataset.verdict") == "pass", \
+            page.inner_text("#verdict")
+        assert _embedded(page) == printed
+        for plot in PLOTS:
+            assert page.locator(f"svg[data-plot='{plot}']").count() == 1, plot
+        assert page.locator("li[data-check='draw:D-CANCEL'][data-status='pass']").count() == 1
+        _shot(page, tmp_path_factory.mktemp("shots") / "stats-demo.png")
+        page.click("#lang-toggle")
+        assert "Fairness over many draws" in page.inner_text("h1")
+        page.click("#lang-toggle")
+        index = browser.new_context().new_page()
+        index.goto(server.url + "index.html")
+        assert index.get_attribute("#stats-link", "href") == "stats.html"
+
+
+def test_the_cli_report_draws_the_same_plots(browser: Any, built_portal: Path,
+                                             tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    cli = _cli(built_portal, "--out", str(report))
+    assert cli.returncode == 0, cli.stderr
+    assert "strata 分层" in cli.stdout
+    assert "brigades 大队" in cli.stdout
+    printed = json.loads(_cli(built_portal, "--json").stdout)
+    page = browser.new_context().new_page()
+    page.goto(report.as_uri())
+    page.wait_for_selector("svg[data-plot='registry']")
+    assert json.loads(page.text_content("#stats-data")) == printed
+    for plot in PLOTS:
+        assert page.locator(f"svg[data-plot='{plot}']").count() == 1, plot
+    _shot(page, tmp_path / "stats-report.png")
+
+
+def test_a_forged_result_turns_the_page_red(browser: Any, demo_log: DemoLog, built_portal: Path,
+                                            tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(built_portal, site)
+    index = demo_log.draws["D-ROUTINE"].result_index
+
+    def swap_rank(data: bytes) -> bytes:
+        from draw_engine.canonical import canonical_json
+
+        entry = json.loads(data)
+        first, second = entry["selected"][0], entry["selected"][1]
+        first["unit_id"], second["unit_id"] = second["unit_id"], first["unit_id"]
+        return canonical_json(entry)
+
+    forge_log(demo_log, site, index, swap_rank)
+    cli = _cli(site, "--json")
+    assert cli.returncode == 1
+    assert cli.stdout == ""
+    assert "recompute" in cli.stderr
+    with serve(site) as server:
+        page = _open(browser, server.url + "stats.html")
+        assert page.evaluate("document.documentElement.dataset.verdict") == "fail"
+        assert "D-ROUTINE: " in page.inner_text("#verdict-detail")
+        assert "recompute" in page.inner_text("#verdict-detail")
+        failed = page.locator("li[data-check='draw:D-ROUTINE'][data-status='fail']")
+        assert failed.count() == 1
+        assert "recompute" in failed.inner_text()
+        assert page.text_content("#stats-data") == "null"  # no figure from a forged log
+        _shot(page, tmp_path / "stats-forged.png")
+
+
+def test_bad_input_is_refused_with_a_clear_error(tmp_path: Path, built_portal: Path) -> None:
+    missing = _cli(tmp_path / "nowhere")
+    assert missing.returncode == 2
+    assert "neither a portal directory" in missing.stderr
+    bad_trust = tmp_path / "trust.json"
+    bad_trust.write_text("{not json")
+    proc = subprocess.run([*BASE_CMD, "stats", str(built_portal), "--trust", str(bad_trust)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
