@@ -1,6 +1,7 @@
 """Issue 18 points 4–6 end to end: the yearly plan, evidence, the commission.
 
-One real service on SQLite with a local beacon process and two witness processes
+One real service on SQLite and on PostgreSQL (FAIRDRAW_TEST_DATABASE_URL, a fresh schema)
+with a local beacon process and two witness processes
 (fairdraw.local_processes.LocalCluster): the year's order draws are announced by
 `run_year_plan`, co-signed, drawn on the beacon and turned into batch plans; a routine
 draw gets outcomes with evidence digests; the commission's 2026Q4 return-visit draw is
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,6 +86,7 @@ class _Planned:
 class Year:
     directory: Path
     database_url: str
+    db: str
     trust: dict[str, Any]
     rules_path: Path
     first: Any
@@ -92,8 +96,40 @@ class Year:
     portal: Path
 
 
-@pytest.fixture(scope="module")
-def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Year]:
+@contextmanager
+def _database(kind: str, directory: Path) -> Iterator[str]:
+    """SQLite in `directory`, or a fresh schema of the PostgreSQL at
+    FAIRDRAW_TEST_DATABASE_URL (dropped afterwards); skips when it is not set."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'service.db'}"
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    base = os.environ.get("FAIRDRAW_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("FAIRDRAW_TEST_DATABASE_URL is not set: no PostgreSQL to test against")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def year(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[Year]:
+    with _database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield _make_year(tmp_path_factory, url, request.param)
+
+
+def _make_year(tmp_path_factory: pytest.TempPathFactory, url: str, db: str) -> Year:
     from draw_engine.drand_http import DrandHttpSource
     from draw_engine.lifecycle import DrawService, LifecycleSettings
     from draw_engine.sql_store import SqlDrawStore
@@ -108,15 +144,14 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Year]:
     from witnesses.collector import Collector, WitnessEndpoint
     from witnesses.policy import parse_policy
 
-    directory = tmp_path_factory.mktemp("practice")
+    directory = tmp_path_factory.mktemp(f"practice-{db}")
     rules_path = directory / "rules.json"
     rules_path.write_text(json.dumps(RULES, ensure_ascii=False), encoding="utf-8")
     rules = parse_rules(rules_path.read_bytes())
     evidence_file = directory / "photo.jpg"
     evidence_file.write_bytes(EVIDENCE)
     digest = hash_file(evidence_file).sha256
-    signer = generate_signer("localhost/fairdraw-practice-test/log")
-    url = f"sqlite:///{directory / 'service.db'}"
+    signer = generate_signer(f"localhost/fairdraw-practice-test-{db}/log")
     storage = SqlStorage.open(url)
     store = SqlDrawStore.open(url)
     cluster = LocalCluster(directory / "cluster", signer.name, signer.verifier_key,
@@ -205,7 +240,7 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Year]:
         cluster.stop()
         storage.close()
         store.close()
-    return Year(directory, url, trust, rules_path, first, second, routine, rv, portal)
+    return Year(directory, url, db, trust, rules_path, first, second, routine, rv, portal)
 
 
 def test_order_draws_are_ordinary_draws_and_batches_cover_the_class(year: Year) -> None:
@@ -359,6 +394,8 @@ def test_portal_checks_a_file_against_the_evidence(year: Year, tmp_path: Path, h
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
                     "FAIRDRAW_CHROMIUM)")
+    if year.db != "sqlite":
+        pytest.skip("the portal files do not depend on the database: checked once, on SQLite")
     import hashlib
 
     from playwright.sync_api import sync_playwright
