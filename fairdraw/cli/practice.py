@@ -117,7 +117,9 @@ def return_visit_plan(
     draw_id: Annotated[str | None, typer.Option("--draw-id",
                                                 help="default return-visit-<quarter>")] = None,
     ratio: Annotated[str, typer.Option("--ratio", help="share of the pool drawn")] = "1/10",
-    authority: Annotated[str | None, typer.Option("--authority")] = None,
+    authority: Annotated[str | None, typer.Option(
+        "--authority", help="who orders the draw (default 纪检监察机关 (discipline commission))")]
+    = None,
     config: ConfigOpt = None,
 ) -> None:
     """Log the quarter's pool (units inspected or penalised) and announce its draw."""
