@@ -56,6 +56,10 @@ class StatsReport:
     stats: dict[str, Any] | None = None
     failure: str | None = None
     """Why nothing could be computed (the log or the statistics did not verify)."""
+    entries: list[dict[str, Any] | None] = field(default_factory=list)
+    """The proven entries, by leaf index."""
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Snapshot name -> records whose root a draw's snapshot-roots check matched."""
 
     @property
     def verdict(self) -> str:
@@ -123,9 +127,10 @@ def portal_stats(source: PortalSource, trust: Trust, *, now: int, max_age: int |
             max_age=max_age, cache=cache, remembered=remembered))
     if any(r.verdict == FAIL for r in report.draws):
         return report
+    report.entries, report.records = list(log.entries), _records(report.draws)
     try:
-        report.stats = compute_stats(list(log.entries), _records(report.draws),
-                                     _documents(source), tree_size=cp.tree_size)
+        report.stats = compute_stats(report.entries, report.records, _documents(source),
+                                     tree_size=cp.tree_size)
     except DrawEngineError as e:
         report.failure = f"stats: {e}"
     return report

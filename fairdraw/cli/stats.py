@@ -9,6 +9,7 @@ verified, 1 a check failed (nothing is printed on stdout), 2 bad usage or unread
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,16 +36,20 @@ def register(app: typer.Typer) -> None:
     app.command("stats")(stats)
 
 
-def stats(
+def stats(  # noqa: PLR0917 (typer options)
     source: Annotated[str, typer.Argument(help="portal URL or DIR, or an offline bundle FILE")],
     trust: TrustOpt = None,
     as_json: JsonOpt = False,
     out: Annotated[Path | None, typer.Option(
         "--out", help="also write a standalone HTML report with the plots (report.html)")] = None,
     max_age: MaxAgeOpt = None,
+    unit: Annotated[str | None, typer.Option(
+        "--unit", help="print this unit's whole history instead (each draw: stratum, ticket, "
+                       "cut-off, rank)")] = None,
 ) -> None:
     """Fairness over many draws (公平性统计): drawn vs expected per stratum, brigade and unit,
     officers' duties and pairs, the registry over time; every draw verified first."""
+    from draw_engine.stats import unit_history
     from fairdraw.bundle import read_bundle
     from fairdraw.portal_source import ClientError, PortalSource
     from fairdraw.report import FAIL, PASS
@@ -76,6 +81,10 @@ def stats(
         _err("REFUSED: the log or a draw does not verify; no figures printed")
         raise typer.Exit(EXIT_FAIL)
     figures = report.stats
+    if unit is not None:
+        rows = unit_history(report.entries, report.records, unit)
+        print(json.dumps(rows, ensure_ascii=False, indent=1) if as_json else _history(unit, rows))
+        raise typer.Exit(EXIT_OK if report.verdict == PASS else EXIT_PENDING)
     if as_json:
         print(format_stats_json(figures))
     else:
@@ -114,4 +123,16 @@ def _summary(s: dict[str, Any]) -> str:
                  f"registry gaps, {len(reg['gaps_pending'])} pending")
     lines += [f"  gap: draw {g['draw_id']} unit {g['unit_id']} left in {g['left_in']} "
               f"({g['left_how']}), back in {g['back_in']} ({g['back_how']})" for g in reg["gaps"]]
+    return "\n".join(lines)
+
+
+def _history(unit: str, rows: list[dict[str, Any]]) -> str:
+    lines = [f"unit 单位 {unit}: draw, in snapshot, stratum, ticket, cut-off, rank"]
+    for r in rows:
+        inside = "?" if r["in_snapshot"] is None else "yes" if r["in_snapshot"] else "no"
+        ticket = r["ticket"][:16] + "…" if r["ticket"] else "-"
+        cutoff = r["cutoff"][:16] + "…" if r["cutoff"] else "-"
+        rank = f"#{r['rank']} selected 抽中" if r["rank"] is not None else "-"
+        lines.append(f"  {r['draw_id']}  {inside}  {r['stratum'] or '-'}  {ticket}  {cutoff}  "
+                     f"{rank}")
     return "\n".join(lines)

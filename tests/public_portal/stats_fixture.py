@@ -55,7 +55,7 @@ def build_year(directory: Path, now: int, *, units: int = 600) -> tuple[Path, di
     for r in p.inspector_records:  # certificates valid for the whole year
         r["cert_valid_until"] = "2027-12-31"
     active = [r for r in p.unit_records if r["status"] == "active"]
-    gap_unit = next(r for r in active if r["brigade"] in ZONES["zone-2"])
+    gap_unit = next(r for r in active[40:] if r["brigade"] in ZONES["zone-2"])
     p.add_snapshots("2026-01")
     step = (now - 3600 - p.genesis) // (MONTHS * 3 + 2)
     t = p.genesis + step
