@@ -85,6 +85,10 @@ def test_the_year_page_plots_what_the_cli_prints(browser: Any, year: Any,
     page.click("#unit-lookup button")
     rows = page.locator("#unit-lookup-result tr[data-draw]")
     assert rows.count() == 36
+    history = json.loads(_cli(site, "--unit", info["gap_unit"], "--json").stdout)
+    shown = [(rows.nth(i).get_attribute("data-draw"), rows.nth(i).get_attribute("data-selected"))
+             for i in range(rows.count())]
+    assert shown == [(r["draw_id"], "0" if r["rank"] is None else "1") for r in history]
     _shot(page, tmp_path_factory.mktemp("shots") / "stats-year.png")
 
 
