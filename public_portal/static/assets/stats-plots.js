@@ -76,9 +76,10 @@ function legend(text) {
 }
 
 /** Grouped bars: per category, several values with their colours. */
-function barPlot(name, categories, series, { height = 220 } = {}) {
-  const width = Math.max(360, 80 + categories.length * (series.length * 16 + 18));
-  const bottom = height - 60;
+function barPlot(name, categories, series, { height = 260 } = {}) {
+  // Room on the right for the last rotated label.
+  const width = Math.max(360, 80 + categories.length * (series.length * 16 + 18)) + 140;
+  const bottom = height - 90;
   const max = Math.max(1, ...categories.flatMap((c) => series.map((s) => Number(s.value(c)) || 0)));
   const svg = svgNode('svg', { 'data-plot': name, width, height, viewBox: `0 0 ${width} ${height}`, role: 'img' });
   categories.forEach((c, i) => {
