@@ -14,8 +14,9 @@ digits). Its browser twin is `public_portal/static/js/stats.js`; both read
   expectation of each draw's strata, with an exact interval and a flag outside it;
 * units: times drawn against the Poisson-binomial expectation, a histogram and
   the units outside their interval;
-* officers: duties per draw, roles, the brigades of the units they met, repeated
-  officer-unit pairs, and the duty spread per zone (draw_engine.team_load);
+* officers: duties per draw, roles, the brigades of the units they met, their team
+  partners, repeated officer-unit pairs, and the duty spread per zone
+  (draw_engine.team_load);
 * registry: each snapshot's diff counts and the registry-gap findings
   (draw_engine.registry_gaps).
 
@@ -346,7 +347,7 @@ def _officer_tables(draws: Sequence[_Draw]) -> dict[str, Any]:
                 row = people.setdefault(pid, {
                     "person_id": pid, "brigade": None, "duties": 0,
                     "roles": {"lead": 0, "assist": 0, "expert": 0},
-                    "per_draw": [0] * len(draws), "unit_brigades": {}})
+                    "per_draw": [0] * len(draws), "unit_brigades": {}, "partners": {}})
                 if pid in brigade_of:
                     row["brigade"] = _brigade(brigade_of[pid])
                 row["roles"][role] = row["roles"].get(role, 0) + 1
@@ -356,8 +357,15 @@ def _officer_tables(draws: Sequence[_Draw]) -> dict[str, Any]:
                 ub = _brigade(unit_of.get(str(s["unit_id"])))
                 row["unit_brigades"][ub] = row["unit_brigades"].get(ub, 0) + 1
                 pairs[(pid, str(s["unit_id"]))] += 1
+            team = [str(m["person_id"]) for m in (s.get("team") or {}).get("members", ())]
+            for pid in team:
+                partners = people[pid]["partners"]
+                for other in team:
+                    if other != pid:
+                        partners[other] = partners.get(other, 0) + 1
     for row in people.values():
         row["unit_brigades"] = dict(sorted(row["unit_brigades"].items()))
+        row["partners"] = dict(sorted(row["partners"].items()))
     repeated = sorted(((p, u, t) for (p, u), t in pairs.items() if t > 1),
                       key=lambda x: (-x[2], x[0], x[1]))
     per_draw = []

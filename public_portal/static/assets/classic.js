@@ -6358,7 +6358,7 @@ function officerTables(draws) {
         const role = String(m.role);
         const row = getOr(people, pid, () => ({
           person_id: pid, brigade: null, duties: 0, roles: { lead: 0, assist: 0, expert: 0 },
-          per_draw: new Array(draws.length).fill(0), unit_brigades: {},
+          per_draw: new Array(draws.length).fill(0), unit_brigades: {}, partners: {},
         }));
         if (brigadeOfPerson.has(pid)) row.brigade = brigadeOf(brigadeOfPerson.get(pid));
         row.roles[role] = (row.roles[role] ?? 0) + 1;
@@ -6371,10 +6371,17 @@ function officerTables(draws) {
         const key = `${pid}\u0000${s.unit_id}`;
         pairs.set(key, (pairs.get(key) ?? 0) + 1);
       }
+      const team = ((s.team || {}).members || []).map((m) => String(m.person_id));
+      for (const pid of team) {
+        const partners = people.get(pid).partners;
+        for (const other of team) if (other !== pid) partners[other] = (partners[other] ?? 0) + 1;
+      }
     }
   });
+  const sortedObject = (obj) => Object.fromEntries(sortedKeys(Object.keys(obj)).map((k) => [k, obj[k]]));
   for (const row of people.values()) {
-    row.unit_brigades = Object.fromEntries(sortedKeys(Object.keys(row.unit_brigades)).map((k) => [k, row.unit_brigades[k]]));
+    row.unit_brigades = sortedObject(row.unit_brigades);
+    row.partners = sortedObject(row.partners);
   }
   const repeated = [...pairs].filter(([, t]) => t > 1).map(([key, t]) => [...key.split('\u0000'), t])
     .sort((a, b) => b[2] - a[2] || byTuple(a.slice(0, 2), b.slice(0, 2)));
@@ -6798,9 +6805,15 @@ function renderStats(data, root, lookup = null) {
     `每格 = 该人员在该次抽取中的任务数（主办 + 协办）；${data.pairs} 个人员-单位组合，其中 ${data.repeated_pairs.length} 个出现不止一次。· Each cell: the officer's duties (lead + assist) in that draw; ${data.pairs} officer-unit pairs, ${data.repeated_pairs.length} met more than once.`);
   const officers = data.officers.filter((o) => o.duties > 0);
   people.append(heatmap('officers', officers.map((o) => `${o.person_id} ${o.brigade ?? ''}`), drawIds, (i, j) => officers[i].per_draw[j]));
-  people.append(table(['人员 officer', '大队 brigade', '任务 duties', '主办 lead', '协办 assist', '专家 expert', '所查单位的大队 units\' brigades'],
+  const partnerText = (o) => {
+    const list = Object.entries(o.partners);
+    if (!list.length) return '';
+    const most = Math.max(...list.map(([, n]) => n));
+    return `${list.length}; ${list.filter(([, n]) => n === most).map(([p]) => p).join(', ')} ×${most}`;
+  };
+  people.append(table(['人员 officer', '大队 brigade', '任务 duties', '主办 lead', '协办 assist', '专家 expert', '所查单位的大队 units\' brigades', '搭档数；最常搭档 partners; most often'],
     data.officers.map((o) => [o.person_id, o.brigade, o.duties, o.roles.lead, o.roles.assist, o.roles.expert,
-      Object.entries(o.unit_brigades).map(([b, n]) => `${b} ${n}`).join(', ')])));
+      Object.entries(o.unit_brigades).map(([b, n]) => `${b} ${n}`).join(', '), partnerText(o)])));
   people.append(node('h3', {}, '每次抽取与每月的任务分布（按协作区）· Duty spread per draw and per month, by zone'));
   people.append(table(['范围 scope', '协作区 zone', '人数 officers', '任务 duties', '最少 low', '最多 high', '均衡 even', '超出 excess'],
     data.spread.map((s) => [s.scope, s.group, s.officers, s.duties, s.low, s.high, `${s.best_low}-${s.best_high}`, s.excess]),

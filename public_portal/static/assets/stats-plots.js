@@ -206,9 +206,15 @@ export function renderStats(data, root, lookup = null) {
     `每格 = 该人员在该次抽取中的任务数（主办 + 协办）；${data.pairs} 个人员-单位组合，其中 ${data.repeated_pairs.length} 个出现不止一次。· Each cell: the officer's duties (lead + assist) in that draw; ${data.pairs} officer-unit pairs, ${data.repeated_pairs.length} met more than once.`);
   const officers = data.officers.filter((o) => o.duties > 0);
   people.append(heatmap('officers', officers.map((o) => `${o.person_id} ${o.brigade ?? ''}`), drawIds, (i, j) => officers[i].per_draw[j]));
-  people.append(table(['人员 officer', '大队 brigade', '任务 duties', '主办 lead', '协办 assist', '专家 expert', '所查单位的大队 units\' brigades'],
+  const partnerText = (o) => {
+    const list = Object.entries(o.partners);
+    if (!list.length) return '';
+    const most = Math.max(...list.map(([, n]) => n));
+    return `${list.length}; ${list.filter(([, n]) => n === most).map(([p]) => p).join(', ')} ×${most}`;
+  };
+  people.append(table(['人员 officer', '大队 brigade', '任务 duties', '主办 lead', '协办 assist', '专家 expert', '所查单位的大队 units\' brigades', '搭档数；最常搭档 partners; most often'],
     data.officers.map((o) => [o.person_id, o.brigade, o.duties, o.roles.lead, o.roles.assist, o.roles.expert,
-      Object.entries(o.unit_brigades).map(([b, n]) => `${b} ${n}`).join(', ')])));
+      Object.entries(o.unit_brigades).map(([b, n]) => `${b} ${n}`).join(', '), partnerText(o)])));
   people.append(node('h3', {}, '每次抽取与每月的任务分布（按协作区）· Duty spread per draw and per month, by zone'));
   people.append(table(['范围 scope', '协作区 zone', '人数 officers', '任务 duties', '最少 low', '最多 high', '均衡 even', '超出 excess'],
     data.spread.map((s) => [s.scope, s.group, s.officers, s.duties, s.low, s.high, `${s.best_low}-${s.best_high}`, s.excess]),

@@ -395,7 +395,7 @@ function officerTables(draws) {
         const role = String(m.role);
         const row = getOr(people, pid, () => ({
           person_id: pid, brigade: null, duties: 0, roles: { lead: 0, assist: 0, expert: 0 },
-          per_draw: new Array(draws.length).fill(0), unit_brigades: {},
+          per_draw: new Array(draws.length).fill(0), unit_brigades: {}, partners: {},
         }));
         if (brigadeOfPerson.has(pid)) row.brigade = brigadeOf(brigadeOfPerson.get(pid));
         row.roles[role] = (row.roles[role] ?? 0) + 1;
@@ -408,10 +408,17 @@ function officerTables(draws) {
         const key = `${pid}\u0000${s.unit_id}`;
         pairs.set(key, (pairs.get(key) ?? 0) + 1);
       }
+      const team = ((s.team || {}).members || []).map((m) => String(m.person_id));
+      for (const pid of team) {
+        const partners = people.get(pid).partners;
+        for (const other of team) if (other !== pid) partners[other] = (partners[other] ?? 0) + 1;
+      }
     }
   });
+  const sortedObject = (obj) => Object.fromEntries(sortedKeys(Object.keys(obj)).map((k) => [k, obj[k]]));
   for (const row of people.values()) {
-    row.unit_brigades = Object.fromEntries(sortedKeys(Object.keys(row.unit_brigades)).map((k) => [k, row.unit_brigades[k]]));
+    row.unit_brigades = sortedObject(row.unit_brigades);
+    row.partners = sortedObject(row.partners);
   }
   const repeated = [...pairs].filter(([, t]) => t > 1).map(([key, t]) => [...key.split('\u0000'), t])
     .sort((a, b) => b[2] - a[2] || byTuple(a.slice(0, 2), b.slice(0, 2)));
