@@ -7,7 +7,8 @@ with closures, openings and a registry gap). For each the page must verify every
 draw its plots, and embed as #stats-data exactly what `fairdraw stats --json` prints (a real
 subprocess). Screenshots are saved under the test's tmp directory and their paths printed.
 A forged result (re-signed by the log key, co-signed again) turns the page red naming the
-draw and the failed check, and the CLI refuses with exit 1.
+draw and the failed check (recompute), and the CLI refuses with exit 1; an entry bundle
+changed on the server fails the page's log-entries check.
 """
 
 from __future__ import annotations
@@ -174,3 +175,20 @@ def test_bad_input_is_refused_with_a_clear_error(tmp_path: Path, built_portal: P
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2
     assert proc.stdout == ""
+
+
+def test_a_tampered_entry_bundle_turns_the_page_red(browser: Any, built_portal: Path,
+                                                    tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(built_portal, site)
+    bundle = next(f for f in sorted((site / "log" / "tile" / "entries").rglob("*"))
+                  if f.is_file())
+    data = bundle.read_bytes()
+    bundle.write_bytes(data.replace(b'"selected":[{', b'"selected":[ {', 1))
+    assert bundle.read_bytes() != data
+    with serve(site) as server:
+        page = _open(browser, server.url + "stats.html")
+        assert page.evaluate("document.documentElement.dataset.verdict") == "fail"
+        assert "log-entries" in page.inner_text("#verdict-detail")
+        assert page.locator("li[data-check='log-entries'][data-status='fail']").count() == 1
+        assert page.text_content("#stats-data") == "null"
