@@ -120,7 +120,7 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "check": self.check,
             "status": self.status,
             "subject": self.subject,
