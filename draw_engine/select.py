@@ -184,7 +184,8 @@ def _ranked(base: TicketHasher, ids: list[str], count: int) -> list[tuple[bytes,
     return members[:count]
 
 
-_ID_AND_STATUS = operator.itemgetter("id", "status")
+_ID = operator.itemgetter("id")
+_STATUS = operator.methodcaller("get", "status")
 
 
 def _read_records(
@@ -192,21 +193,22 @@ def _read_records(
 ) -> tuple[dict[str, Record], list[str], list[Record], list[object]]:
     """(by id, ids, records, statuses), in input order, each id checked as an identifier.
 
-    One pass touches each record (its id and status, in C); the ids are then
-    checked with one regex and for duplicates by the dict. Anything unexpected
-    (not an object, no status, a bad or repeated id) is read record by record,
-    which names the first bad record.
+    Ids and statuses are taken in C (`map`), with no tuple per record: a million
+    new containers would make the cyclic GC rescan every record several times.
+    The ids are then checked with one regex and for duplicates by the dict.
+    Anything unexpected (not an object, a bad or repeated id) is read record by
+    record, which names the first bad record.
     """
     listed = records if isinstance(records, list) else list(records)
     try:
-        pairs = list(map(_ID_AND_STATUS, listed))
-    except (KeyError, TypeError, IndexError):
+        ids = list(map(_ID, listed))
+        statuses = list(map(_STATUS, listed))
+    except (KeyError, TypeError, IndexError, AttributeError):
         pass
     else:
-        ids = list(map(operator.itemgetter(0), pairs))
         by_id: dict[str, Record] = dict(zip(ids, listed, strict=True))
         if len(by_id) == len(listed) and all_identifiers(ids):
-            return by_id, ids, listed, list(map(operator.itemgetter(1), pairs))
+            return by_id, ids, listed, statuses
     return _read_records_one_by_one(listed, kind)
 
 
@@ -371,18 +373,27 @@ def _pool_strata(spec: DrawSpec, unit_ids: list[str], unit_records: list[Record]
     """Steps 3-4: the ids of each stratum's members (in record order), and the unmatched count."""
     # SPEC(draw-v1 §5.3): pool = active units not excluded.
     exclusions = spec.exclusions
-    active = map(operator.eq, statuses, itertools.repeat("active"))
-    remaining = list(itertools.compress(zip(unit_ids, unit_records, strict=True), active))
+    active: list[bool] = list(map(operator.eq, statuses, itertools.repeat("active")))
     if exclusions:
-        remaining = [item for item in remaining if item[0] not in exclusions]
+        active = [a and i not in exclusions for a, i in zip(active, unit_ids, strict=True)]
     # SPEC(draw-v1 §5.4): a unit joins the FIRST stratum whose match holds. Taking the
     # strata in order, each keeps the units it matches out of those still unplaced:
-    # the same assignment as testing each unit against the strata in order.
+    # the same assignment as testing each unit against the strata in order. Until a
+    # stratum has a non-empty match the pool stays a list of ids (no pair per unit).
+    pool_ids = list(itertools.compress(unit_ids, active))
+    remaining: list[tuple[str, Record]] | None = None
     stratum_ids: list[list[str]] = []
     for stratum in spec.strata:
-        chosen, remaining = _split_by_match(remaining, stratum.match)
+        if remaining is None and not stratum.match:
+            chosen, remaining = pool_ids, []  # {} matches everything
+        else:
+            if remaining is None:
+                remaining = list(itertools.compress(
+                    zip(unit_ids, unit_records, strict=True), active))
+            chosen, remaining = _split_by_match(remaining, stratum.match)
         stratum_ids.append(chosen)
-    return stratum_ids, len(remaining)  # SPEC(draw-v1 §5.4): unmatched, counted, not drawn.
+    # SPEC(draw-v1 §5.4): units matching no stratum are counted, not drawn.
+    return stratum_ids, len(pool_ids) if remaining is None else len(remaining)
 
 
 def strata_pools(announce: Mapping[str, Any],
