@@ -17,6 +17,14 @@ loads the manifest and the files, turns them into an offline bundle
 the files it copies: every byte is verified against the checkpoint and
 trust.json.
 
+The statistics page (stats.html, docs/spec/stats.md) reads the same way from disk:
+data/disk/stats.js registers one manifest, `globalThis.FairdrawDiskStats`, naming every
+file that page reads (`stats_files`: trust.json, the checkpoint, the navigation files
+data/log.json, data/registry.json and data/draws/*.json, every published snapshot and
+diff ids document under data/snapshots/, every published checkpoint, tile and entry
+bundle), over the same content-named files. assets/app-stats.js then reads its files
+from them instead of fetching, and runs the one verification it runs when served.
+
 A draw's manifest names a superset of what one verification reads:
 trust.json, the checkpoint, the navigation files, every published checkpoint,
 every tile and entry bundle under log/tile/, and the draw's published
@@ -62,6 +70,22 @@ def disk_files(out: Path, draw_id: str, snapshot_paths: Iterable[str],
     return [p for p in fixed if (out / p).is_file()] + list(logged)
 
 
+STATS_DISK_PATH = "data/disk/stats.js"
+
+
+def stats_files(out: Path, logged: Iterable[str]) -> list[str]:
+    """Portal paths the statistics page reads from disk (those that exist under `out`);
+    `logged` is `log_files(out)`."""
+    fixed = ["trust.json", "log/checkpoint", "data/log.json", "data/registry.json"]
+    paths = [p for p in fixed if (out / p).is_file()]
+    for folder in ("data/draws", "data/snapshots"):
+        root = out / folder
+        if root.is_dir():
+            paths += sorted(p.relative_to(out).as_posix() for p in root.iterdir()
+                            if p.is_file() and p.suffix in (".json", ".jsonl"))
+    return paths + list(logged)
+
+
 def disk_file_path(digest: str) -> str:
     return f"data/disk/f/{digest}.js"
 
@@ -83,24 +107,46 @@ def format_disk_manifest(draw_id: str, files: dict[str, str]) -> bytes:
             f" = {body};\n").encode()
 
 
+def format_stats_manifest(files: dict[str, str]) -> bytes:
+    """The classic script registering the statistics page's manifest (portal path -> SHA-256)."""
+    manifest = {"files": dict(sorted(files.items())), "format": DISK_FORMAT}
+    body = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+    return ("/* fairdraw: the files the statistics page is verified from when opened from disk "
+            "(public_portal/disk.py): verified like any bundle, trusted for nothing. */\n"
+            f"globalThis.FairdrawDiskStats = {body};\n").encode()
+
+
 def write_disk_bundles(out: Path, draws: Mapping[str, Iterable[str]],
                        write: Callable[[str, bytes], None],
                        write_once: Callable[[str, bytes], bool]) -> list[str]:
     """For each draw id -> its published snapshot paths, write the manifest (through `write`)
     and the content-named files (through `write_once`, each file once for all draws); a draw
-    whose files exceed MAX_DISK_BUNDLE gets nothing. Returns the draw ids left without one."""
+    whose files exceed MAX_DISK_BUNDLE gets nothing; then the statistics page's manifest
+    (STATS_DISK_PATH) the same way. Returns the draw ids left without one ("stats" for that
+    page)."""
     logged = log_files(out)
     digests: dict[str, str] = {}  # portal path -> SHA-256, each file read and written once
-    skipped: list[str] = []
-    for draw_id, snapshot_paths in draws.items():
-        paths = disk_files(out, draw_id, snapshot_paths, logged)
+
+    def store(paths: list[str]) -> dict[str, str] | None:
         if sum((out / p).stat().st_size for p in paths) > MAX_DISK_BUNDLE:
-            skipped.append(draw_id)
-            continue
+            return None
         for p in paths:
             if p not in digests:
                 data = (out / p).read_bytes()
                 digests[p] = hashlib.sha256(data).hexdigest()
                 write_once(disk_file_path(digests[p]), format_disk_file(digests[p], data))
-        write(disk_path(draw_id), format_disk_manifest(draw_id, {p: digests[p] for p in paths}))
+        return {p: digests[p] for p in paths}
+
+    skipped: list[str] = []
+    for draw_id, snapshot_paths in draws.items():
+        files = store(disk_files(out, draw_id, snapshot_paths, logged))
+        if files is None:
+            skipped.append(draw_id)
+        else:
+            write(disk_path(draw_id), format_disk_manifest(draw_id, files))
+    stats = store(stats_files(out, logged))
+    if stats is None:
+        skipped.append("stats")
+    else:
+        write(STATS_DISK_PATH, format_stats_manifest(stats))
     return skipped

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from public_portal.disk import STATS_DISK_PATH, disk_file_path, format_disk_file
 from tests.fairdraw.clienthelp import BASE_CMD
 from tests.public_portal.conftest import DemoLog, forge_log, serve
 from tests.public_portal.stats_fixture import build_year
@@ -192,3 +193,52 @@ def test_a_tampered_entry_bundle_turns_the_page_red(browser: Any, built_portal: 
         assert "log-entries" in page.inner_text("#verdict-detail")
         assert page.locator("li[data-check='log-entries'][data-status='fail']").count() == 1
         assert page.text_content("#stats-data") == "null"
+
+
+def _stats_manifest(site: Path) -> dict[str, Any]:
+    text = (site / STATS_DISK_PATH).read_text(encoding="utf-8")
+    cut = text.index("globalThis.FairdrawDiskStats = ") + len("globalThis.FairdrawDiskStats = ")
+    manifest: dict[str, Any] = json.loads(text[cut:].removesuffix(";\n"))
+    return manifest
+
+
+def test_the_stats_page_opened_from_disk_plots_what_the_cli_prints(browser: Any,
+                                                                   built_portal: Path) -> None:
+    """file://: no fetch, no module scripts; the page reads data/disk/stats.js and the
+    content-named files, then runs the one verification and computation of the served page."""
+    manifest = _stats_manifest(built_portal)
+    assert manifest["format"] == "fairdraw-disk/v1"
+    assert {"trust.json", "log/checkpoint", "data/registry.json",
+            "data/draws/D-ROUTINE.json"} <= set(manifest["files"])
+    printed = json.loads(_cli(built_portal, "--json").stdout)
+    page = _open(browser, (built_portal / "stats.html").as_uri())
+    assert page.evaluate("document.documentElement.dataset.verdict") == "pass", \
+        page.inner_text("#verdict")
+    assert _embedded(page) == printed
+    for plot in PLOTS:
+        assert page.locator(f"svg[data-plot='{plot}']").count() == 1, plot
+    assert page.locator("li[data-check='draw:D-ROUTINE'][data-status='pass']").count() == 1
+
+
+def test_a_tampered_disk_file_turns_the_stats_page_red(browser: Any, fresh_copy: Path) -> None:
+    """The content name is not trusted: an entry bundle's disk file with other bytes fails
+    log-entries, no figure shown."""
+    manifest = _stats_manifest(fresh_copy)
+    bundle = next(p for p in sorted(manifest["files"]) if p.startswith("log/tile/entries/"))
+    digest = manifest["files"][bundle]
+    data = (fresh_copy / bundle).read_bytes()
+    forged = data.replace(b'"selected":[{', b'"selected":[ {', 1)
+    assert forged != data
+    (fresh_copy / disk_file_path(digest)).write_bytes(format_disk_file(digest, forged))
+    page = _open(browser, (fresh_copy / "stats.html").as_uri())
+    assert page.evaluate("document.documentElement.dataset.verdict") == "fail"
+    assert page.locator("li[data-check='log-entries'][data-status='fail']").count() == 1
+    assert page.text_content("#stats-data") == "null"
+
+
+def test_a_missing_stats_disk_manifest_is_named(browser: Any, fresh_copy: Path) -> None:
+    (fresh_copy / STATS_DISK_PATH).unlink()
+    page = _open(browser, (fresh_copy / "stats.html").as_uri())
+    assert page.evaluate("document.documentElement.dataset.verdict") == "fail"
+    assert "data/disk/stats.js" in page.inner_text("#verdict-detail")
+    assert page.text_content("#stats-data") == "null"

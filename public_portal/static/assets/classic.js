@@ -33,6 +33,7 @@ const TEXTS = {
   'nav.log': ['透明日志', 'Transparency log'],
   'nav.offline': ['离线验证', 'Offline check'],
   'nav.registry': ['名录库变动', 'Registry changes'],
+  'nav.stats': ['公平性统计', 'Fairness statistics'],
   // The registry page (registry.html, assets/app-registry.js; docs/spec/registry-diff.md).
   'registry.title': ['名录库快照与变动', 'Registry snapshots and their changes'],
   'registry.lead': ['每个名录库快照在日志中记下与上一个快照相比新增、移出、停用、恢复和变更的单位编号。移出或停用的单位不再参加抽取：抽取前的这些变动都公开在这里。',
@@ -6857,8 +6858,12 @@ factories['assets/app-stats.js'] = function (exports, require) {
  * `fairdraw stats --json`) and drawn (stats-plots.js). data/log.json, data/draws/<id>.json and
  * data/registry.json are hints: where checkpoints and diff ids documents are.
  * A draw that fails turns the page red naming the draw and its failed checks; no figure is shown.
+ * Opened from disk (file://) the page cannot fetch, so `load` reads the same files from the
+ * classic scripts the builder wrote (public_portal/disk.py): data/disk/stats.js, the manifest
+ * {files: {path: sha256}}, and data/disk/f/<sha256>.js, each file's bytes. Everything after
+ * `load` is the one verification and the one computation of the served page.
  */
-const { TEXTS, applyLanguage, checkLabel, setupLanguage } = require('assets/i18n.js');
+const { TEXTS, applyLanguage, checkLabel, setupLanguage, t } = require('assets/i18n.js');
 const { requestedBackend } = require('assets/draw-view.js');
 const { openCheckpoint } = require('assets/js/checkpoint.js');
 const { collectCosignatures, parsePolicy, requireQuorum } = require('assets/js/policy.js');
@@ -6867,15 +6872,16 @@ const { parseEntry } = require('assets/js/entries.js');
 const { drawHistories } = require('assets/js/history.js');
 const { parseSnapshot, verifyDraw } = require('assets/js/verify-draw.js');
 const { computeStats, unitHistory } = require('assets/js/stats.js');
-const { decodeUtf8 } = require('assets/js/bytes.js');
+const { decodeBase64, decodeUtf8 } = require('assets/js/bytes.js');
 const { cryptoBackend, setCryptoBackend } = require('assets/js/hashing.js');
 const { renderStats } = require('assets/stats-plots.js');
 
 Object.assign(TEXTS, {
-  'nav.stats': ['公平性统计', 'Fairness statistics'],
   'stats.title': ['公平性统计：许多次抽取放在一起看', 'Fairness over many draws'],
   'stats.lead': ['本页在您的浏览器中验证每一次抽取（与抽取页相同的检查），再用已证明的日志条目计算：各层、各大队、各单位被抽中的次数与预期，执法人员的任务与搭配，名录库随时间的变化。',
     'This page verifies every draw in your browser (the checks of the draw pages), then computes from the proven log entries: units drawn per stratum, brigade and unit against what the ratios predict, officers\' duties and pairings, and the registry over time.'],
+  'disk.stats-missing': ['从磁盘打开的统计页需要离线数据文件 data/disk/stats.js，但它无法读取；请用网页服务器打开门户目录。',
+    'The statistics page opened from disk needs the offline data file data/disk/stats.js, which could not be read; serve the portal directory instead.'],
   'stats.verified': ['全部抽取已验证，统计由已证明的条目计算', 'Every draw verified; the figures come from proven entries'],
   'stats.pending': ['部分抽取尚无法完全验证（见下），统计只用已验证的部分', 'Some draws cannot be fully verified yet (below); the figures use what verified'],
 });
@@ -6886,12 +6892,60 @@ const base = new URL('./', location.href);
 const CHECKPOINT_PATH = /^log\/checkpoints\/[A-Za-z0-9._-]{1,80}$/;
 const fetched = new Map();
 
+function loadScript(url) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = url;
+    s.onload = resolve;
+    s.onerror = () => reject(new Error(`${url} could not be read`));
+    document.head.append(s);
+  });
+}
+
+/** From disk: the manifest data/disk/stats.js and every file it names, path -> base64. */
+let diskFiles = null;
+async function openDisk() {
+  const url = new URL('data/disk/stats.js', base).href;
+  try {
+    await loadScript(url);
+  } catch (e) {
+    throw new Error(`${t('disk.stats-missing')} ${e.message}`);
+  }
+  const manifest = globalThis.FairdrawDiskStats;
+  if (!manifest || manifest.format !== 'fairdraw-disk/v1' || !manifest.files || typeof manifest.files !== 'object') {
+    throw new Error(`${url} registers no statistics manifest`);
+  }
+  const digests = [...new Set(Object.values(manifest.files))];
+  for (const d of digests) {
+    if (typeof d !== 'string' || !/^[0-9a-f]{64}$/.test(d)) throw new Error(`${url}: ${JSON.stringify(d)} is not a SHA-256 name`);
+  }
+  await Promise.all(digests.map((d) => loadScript(new URL(`data/disk/f/${d}.js`, base).href)));
+  const stored = globalThis.FairdrawDiskFiles || {};
+  diskFiles = new Map();
+  for (const [path, d] of Object.entries(manifest.files)) {
+    if (typeof stored[d] !== 'string') throw new Error(`data/disk/f/${d}.js (${path}) registers no file`);
+    diskFiles.set(path, stored[d]);
+  }
+}
+
+async function read(path, optional) {
+  if (diskFiles === null) {
+    const r = await fetch(new URL(path, base));
+    if (r.status === 404 && optional) return null;
+    if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status}`);
+    return new Uint8Array(await r.arrayBuffer());
+  }
+  if (!diskFiles.has(path)) {
+    if (optional) return null;
+    throw new Error(`${path} is not among the disk files (data/disk/stats.js)`);
+  }
+  return decodeBase64(diskFiles.get(path), path);
+}
+
 async function load(path, optional = false) {
   if (fetched.has(path)) return fetched.get(path);
-  const r = await fetch(new URL(path, base));
-  if (r.status === 404 && optional) return null;
-  if (!r.ok) throw new Error(`GET ${path}: HTTP ${r.status}`);
-  const bytes = new Uint8Array(await r.arrayBuffer());
+  const bytes = await read(path, optional);
+  if (bytes === null) return null;
   if (path.startsWith('log/tile/') || path.startsWith('data/snapshots/')) fetched.set(path, bytes);
   return bytes;
 }
@@ -6924,6 +6978,14 @@ function finish(verdict, detail) {
 }
 
 async function main() {
+  if (location.protocol === 'file:') {
+    try {
+      await openDisk();
+    } catch (e) {
+      addCheck('load', 'fail', e.message);
+      return finish('fail', e.message);
+    }
+  }
   const trust = JSON.parse(decodeUtf8(await load('trust.json'), 'trust.json'));
   const note = await load('log/checkpoint');
   const { checkpoint: cp } = await openCheckpoint(note, trust.log.vkeys ?? [trust.log.vkey], trust.log.origin);
