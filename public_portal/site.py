@@ -29,7 +29,8 @@ HEADER = """<header class="top">
 <nav><a href="{root}index.html" data-i18n="nav.draws">抽取列表</a>
 <a href="{root}log.html" data-i18n="nav.log">透明日志</a>
 <a href="{root}offline.html" data-i18n="nav.offline">离线验证</a>
-<a href="{root}registry.html" data-i18n="nav.registry">名录库变动</a></nav>
+<a href="{root}registry.html" data-i18n="nav.registry">名录库变动</a>
+<a href="{root}stats.html" data-i18n="nav.stats">公平性统计</a></nav>
 <button type="button" id="lang-toggle" class="lang">English</button>
 </header>"""
 FOOTER = """<footer><span data-i18n="footer.text">本页面的所有检查都在您的浏览器中完成；\

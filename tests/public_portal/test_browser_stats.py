@@ -242,3 +242,27 @@ def test_a_missing_stats_disk_manifest_is_named(browser: Any, fresh_copy: Path) 
     assert page.evaluate("document.documentElement.dataset.verdict") == "fail"
     assert "data/disk/stats.js" in page.inner_text("#verdict-detail")
     assert page.text_content("#stats-data") == "null"
+
+
+def test_every_page_links_the_stats_and_registry_pages_in_its_header(browser: Any,
+                                                                      built_portal: Path) -> None:
+    pages = ["index.html", "log.html", "offline.html", "registry.html", "stats.html",
+             *(f"draw/{p.name}" for p in sorted((built_portal / "draw").glob("*.html")))]
+    assert len(pages) > 5
+    for rel in pages:
+        text = (built_portal / rel).read_text(encoding="utf-8")
+        header = text[text.index('<header class="top">'):text.index("</header>")]
+        root = "../" if rel.startswith("draw/") else ""
+        for target, key in (("stats.html", "nav.stats"), ("registry.html", "nav.registry")):
+            assert f'<a href="{root}{target}" data-i18n="{key}">' in header, (rel, target)
+    # the link follows the language switch on a page other than the index
+    page = browser.new_context().new_page()
+    page.goto((built_portal / "log.html").as_uri())
+    link = page.locator("header nav a[data-i18n='nav.stats']")
+    assert link.inner_text() == "公平性统计"
+    page.click("#lang-toggle")
+    assert link.inner_text() == "Fairness statistics"
+    link.click()
+    page.wait_for_function(SETTLED, timeout=60_000)
+    assert page.url.endswith("/stats.html")
+    assert page.evaluate("document.documentElement.dataset.verdict") == "pass"

@@ -11,6 +11,7 @@ export const TEXTS = {
   'nav.log': ['透明日志', 'Transparency log'],
   'nav.offline': ['离线验证', 'Offline check'],
   'nav.registry': ['名录库变动', 'Registry changes'],
+  'nav.stats': ['公平性统计', 'Fairness statistics'],
   // The registry page (registry.html, assets/app-registry.js; docs/spec/registry-diff.md).
   'registry.title': ['名录库快照与变动', 'Registry snapshots and their changes'],
   'registry.lead': ['每个名录库快照在日志中记下与上一个快照相比新增、移出、停用、恢复和变更的单位编号。移出或停用的单位不再参加抽取：抽取前的这些变动都公开在这里。',
