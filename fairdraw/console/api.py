@@ -33,6 +33,8 @@ API already answers (draw list, snapshots, audit trail for admins).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Annotated, Any
 
@@ -40,10 +42,13 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from draw_engine.canonical import parse_json
 from draw_engine.entries import format_utc
+from draw_engine.errors import CanonicalError
 from draw_engine.lifecycle_errors import CommitmentError, UnknownDrawError
 from draw_engine.plan_checks import beacon_fields
-from draw_engine.registry import FORMATS, KINDS
+from draw_engine.registry import FORMATS, KINDS, ImportMapping
+from draw_engine.registry_sources import ImportSource, MappingError, check_mapping
 from draw_engine.schedule import ScheduleError, schedule_draw
 from draw_engine.snapshot import parse_records
 from fairdraw.auth import ROLES, Principal
@@ -124,19 +129,31 @@ def create_console_router(runtime: Any) -> APIRouter:
 
     @op.post("/registries/{kind}/preview")
     async def preview(kind: str, request: Request,
-                      fmt: str = Query(alias="format"),
+                      fmt: str | None = Query(default=None, alias="format"),
                       source_name: str = Query(default="upload", max_length=256)
                       ) -> dict[str, Any]:
-        """What importing this file would change (row errors included); nothing written."""
+        """What importing would change (merge decisions and row errors included); nothing
+        written. The body is one file (raw, `?format=`), or, as `application/json`, what
+        `POST /registries/{kind}/import-sources` takes: `{"files": [{"name", "format",
+        "data_base64"}…], "mapping"?}` (several files merged, with a mapping file)."""
         svc = need_service()
         if kind not in KINDS:
             raise _refuse(404, "UnknownKind", f"kind must be one of {', '.join(KINDS)}")
-        if fmt not in FORMATS:
-            raise _refuse(400, "BadRequest", f"format must be one of {', '.join(FORMATS)}",
-                          field="format")
         data = await request.body()  # bounded by BodyLimit's upload limit (/api/registries)
-        result: dict[str, Any] = await run_in_threadpool(
-            preview_registry_import, svc, kind, data, fmt=fmt, source_name=source_name)
+        mapping: ImportMapping | None = None
+        if request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
+            sources, mapping = preview_request(data)
+        else:
+            if fmt not in FORMATS:
+                raise _refuse(400, "BadRequest", f"format must be one of {', '.join(FORMATS)}",
+                              field="format")
+            sources = [ImportSource(source_name, data, fmt)]
+        try:
+            result: dict[str, Any] = await run_in_threadpool(
+                preview_registry_import, svc, kind, sources, mapping=mapping)
+        except MappingError as e:
+            raise _refuse(400, "MappingError", str(e),
+                          field=f"mapping.{e.field}" if e.field else "mapping") from e
         return result
 
     @op.get("/console/templates")
@@ -208,11 +225,50 @@ def create_console_router(runtime: Any) -> APIRouter:
     return router
 
 
+def preview_request(data: bytes) -> tuple[list[ImportSource], ImportMapping | None]:
+    """The files and mapping of a JSON preview body (import-sources' shape), checked: a
+    refusal names the member at fault."""
+    try:
+        body = parse_json(data, max_size=len(data) + 1)
+    except CanonicalError as e:
+        raise _refuse(400, "BadRequest", f"the body is not JSON: {e}") from e
+    if not isinstance(body, dict):
+        raise _refuse(400, "BadRequest", "the body must be a JSON object")
+    unknown = set(body) - {"files", "mapping", "allow_mass_removal"}
+    if unknown:
+        raise _refuse(400, "BadRequest", f"unknown member {min(unknown)!r}", field=min(unknown))
+    files = body.get("files")
+    if not isinstance(files, list) or not files:
+        raise _refuse(400, "BadRequest", "files must be a non-empty list", field="files")
+    sources = []
+    for i, f in enumerate(files):
+        where = f"files.{i}"
+        if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not f["name"]:
+            raise _refuse(400, "BadRequest", "each file needs a name", field=f"{where}.name")
+        if f.get("format") not in FORMATS:
+            raise _refuse(400, "BadRequest", f"format must be one of {', '.join(FORMATS)}",
+                          field=f"{where}.format")
+        try:
+            raw = base64.b64decode(str(f.get("data_base64", "")), validate=True)
+        except binascii.Error as e:
+            raise _refuse(400, "BadRequest", f"not base64: {e}",
+                          field=f"{where}.data_base64") from e
+        sources.append(ImportSource(f["name"], raw, f["format"]))
+    mapping = None
+    if body.get("mapping") is not None:
+        try:
+            mapping = check_mapping(body["mapping"])
+        except MappingError as e:
+            raise _refuse(400, "MappingError", str(e),
+                          field=f"mapping.{e.field}" if e.field else "mapping") from e
+    return sources, mapping
+
+
 # -- which actions a token may take --------------------------------------------------
 
 ACTION_ROUTES: dict[str, tuple[str, str]] = {
     "import-preview": ("POST", "/api/registries/{kind}/preview"),
-    "import-commit": ("POST", "/api/registries/{kind}/import"),
+    "import-commit": ("POST", "/api/registries/{kind}/import-sources"),
     "plan-validate": ("POST", "/api/draws/plan"),
     "plan-announce": ("POST", "/api/draws"),
     "publish": ("POST", "/api/checkpoints/publish"),
@@ -221,6 +277,8 @@ ACTION_ROUTES: dict[str, tuple[str, str]] = {
     "cancel": ("POST", "/api/draws/{draw_id}/cancel"),
     "export-notices": ("GET", "/api/console/draws/{draw_id}/notices"),
     "audit": ("GET", "/api/admin/audit"),
+    "return-visit-plan": ("POST", "/api/return-visits/plan"),
+    "return-visit-execute": ("POST", "/api/return-visits/{draw_id}/execute"),
 }
 """Each console action (its buttons' `data-action`) and the API route it calls."""
 
@@ -296,6 +354,7 @@ def follow_view(service: Any, draw: Any) -> dict[str, Any]:
     return {
         "draw_id": draw.draw_id, "status": draw.status,
         "title": json.loads(draw.announce).get("title"),
+        "kind": json.loads(draw.announce).get("kind", "routine"),
         "round": draw.beacon_round, "round_time": format_utc(draw.round_time),
         "commit_by": format_utc(deadline), "now": format_utc(int(now)),
         "seconds_to_round": max(0, int(draw.round_time - now)),
@@ -354,11 +413,32 @@ def result_view(service: Any, draw: Any) -> dict[str, Any]:
         "strata": [{"name": st["name"], "n": st["n"], "k": st["k"],
                     "reserve": [unit(r) for r in st["reserve"]]} for st in result["strata"]],
         "unmatched": result["unmatched"], "selected": selected,
-        "outcomes": [{"log_index": o.log_index, "unit_id": o.unit_id, "date": o.date,
-                      "result": o.result,
-                      "evidence_sha256": service.entry(o.log_index).get("evidence_sha256", [])}
-                     for o in service.outcomes(draw.draw_id)],
+        "outcomes": outcomes_view(service, draw.draw_id),
     }
+
+
+def outcomes_view(service: Any, draw_id: str) -> list[dict[str, Any]]:
+    """The draw's outcomes in log order, corrected ones too: the store keeps the one in force
+    per unit, and each correction's entry names the one it supersedes, so the chain is read
+    back from the log (docs/spec/verification.md "Outcomes"). Each row says what its entry
+    says (evidence, note, the outcome it corrects), whether it is in force, and which later
+    entry corrected it."""
+    rows: list[dict[str, Any]] = []
+    for o in service.outcomes(draw_id):
+        index: int | None = o.log_index
+        later: int | None = None
+        while index is not None:
+            entry = service.entry(index)
+            supersedes = entry.get("supersedes")
+            rows.append({"log_index": index, "unit_id": entry.get("unit_id", o.unit_id),
+                         "date": entry.get("date", ""), "result": entry.get("result", ""),
+                         "note": entry.get("note", ""), "supersedes": supersedes,
+                         "evidence_sha256": entry.get("evidence_sha256", []),
+                         "in_force": later is None, "superseded_by": later})
+            later = index
+            index = supersedes if isinstance(supersedes, int) else None
+    rows.sort(key=lambda r: int(r["log_index"]))
+    return rows
 
 
 def draw_notices(runtime: Any, service: Any, draw_id: str, brigade: str

@@ -251,7 +251,42 @@ def _month(browser: Any, server: Server, shots: Path) -> None:
     page.click("[data-action=import-commit]")
     page.wait_for_selector("#snapshots tr[data-snapshot^='units-']")
     _import(page, "inspectors", files / "inspectors.jsonl", None)
-    _import(page, "experts", files / "experts.jsonl", None)
+    # experts from two departments' files and a mapping file: one expert in both, the
+    # first file wins (its name kept, the second's not taken), the preview says so
+    cut = len(experts) - 5
+    (files / "experts-a.jsonl").write_bytes(_jsonl(experts[:cut]))
+    renamed = [{("专家姓名（卫健委）" if k == "name" else k): v for k, v in e.items()}
+               for e in experts[cut - 1:]]
+    renamed[0]["专家姓名（卫健委）"] = "改名的专家"
+    (files / "experts-b.jsonl").write_bytes(_jsonl(renamed))
+    (files / "mapping.json").write_text(json.dumps({
+        "format": "fairdraw-registry-mapping-v1", "kind": "experts",
+        "columns": {"专家姓名（卫健委）": "name"}}, ensure_ascii=False), encoding="utf-8")
+    page.select_option("#import-kind", "experts")
+    page.set_input_files("#import-file", [str(files / "experts-a.jsonl"),
+                                          str(files / "experts-b.jsonl")])
+    page.set_input_files("#import-mapping", str(files / "mapping.json"))
+    page.click("[data-action=import-preview]")
+    _then(page, "#merge-box:not([hidden])")
+    both = experts[cut - 1]
+    decision = page.locator(f"#merge-decisions tr[data-key='id:{both['id']}']")
+    assert decision.get_attribute("data-kept") == f"experts-a.jsonl:{cut}"
+    assert page.locator("#merge-decisions tbody tr").count() == 1
+    assert page.locator("#preview-summary").get_attribute("data-added") == str(len(experts))
+    reason = decision.inner_text()
+    assert f"experts-a.jsonl row {cut} kept" in reason
+    assert "改名的专家" in reason
+    assert "mapping.json" in page.inner_text("#preview-summary")
+    page.screenshot(path=str(shots / "02-merge-preview.png"), full_page=True)
+    with page.expect_response(lambda r: "/import-sources" in r.url) as got:
+        page.click("[data-action=import-commit]")
+    assert got.value.status == 200, got.value.text()
+    imported = got.value.json()
+    assert imported["source_name"] == "experts-a.jsonl + experts-b.jsonl"
+    assert [d["kept"]["id"] for d in imported["decisions"]] == [both["id"]]
+    page.wait_for_selector("#snapshots tr[data-snapshot^='experts-']")
+    snaps = requests.get(f"{server.base}/api/snapshots", timeout=10).json()
+    assert [x["count"] for x in snaps if x["kind"] == "experts"] == [len(experts)]
     page.screenshot(path=str(shots / "02-snapshots.png"))
 
     # a second units file retiring 30% of the units: the guard needs a confirmation
@@ -364,6 +399,38 @@ def _month(browser: Any, server: Server, shots: Path) -> None:
     result = requests.get(f"{server.base}/api/console/draws/C-MONTH-1/result", timeout=10,
                           headers={"Authorization": f"Bearer {server.tokens['operator']}"})
     assert [o["unit_id"] for o in result.json()["outcomes"]] == [unit]
+    first_index = result.json()["outcomes"][0]["log_index"]
+
+    # a correction supersedes the outcome in force, with its reason; both stay listed
+    page.click("[data-tab=after]")
+    page.select_option("#outcome-unit", unit)
+    page.select_option("#outcome-supersedes", str(first_index))
+    page.select_option("#outcome-result", "compliant")
+    page.fill("#outcome-note", "")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "/outcomes" in r.url else None)
+    page.click("[data-action=record-outcome]")
+    page.wait_for_selector("#message[data-kind=error]:not([hidden])")
+    assert "更正必须在说明中写明原因" in page.inner_text("#message")
+    assert sent == []  # refused in the console: nothing was sent
+    page.fill("#outcome-note", "复查：已当场改正，原记录有误")
+    page.click("[data-action=record-outcome]")
+    page.wait_for_selector(f"#outcomes tr[data-supersedes='{first_index}'][data-in-force=true]")
+    assert page.get_attribute("#message", "data-kind") == "ok"
+    old = page.locator(f"#outcomes tr[data-log-index='{first_index}']")
+    assert old.get_attribute("data-in-force") == "false"
+    assert old.get_attribute("data-result") == "rectification_ordered"
+    assert f"更正日志序号 {first_index}" in page.inner_text("#outcomes")
+    assert page.locator("#outcomes tbody tr").count() == 2
+    page.screenshot(path=str(shots / "07b-correction.png"), full_page=True)
+    outcomes = requests.get(f"{server.base}/api/console/draws/C-MONTH-1/result", timeout=10,
+                            headers={"Authorization": f"Bearer {server.tokens['operator']}"}
+                            ).json()["outcomes"]
+    assert [(o["result"], o["supersedes"], o["in_force"]) for o in outcomes] == [
+        ("rectification_ordered", None, False), ("compliant", first_index, True)]
+    assert outcomes[1]["note"] == "复查：已当场改正，原记录有误"
+    page.click("[data-tab=follow]")
+    _publish(page)
 
     # export notices per brigade, CSV and XLSX
     page.click("[data-tab=after]")
@@ -412,6 +479,37 @@ def _month(browser: Any, server: Server, shots: Path) -> None:
     assert digest in trail
     assert "C-MONTH-1" in trail
     page.screenshot(path=str(shots / "10-audit.png"), full_page=True)
+
+    # the commission: its quarter's return-visit draw (the corrected unit is the pool),
+    # followed and executed through its own route; no operator action shows
+    page.click("[data-action=sign-out]")
+    _sign_in(page, server.tokens["commission"])
+    page.wait_for_selector("body[data-state=signed-in][data-role=commission]")
+    for tab in ("registries", "plan", "after", "audit"):
+        assert page.locator(f"[data-tab={tab}]").is_hidden(), tab
+    for action in ("import-commit", "plan-announce", "execute", "record-outcome", "cancel",
+                   "export-notices"):
+        assert page.locator(f"[data-action='{action}']").is_hidden(), action
+    page.click("[data-tab=returns]")
+    today = date.today()
+    assert page.input_value("#rv-quarter") == f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    page.click("[data-action=return-visit-plan]")
+    _then(page, "#rv-box:not([hidden])")
+    assert page.inner_text("#rv-count") == "1"
+    rv_id = page.get_attribute("#rv-box", "data-draw-id")
+    page.screenshot(path=str(shots / "11-return-visit-plan.png"))
+    page.click("#rv-follow")
+    _then(page, "#follow-box[data-status=announced]")
+    assert page.input_value("#draw-select") == rv_id
+    _publish(page)
+    page.wait_for_selector("#policy[data-met=true]")
+    page.wait_for_selector("[data-action=return-visit-execute]:not([disabled])", timeout=30_000)
+    page.click("[data-action=return-visit-execute]")
+    _then(page, "#result-box:not([hidden]) .stratum", timeout=60_000)
+    assert unit in page.inner_text("#strata")
+    page.screenshot(path=str(shots / "12-return-visit-result.png"), full_page=True)
+    rv = requests.get(f"{server.base}/api/draws/{rv_id}", timeout=10).json()
+    assert (rv["kind"], rv["status"]) == ("return_visit", "drawn")
     assert page.errors == []
     print(f"whole month in the console: {time.monotonic() - started:.1f} s")
 

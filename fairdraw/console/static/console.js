@@ -111,7 +111,8 @@ async function signIn(token) {
     if (a in s.actions) b.hidden = !s.actions[a];
   }
   for (const b of document.querySelectorAll('[data-needs]')) b.hidden = !s.actions[b.dataset.needs];
-  showTab('registries');
+  const first = [...document.querySelectorAll('[data-tab]')].find((b) => !b.hidden);
+  showTab(first ? first.dataset.tab : 'follow');
   if (!s.writer) say(t('readonly', { why: s.read_only_reason || '' }), 'error');
   // snapshots and draws are public reads; templates are the planners' (operator) read
   await Promise.all([loadSnapshots(), s.actions['plan-validate'] ? loadTemplates() : null, loadDraws()]);
@@ -138,6 +139,7 @@ function showTab(name) {
   for (const b of document.querySelectorAll('[data-tab]')) b.classList.toggle('active', b.dataset.tab === name);
   if (name === 'audit') loadAudit().catch(fail);
   if (name === 'after') renderAfter();
+  if (name === 'returns' && !$('rv-quarter').value) $('rv-quarter').value = currentQuarter();
 }
 
 // -- registries -----------------------------------------------------------------------
@@ -147,27 +149,50 @@ function fileFormat(name) {
   return m ? m[1].toLowerCase() : null;
 }
 
+function toBase64(bytes) {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+/** The files (in the order chosen: the first wins a merge) and the mapping file, read as
+ * `POST /api/registries/{kind}/import-sources` takes them; the preview takes the same. */
+async function readImport() {
+  const files = [...$('import-file').files];
+  if (!files.length) return null;
+  const sources = [];
+  for (const f of files) sources.push({ name: f.name, format: fileFormat(f.name) || 'csv', data_base64: toBase64(new Uint8Array(await f.arrayBuffer())) });
+  const m = $('import-mapping').files[0];
+  let mapping = null;
+  if (m) {
+    try {
+      mapping = JSON.parse(await m.text());
+    } catch (e) {
+      throw new Error(t('reg.mapping.bad', { name: m.name, m: e.message }));
+    }
+  }
+  return { files: sources, mapping, mappingName: m ? m.name : null };
+}
+
 async function previewImport() {
-  const file = $('import-file').files[0];
   $('row-errors-box').hidden = true;
   $('preview').hidden = true;
   state.preview = null;
   document.querySelector('[data-action="import-commit"]').disabled = true;
-  if (!file) return say(t('reg.nofile'), 'error');
-  const fmt = fileFormat(file.name) || 'csv';
+  const upload = await readImport();
+  if (!upload) return say(t('reg.nofile'), 'error');
   const kind = $('import-kind').value;
-  const data = new Uint8Array(await file.arrayBuffer());
-  const p = await api('POST', `/api/registries/${kind}/preview`, { body: data, query: { format: fmt, source_name: file.name } });
+  const p = await api('POST', `/api/registries/${kind}/preview`, { json: { files: upload.files, mapping: upload.mapping } });
   if (!p.ok) return showRowErrors(p.errors);
   state.preview = p;
-  state.previewFile = { data, fmt, name: file.name, kind };
+  state.previewFile = { ...upload, kind };
   $('message').hidden = true;
   $('preview').hidden = false;
   const absent = new Set(p.removed.map((r) => r.id));
   const counts = { added: p.added.length, retired: p.retired.length, changed: p.changed.length };
   const summary = $('preview-summary');
-  summary.textContent = t('reg.summary', { version: p.version, count: p.count, added: counts.added, removed: counts.retired, changed: counts.changed, sha: p.source_sha256 });
-  Object.assign(summary.dataset, { added: counts.added, removed: counts.retired, changed: counts.changed, version: p.version });
+  summary.textContent = `${t('reg.summary', { version: p.version, count: p.count, added: counts.added, removed: counts.retired, changed: counts.changed, sha: p.source_sha256 })} ${t('reg.sources', { names: p.sources.join(' + '), mapping: upload.mappingName || '—' })}`;
+  Object.assign(summary.dataset, { added: counts.added, removed: counts.retired, changed: counts.changed, version: p.version, decisions: p.decisions.length });
   const lists = $('preview-lists');
   lists.replaceChildren();
   const list = (key, items, extra) => {
@@ -179,6 +204,18 @@ async function previewImport() {
   list('added', p.added, () => '');
   list('retired', p.retired, (it) => (absent.has(it.id) ? t('reg.absent') : t('reg.marked')));
   list('changed', p.changed, (it) => (it.fields || []).join(', '));
+  const row = (r) => t('reg.row', { source: r.source, row: r.row });
+  const merges = document.querySelector('#merge-decisions tbody');
+  merges.replaceChildren();
+  for (const d of p.decisions.slice(0, LIST_LIMIT)) {
+    merges.append(el('tr', { 'data-key': d.key, 'data-kept': `${d.kept.source}:${d.kept.row}` },
+      el('td', { class: 'mono', text: d.key }), el('td', { text: `${row(d.kept)} (${d.kept.id})` }),
+      el('td', { text: d.merged.map(row).join('; ') }),
+      el('td', { text: Object.entries(d.filled).map(([f, src]) => `${f} ← ${src}`).join('; ') }),
+      el('td', { text: d.dropped.map((x) => `${x.field}=${JSON.stringify(x.value)} (${row(x)}; ${JSON.stringify(x.kept)})`).join('; ') }),
+      el('td', { class: 'reason', text: d.reason })));
+  }
+  $('merge-box').hidden = !p.decisions.length;
   const guard = p.mass_removal;
   $('mass-removal').hidden = !guard.exceeded;
   $('confirm-mass-removal').checked = false;
@@ -191,7 +228,7 @@ async function previewImport() {
 function showRowErrors(problems) {
   const body = document.querySelector('#row-errors tbody');
   body.replaceChildren();
-  for (const p of problems) body.append(el('tr', { 'data-row': String(p.row) }, el('td', { text: String(p.row) }), el('td', { text: p.column ?? '' }), el('td', { text: p.what })));
+  for (const p of problems) body.append(el('tr', { 'data-row': String(p.row), 'data-source': p.source ?? '' }, el('td', { text: p.source ?? '' }), el('td', { text: String(p.row) }), el('td', { text: p.column ?? '' }), el('td', { text: p.what })));
   state.preview = null;
   $('row-errors-box').hidden = false;
   say(t('reg.errors.msg', { n: problems.length }), 'error');
@@ -207,10 +244,10 @@ async function commitImport() {
   const p = state.preview;
   const f = state.previewFile;
   if (!p || !f) return;
-  const query = { format: f.fmt, source_name: f.name };
+  const request = { files: f.files, mapping: f.mapping, allow_mass_removal: false };
   if (p.mass_removal.exceeded) {
     if (!$('confirm-mass-removal').checked) return;
-    query.allow_mass_removal = 'true';
+    request.allow_mass_removal = true;
   }
   const button = document.querySelector('[data-action="import-commit"]');
   button.disabled = true;
@@ -218,7 +255,7 @@ async function commitImport() {
     // The import and the snapshot are two calls: if only the snapshot was refused (its
     // name taken…), a retry logs the version already imported instead of importing again.
     const done = state.imported && state.imported.sha === p.source_sha256 && state.imported.kind === f.kind ? state.imported.version : null;
-    const v = done || await api('POST', `/api/registries/${f.kind}/import`, { body: f.data, query });
+    const v = done || await api('POST', `/api/registries/${f.kind}/import-sources`, { json: request });
     state.imported = { sha: p.source_sha256, kind: f.kind, version: v };
     const snap = await api('POST', '/api/snapshots', { json: { kind: f.kind, name: $('snapshot-name').value.trim(), publish: $('snapshot-publish').value } });
     say(t('reg.committed', { name: snap.name, index: snap.log_index, version: v.version, count: snap.count, root: snap.root }), 'ok');
@@ -226,6 +263,7 @@ async function commitImport() {
     state.imported = null;
     $('preview').hidden = true;
     $('import-file').value = '';
+    $('import-mapping').value = '';
     await loadSnapshots();
   } catch (e) {
     button.disabled = false;
@@ -466,8 +504,11 @@ async function refreshFollow() {
       el('td', { class: 'mono', text: w.name }), el('td', { text: w.cosigned_at ? `${local(w.cosigned_at)} (UTC ${w.cosigned_at})` : '—' }),
       el('td', { class: w.in_time ? 'ok' : 'bad', text: w.in_time ? t('yes') : t('no') })));
   }
-  const exec = document.querySelector('[data-action="execute"]');
-  exec.disabled = !f.can_execute;
+  // a return-visit draw is executed through its own route (the commission's), any other
+  // through the ordinary one (the role decides which buttons show, at sign-in)
+  const returnVisit = f.kind === 'return_visit';
+  document.querySelector('[data-action="execute"]').disabled = !f.can_execute || returnVisit;
+  document.querySelector('[data-action="return-visit-execute"]').disabled = !f.can_execute || !returnVisit;
   $('cancel-box').hidden = !(f.can_cancel && state.session.actions.cancel);
   if (f.status === 'drawn' && !state.result) await loadResult(id);
 }
@@ -482,13 +523,14 @@ async function publish() {
   }
 }
 
-async function execute() {
+async function execute(returnVisit = false) {
   const id = state.draw;
-  const button = document.querySelector('[data-action="execute"]');
+  const button = document.querySelector(`[data-action="${returnVisit ? 'return-visit-execute' : 'execute'}"]`);
   button.disabled = true;
   try {
-    const d = await api('POST', `/api/draws/${encodeURIComponent(id)}/execute`, { json: { timeout: 60 } });
-    say(t('follow.executed', { id, index: d.result_index }), 'ok');
+    const path = returnVisit ? `/api/return-visits/${encodeURIComponent(id)}/execute` : `/api/draws/${encodeURIComponent(id)}/execute`;
+    const d = await api('POST', path, { json: { timeout: 60 } });
+    say(t(returnVisit ? 'rv.executed' : 'follow.executed', { id, index: d.result_index }), 'ok');
     await loadDraws(id);
   } catch (e) {
     fail(e);
@@ -556,7 +598,7 @@ function renderAfter() {
   const unit = $('outcome-unit');
   const chosen = unit.value;
   unit.replaceChildren();
-  const done = new Set(r.outcomes.map((o) => o.unit_id));
+  const done = new Set(r.outcomes.filter((o) => o.in_force).map((o) => o.unit_id));
   for (const s of r.selected) unit.append(el('option', { value: s.unit_id, text: `${s.unit_id} ${s.name}${done.has(s.unit_id) ? ' ✓' : ''}` }));
   for (const st of r.strata) for (const u of st.reserve) unit.append(el('option', { value: u.unit_id, text: `${u.unit_id} ${u.name} (${t('result.reserve')})` }));
   if (chosen) unit.value = chosen;
@@ -564,12 +606,34 @@ function renderAfter() {
   const names = Object.fromEntries(r.selected.map((s) => [s.unit_id, s.name]));
   const body = document.querySelector('#outcomes tbody');
   body.replaceChildren();
-  for (const o of r.outcomes) body.append(el('tr', { 'data-unit-id': o.unit_id, 'data-result': o.result }, el('td', { text: `${o.unit_id} ${names[o.unit_id] || ''}` }), el('td', { text: o.date }), el('td', { text: t(`outcome.${o.result}`) }), el('td', { class: 'mono', text: (o.evidence_sha256 || []).join(' ') }), el('td', { text: String(o.log_index) })));
+  for (const o of r.outcomes) {
+    const relation = [o.supersedes !== null && o.supersedes !== undefined ? t('after.corrects', { index: o.supersedes }) : '',
+      o.in_force ? t('after.inforce') : t('after.correctedby', { index: o.superseded_by })].filter(Boolean).join('; ');
+    body.append(el('tr', { 'data-unit-id': o.unit_id, 'data-result': o.result, 'data-log-index': String(o.log_index), 'data-in-force': String(o.in_force), 'data-supersedes': o.supersedes ?? null, class: o.in_force ? null : 'superseded' },
+      el('td', { text: `${o.unit_id} ${names[o.unit_id] || ''}` }), el('td', { text: o.date }), el('td', { text: t(`outcome.${o.result}`) }),
+      el('td', { class: 'mono', text: (o.evidence_sha256 || []).join(' ') }), el('td', { text: o.note || '' }), el('td', { text: relation }), el('td', { text: String(o.log_index) })));
+  }
+  renderSupersedes();
   const brigade = $('notice-brigade');
   const was = brigade.value;
   brigade.replaceChildren(brigade.options[0]);
   for (const b of [...new Set(r.selected.map((s) => s.brigade))].sort()) brigade.append(el('option', { value: b, text: b }));
   brigade.value = was;
+}
+
+/** The outcomes a new entry may correct: only the one in force for the chosen unit
+ * (docs/spec/verification.md "Outcomes"); none means a new outcome. */
+function renderSupersedes() {
+  const r = state.result;
+  const select = $('outcome-supersedes');
+  const was = select.value;
+  select.replaceChildren(select.options[0]);
+  if (!r) return;
+  const unit = $('outcome-unit').value;
+  for (const o of r.outcomes.filter((x) => x.in_force && x.unit_id === unit)) {
+    select.append(el('option', { value: String(o.log_index), text: t('after.supersedes.option', { index: o.log_index, unit: o.unit_id, result: t(`outcome.${o.result}`), date: o.date }) }));
+  }
+  select.value = [...select.options].some((o) => o.value === was) ? was : '';
 }
 
 async function hashEvidence() {
@@ -593,9 +657,15 @@ async function recordOutcome() {
   const r = state.result;
   if (!r) return;
   const body = { unit_id: $('outcome-unit').value, date: $('outcome-date').value, result: $('outcome-result').value, note: $('outcome-note').value.trim(), evidence_sha256: [...new Set(state.evidence)] };
+  const supersedes = $('outcome-supersedes').value;
+  if (supersedes) {
+    if (!body.note) return say(t('after.correct.noreason'), 'error');
+    body.supersedes = Number(supersedes);
+  }
   try {
     const o = await api('POST', `/api/draws/${encodeURIComponent(r.draw_id)}/outcomes`, { json: body });
-    say(t('after.recorded', { unit: o.unit_id, index: o.log_index }), 'ok');
+    say(supersedes ? t('after.corrected', { old: supersedes, index: o.log_index }) : t('after.recorded', { unit: o.unit_id, index: o.log_index }), 'ok');
+    $('outcome-note').value = '';
     $('evidence-files').value = '';
     $('evidence-hashes').replaceChildren();
     state.evidence = [];
@@ -623,6 +693,43 @@ async function exportNotices() {
   } catch (e) {
     fail(e);
   }
+}
+
+// -- return visits (the commission) ------------------------------------------------------------
+
+function currentQuarter() {
+  const d = new Date();
+  return `${d.getUTCFullYear()}Q${Math.floor(d.getUTCMonth() / 3) + 1}`;
+}
+
+async function planReturnVisit() {
+  const body = { quarter: $('rv-quarter').value.trim() || currentQuarter() };
+  const ratio = $('rv-ratio').value.trim();
+  const id = $('rv-draw-id').value.trim();
+  if (ratio) body.ratio = ratio;
+  if (id) body.draw_id = id;
+  const button = document.querySelector('[data-action="return-visit-plan"]');
+  button.disabled = true;
+  try {
+    const p = await api('POST', '/api/return-visits/plan', { json: body });
+    state.returnVisit = p;
+    $('rv-box').hidden = false;
+    $('rv-box').dataset.drawId = p.draw.draw_id;
+    $('rv-pool').textContent = `${p.pool.snapshot} (${t('col.index')} ${p.pool.log_index})`;
+    $('rv-count').textContent = String(p.pool.count);
+    $('rv-draw').textContent = `${p.draw.draw_id} · ${t(`status.${p.draw.status}`)}`;
+    say(t('rv.planned', { id: p.draw.draw_id, pool: p.pool.snapshot, count: p.pool.count, reused: p.pool.reused ? t('rv.reused') : '' }), 'ok');
+    await loadSnapshots();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function followReturnVisit() {
+  const p = state.returnVisit;
+  if (!p) return;
+  showTab('follow');
+  await loadDraws(p.draw.draw_id);
 }
 
 // -- audit trail (admin) --------------------------------------------------------------------
@@ -680,7 +787,11 @@ function start() {
   on('#plan-form', 'input', () => { document.querySelector('[data-action="plan-announce"]').disabled = true; state.validated = null; });
   on('#draw-select', 'change', chooseDraw);
   on('[data-action="publish"]', 'click', publish);
-  on('[data-action="execute"]', 'click', execute);
+  on('[data-action="execute"]', 'click', () => execute(false));
+  on('[data-action="return-visit-execute"]', 'click', () => execute(true));
+  on('[data-action="return-visit-plan"]', 'click', planReturnVisit);
+  on('#rv-follow', 'click', followReturnVisit);
+  on('#outcome-unit', 'change', renderSupersedes);
   on('[data-action="cancel"]', 'click', cancelDraw);
   on('#evidence-files', 'change', hashEvidence);
   on('[data-action="record-outcome"]', 'click', recordOutcome);
