@@ -52,6 +52,14 @@ def _shot(page: Any, path: Path) -> None:
     print(f"screenshot: {path}")
 
 
+def _han(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def _latin(text: str) -> bool:
+    return any("a" <= c.lower() <= "z" for c in text)
+
+
 def _embedded(page: Any) -> Any:
     return json.loads(page.text_content("#stats-data"))
 
@@ -110,9 +118,35 @@ def test_the_demo_like_page_plots_what_the_cli_prints(browser: Any, built_portal
             assert page.locator(f"svg[data-plot='{plot}']").count() == 1, plot
         assert page.locator("li[data-check='draw:D-CANCEL'][data-status='pass']").count() == 1
         _shot(page, tmp_path_factory.mktemp("shots") / "stats-demo.png")
+        # Labels follow the language switch, one language at a time; the figures stay.
+        zh_heads = page.locator("#stats-strata th").all_inner_texts()
+        assert zh_heads[0] == "分层"
+        assert not any(_latin(h) for h in zh_heads), zh_heads
+        unit = printed["units"]["most_drawn"][0]["unit_id"]
+        page.fill("#unit-lookup-input", unit)
+        page.click("#unit-lookup button")
+        looked_up = page.locator("#unit-lookup-result tr[data-draw]").count()
+        assert looked_up >= 1
         page.click("#lang-toggle")
         assert "Fairness over many draws" in page.inner_text("h1")
+        en_heads = page.locator("#stats-strata th").all_inner_texts()
+        assert en_heads[0] == "stratum"
+        assert not any(_han(h) for h in en_heads), en_heads
+        assert len(en_heads) == len(zh_heads)
+        for where in ("#stats h2", "#stats h3", "#stats th", "#stats p.meta",
+                      "svg[data-plot] rect title", "#checks li"):
+            texts = page.locator(where).all_text_contents()
+            assert texts, where
+            assert not any(_han(x) for x in texts), (where, texts)
+        assert page.get_attribute("#unit-lookup-input", "placeholder") == "unit id"
+        assert page.input_value("#unit-lookup-input") == unit  # looked up again after redraw
+        assert page.locator("#unit-lookup-result tr[data-draw]").count() == looked_up
+        assert "Strata: drawn vs the declared ratio" in page.inner_text("#stats-strata h2")
+        assert _embedded(page) == printed
         page.click("#lang-toggle")
+        assert page.locator("#stats-strata h2").inner_text() == "分层：抽中数与比例"
+        assert page.locator("svg[data-plot='strata'] rect title").first.text_content() \
+            .startswith("抽中: ")
         index = browser.new_context().new_page()
         index.goto(server.url + "index.html")
         assert index.get_attribute("#stats-link", "href") == "stats.html"
@@ -132,6 +166,13 @@ def test_the_cli_report_draws_the_same_plots(browser: Any, built_portal: Path,
     assert json.loads(page.text_content("#stats-data")) == printed
     for plot in PLOTS:
         assert page.locator(f"svg[data-plot='{plot}']").count() == 1, plot
+    # the report has no language switch: both languages together
+    assert page.locator("#stats-strata th").first.inner_text() == "分层 stratum"
+    refused = page.evaluate("""() => { try {
+        renderStats(JSON.parse(document.getElementById('stats-data').textContent),
+                    document.createElement('div'), null, 'fr'); return 'drawn';
+      } catch (e) { return e.message; } }""")
+    assert refused == 'renderStats: language "fr" is not zh, en or both'
     _shot(page, tmp_path / "stats-report.png")
 
 

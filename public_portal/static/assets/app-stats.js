@@ -14,7 +14,7 @@
  * {files: {path: sha256}}, and data/disk/f/<sha256>.js, each file's bytes. Everything after
  * `load` is the one verification and the one computation of the served page.
  */
-import { TEXTS, applyLanguage, checkLabel, setupLanguage, t } from './i18n.js';
+import { TEXTS, applyLanguage, checkLabel, currentLang, onLanguageChange, setupLanguage, t } from './i18n.js';
 import { requestedBackend } from './draw-view.js';
 import { openCheckpoint } from './js/checkpoint.js';
 import { collectCosignatures, parsePolicy, requireQuorum } from './js/policy.js';
@@ -33,6 +33,8 @@ Object.assign(TEXTS, {
     'This page verifies every draw in your browser (the checks of the draw pages), then computes from the proven log entries: units drawn per stratum, brigade and unit against what the ratios predict, officers\' duties and pairings, and the registry over time.'],
   'disk.stats-missing': ['从磁盘打开的统计页需要离线数据文件 data/disk/stats.js，但它无法读取；请用网页服务器打开门户目录。',
     'The statistics page opened from disk needs the offline data file data/disk/stats.js, which could not be read; serve the portal directory instead.'],
+  'stats.check.log-entries': ['日志条目', 'Log entries'],
+  'stats.check.stats': ['统计', 'Statistics'],
   'stats.verified': ['全部抽取已验证，统计由已证明的条目计算', 'Every draw verified; the figures come from proven entries'],
   'stats.pending': ['部分抽取尚无法完全验证（见下），统计只用已验证的部分', 'Some draws cannot be fully verified yet (below); the figures use what verified'],
 });
@@ -110,15 +112,26 @@ async function hint(path) {
   }
 }
 
-function addCheck(name, status, reason, label = checkLabel(name)) {
+const shownChecks = [];
+function showCheck([li, label, reason]) {
+  const status = li.dataset.status;
+  li.textContent = `${status === 'pass' ? '✓' : status === 'fail' ? '✗' : '–'} ${label()} — ${reason}`;
+}
+
+/** `label`: a function giving the check's name in the current language (it follows the switch). */
+function addCheck(name, status, reason, label = () => checkLabel(name)) {
   const li = document.createElement('li');
   li.dataset.check = name;
   li.dataset.status = status;
   li.className = `check ${status}`;
-  li.textContent = `${status === 'pass' ? '✓' : status === 'fail' ? '✗' : '–'} ${label} — ${reason}`;
+  shownChecks.push([li, label, reason]);
+  showCheck(shownChecks.at(-1));
   $('checks').append(li);
   return status;
 }
+const entriesLabel = () => t('stats.check.log-entries');
+const statsLabel = () => t('stats.check.stats');
+onLanguageChange(() => shownChecks.forEach(showCheck));
 
 function finish(verdict, detail) {
   document.documentElement.dataset.verdict = verdict;
@@ -158,10 +171,10 @@ async function main() {
       }
     });
   } catch (e) {
-    addCheck('log-entries', 'fail', e.message, '日志条目 log entries');
+    addCheck('log-entries', 'fail', e.message, entriesLabel);
     return finish('fail', `log-entries: ${e.message}`);
   }
-  addCheck('log-entries', 'pass', `${entries.length} entries proven to the checkpoint root`, '日志条目 log entries');
+  addCheck('log-entries', 'pass', `${entries.length} entries proven to the checkpoint root`, entriesLabel);
 
   const drawIds = [...drawHistories(entries).keys()];
   const logNav = await hint('data/log.json');
@@ -206,16 +219,16 @@ async function main() {
     }
     if (out.verdict === 'fail') {
       failed.push(`${drawId}: ${bad.map((c) => c.name).join(', ')}`);
-      addCheck(`draw:${drawId}`, 'fail', bad.map((c) => `${c.name}: ${c.reason}`).join('; '), drawId);
+      addCheck(`draw:${drawId}`, 'fail', bad.map((c) => `${c.name}: ${c.reason}`).join('; '), () => drawId);
     } else if (out.verdict === 'pending' && out.cancel !== null && out.result === null) {
       // Cancelled in time (draw-history passed): no result will follow, nothing is pending.
-      addCheck(`draw:${drawId}`, 'pass', `cancelled (entry ${out.cancel.index}): every check that applies passes`, drawId);
+      addCheck(`draw:${drawId}`, 'pass', `cancelled (entry ${out.cancel.index}): every check that applies passes`, () => drawId);
     } else if (out.verdict === 'pending') {
       pending += 1;
       const skipped = out.checks.filter((c) => c.status === 'skipped').map((c) => `${c.name}: ${c.reason}`);
-      addCheck(`draw:${drawId}`, 'skipped', skipped.join('; '), drawId);
+      addCheck(`draw:${drawId}`, 'skipped', skipped.join('; '), () => drawId);
     } else {
-      addCheck(`draw:${drawId}`, 'pass', 'all twelve checks pass', drawId);
+      addCheck(`draw:${drawId}`, 'pass', 'all twelve checks pass', () => drawId);
     }
   }
   if (failed.length) return finish('fail', failed.join(' · '));
@@ -232,12 +245,22 @@ async function main() {
   try {
     stats = await computeStats(entries, records, documents, Number(cp.treeSize));
   } catch (e) {
-    addCheck('stats', 'fail', e.message, '统计 statistics');
+    addCheck('stats', 'fail', e.message, statsLabel);
     return finish('fail', `stats: ${e.message}`);
   }
-  addCheck('stats', 'pass', `${stats.draws.length} drawn draws`, '统计 statistics');
+  addCheck('stats', 'pass', `${stats.draws.length} drawn draws`, statsLabel);
   $('stats-data').textContent = JSON.stringify(stats);
-  renderStats(stats, $('stats'), (unitId) => unitHistory(entries, records, unitId));
+  const lookup = (unitId) => unitHistory(entries, records, unitId);
+  renderStats(stats, $('stats'), lookup, currentLang());
+  onLanguageChange((lang) => {
+    // Drawn again with the labels of the new language; a unit looked up is looked up again.
+    const asked = $('unit-lookup-input') ? $('unit-lookup-input').value : '';
+    renderStats(stats, $('stats'), lookup, lang);
+    if (asked) {
+      $('unit-lookup-input').value = asked;
+      $('unit-lookup').requestSubmit();
+    }
+  });
   return finish(pending ? 'pending' : 'pass', `${drawIds.length} draws, ${entries.length} entries · ${cryptoBackend()}`);
 }
 

@@ -1,7 +1,9 @@
 /**
  * The plots of the statistics page (docs/spec/stats.md): inline SVG and tables drawn from the
  * figures of js/stats.js (the page) or of `fairdraw stats` (its --out report inlines this
- * file). Self-contained on purpose: no import, labels in Chinese and English together.
+ * file). Self-contained on purpose: no import. Labels are Chinese or English as the page's
+ * language switch says (`lang` "zh" or "en"; the page draws again when it changes), or both
+ * together ("both", the --out report, which has no switch).
  * Every plot is an <svg data-plot="…">, every flagged row carries data-flag.
  */
 const SVG = 'http://www.w3.org/2000/svg';
@@ -17,6 +19,13 @@ function node(tag, attrs = {}, text = null, ns = null) {
   return e;
 }
 const svgNode = (tag, attrs = {}, text = null) => node(tag, attrs, text, SVG);
+
+let LANG = 'both';
+/** The label in the language being drawn: Chinese, English, or both ("zh en" or "zh · en"). */
+function L(zh, en, both = `${zh} ${en}`) {
+  return LANG === 'zh' ? zh : LANG === 'en' ? en : both;
+}
+const S = (zh, en) => L(zh, en, `${zh} · ${en}`);
 
 function table(head, rows, rowAttrs = () => ({})) {
   const t = node('table', { class: 'stats' });
@@ -42,7 +51,7 @@ function section(root, id, title, lead) {
   return s;
 }
 
-const flagText = (flag) => (flag === 'above' ? '偏高 above' : flag === 'below' ? '偏低 below' : '');
+const flagText = (flag) => (flag === 'above' ? L('偏高', 'above') : flag === 'below' ? L('偏低', 'below') : '');
 
 /** Horizontal interval plot: one row per item, [low, high] bar, expected tick, drawn dot. */
 function intervalPlot(name, rows, label) {
@@ -131,79 +140,89 @@ function heatmap(name, rowLabels, columnLabels, value) {
 /**
  * Draw every figure of `data` (the stats JSON) into `root`. `lookup` (optional) is a
  * unitId -> rows function for the unit lookup form (the portal page has the entries).
+ * `lang`: "zh", "en" or "both" (labels only: every figure and data attribute is the same).
  */
-export function renderStats(data, root, lookup = null) {
+export function renderStats(data, root, lookup = null, lang = 'both') {
+  if (!['zh', 'en', 'both'].includes(lang)) throw new Error(`renderStats: language ${JSON.stringify(lang)} is not zh, en or both`);
+  LANG = lang;
   root.textContent = '';
+  root.lang = lang === 'en' ? 'en' : 'zh-CN';
   const draws = data.draws;
   const drawIds = draws.map((d) => d.draw_id);
-  const summary = section(root, 'draws', '抽取 · Draws',
-    `${draws.length} 次已抽取的抽取；显著性水平 α = ${data.alpha}（每张表整体，Bonferroni 分到各行，双侧）· ${draws.length} drawn draws; family-wise α = ${data.alpha} per table (Bonferroni over its rows, two-sided).`);
-  summary.append(table(['抽取 draw', '月份 month', '抽取池 pool', '抽中 selected', '名单 records'],
-    draws.map((d) => [d.draw_id, d.month, d.pool, d.selected, d.records ? '✓' : '未公布 pending'])));
+  const summary = section(root, 'draws', S('抽取', 'Draws'),
+    S(`${draws.length} 次已抽取的抽取；显著性水平 α = ${data.alpha}（每张表整体，Bonferroni 分到各行，双侧）`,
+      `${draws.length} drawn draws; family-wise α = ${data.alpha} per table (Bonferroni over its rows, two-sided).`));
+  summary.append(table([L('抽取', 'draw'), L('月份', 'month'), L('抽取池', 'pool'), L('抽中', 'selected'), L('名单', 'records')],
+    draws.map((d) => [d.draw_id, d.month, d.pool, d.selected, d.records ? '✓' : L('未公布', 'pending')])));
 
-  const strata = section(root, 'strata', '分层：抽中数与比例 · Strata: drawn vs the declared ratio',
-    '每层按配额（比例向上取整，或最少数）不放回抽取，所以抽中数必须正好等于配额；“比例预期”只按比例计算（不取整、不计最少数）。· Each stratum draws its quota without replacement, so the drawn count must equal the quota exactly; "ratio only" is n·p/q before rounding up and minimums.');
+  const strata = section(root, 'strata', S('分层：抽中数与比例', 'Strata: drawn vs the declared ratio'),
+    S('每层按配额（比例向上取整，或最少数）不放回抽取，所以抽中数必须正好等于配额；“比例预期”只按比例计算（不取整、不计最少数）。',
+      'Each stratum draws its quota without replacement, so the drawn count must equal the quota exactly; "ratio only" is n·p/q before rounding up and minimums.'));
   strata.append(barPlot('strata', data.strata.map((s) => ({ label: s.stratum, row: s })), [
-    { key: 'drawn', label: '抽中 drawn', value: (c) => c.row.drawn, color: (c) => (c.row.flag ? RED : GREEN) },
-    { key: 'quota', label: '配额 quota', value: (c) => c.row.quota, color: () => BLUE },
-    { key: 'expected', label: '比例预期 ratio only', value: (c) => c.row.expected, color: () => GREY },
+    { key: 'drawn', label: L('抽中', 'drawn'), value: (c) => c.row.drawn, color: (c) => (c.row.flag ? RED : GREEN) },
+    { key: 'quota', label: L('配额', 'quota'), value: (c) => c.row.quota, color: () => BLUE },
+    { key: 'expected', label: L('比例预期', 'ratio only'), value: (c) => c.row.expected, color: () => GREY },
   ]));
-  strata.append(legend('绿/红 = 抽中，蓝 = 配额，灰 = 仅按比例 · green/red = drawn, blue = quota, grey = ratio only'));
-  strata.append(table(['分层 stratum', '抽取次数 draws', '抽取池合计 pool', '配额 quota', '抽中 drawn', '比例预期 ratio only', '标记 flag'],
+  strata.append(legend(S('绿/红 = 抽中，蓝 = 配额，灰 = 仅按比例', 'green/red = drawn, blue = quota, grey = ratio only')));
+  strata.append(table([L('分层', 'stratum'), L('抽取次数', 'draws'), L('抽取池合计', 'pool'), L('配额', 'quota'), L('抽中', 'drawn'), L('比例预期', 'ratio only'), L('标记', 'flag')],
     data.strata.map((s) => [s.stratum, s.draws, s.pool, s.quota, s.drawn, s.expected, flagText(s.flag)]),
     (i) => ({ 'data-flag': data.strata[i].flag ?? '', class: data.strata[i].flag ? 'flag' : null })));
 
-  const brig = section(root, 'brigades', '大队：抽中数与预期 · Brigades: drawn vs expected',
-    '预期 = 各次抽取各层 k·K/n 之和（K 为该大队在该层的单位数）；灰条为精确超几何分布卷积的区间。· Expected = Σ k·K/n over draws and strata (K: the brigade\'s units in the stratum); the grey bar is the exact interval of the convolved hypergeometric counts.');
+  const brig = section(root, 'brigades', S('大队：抽中数与预期', 'Brigades: drawn vs expected'),
+    S('预期 = 各次抽取各层 k·K/n 之和（K 为该大队在该层的单位数）；灰条为精确超几何分布卷积的区间。',
+      'Expected = Σ k·K/n over draws and strata (K: the brigade\'s units in the stratum); the grey bar is the exact interval of the convolved hypergeometric counts.'));
   brig.append(intervalPlot('brigades', data.brigades, (r) => r.brigade));
-  brig.append(legend('灰条 = 区间，蓝线 = 预期，圆点 = 抽中（红 = 超出区间）· grey = interval, blue = expected, dot = drawn (red = outside)'));
-  brig.append(table(['大队 brigade', '抽中 drawn', '预期 expected', '下限 low', '上限 high', '标记 flag'],
+  brig.append(legend(S('灰条 = 区间，蓝线 = 预期，圆点 = 抽中（红 = 超出区间）', 'grey = interval, blue = expected, dot = drawn (red = outside)')));
+  brig.append(table([L('大队', 'brigade'), L('抽中', 'drawn'), L('预期', 'expected'), L('下限', 'low'), L('上限', 'high'), L('标记', 'flag')],
     data.brigades.map((r) => [r.brigade, r.drawn, r.expected, r.low, r.high, flagText(r.flag)]),
     (i) => ({ 'data-flag': data.brigades[i].flag ?? '', class: data.brigades[i].flag ? 'flag' : null })));
   const flaggedCells = data.cells.filter((c) => c.flag);
   const details = node('details');
-  details.append(node('summary', {}, `大队 × 分层（${data.cells.length} 格，${flaggedCells.length} 格超出区间）· brigade × stratum (${data.cells.length} cells, ${flaggedCells.length} outside)`));
-  details.append(table(['大队 brigade', '分层 stratum', '抽中 drawn', '预期 expected', '下限 low', '上限 high', '标记 flag'],
+  details.append(node('summary', {}, S(`大队 × 分层（${data.cells.length} 格，${flaggedCells.length} 格超出区间）`,
+    `brigade × stratum (${data.cells.length} cells, ${flaggedCells.length} outside)`)));
+  details.append(table([L('大队', 'brigade'), L('分层', 'stratum'), L('抽中', 'drawn'), L('预期', 'expected'), L('下限', 'low'), L('上限', 'high'), L('标记', 'flag')],
     data.cells.map((r) => [r.brigade, r.stratum, r.drawn, r.expected, r.low, r.high, flagText(r.flag)]),
     (i) => ({ 'data-flag': data.cells[i].flag ?? '', class: data.cells[i].flag ? 'flag' : null })));
   brig.append(details);
 
-  const units = section(root, 'units', '单位：被抽中次数 · Units: times drawn',
-    `${data.units.pooled} 个单位进入过抽取池。柱 = 实际单位数，蓝点 = 按各次抽取 k/n 的预期单位数（泊松二项分布）。· ${data.units.pooled} units were in a pool. Bars: units drawn that many times; blue: expected (Poisson-binomial over each draw's k/n).`);
+  const units = section(root, 'units', S('单位：被抽中次数', 'Units: times drawn'),
+    S(`${data.units.pooled} 个单位进入过抽取池。柱 = 实际单位数，蓝点 = 按各次抽取 k/n 的预期单位数（泊松二项分布）。`,
+      `${data.units.pooled} units were in a pool. Bars: units drawn that many times; blue: expected (Poisson-binomial over each draw's k/n).`));
   units.append(barPlot('units', data.units.histogram.map((h) => ({ label: `${h.times}×`, row: h })), [
-    { key: 'units', label: '实际 observed', value: (c) => c.row.units, color: () => GREEN },
-    { key: 'expected', label: '预期 expected', value: (c) => c.row.expected, color: () => BLUE },
+    { key: 'units', label: L('实际', 'observed'), value: (c) => c.row.units, color: () => GREEN },
+    { key: 'expected', label: L('预期', 'expected'), value: (c) => c.row.expected, color: () => BLUE },
   ]));
-  units.append(table(['次数 times', '实际单位数 units', '预期 expected'], data.units.histogram.map((h) => [h.times, h.units, h.expected])));
-  units.append(node('h3', {}, `超出区间的单位 · Units outside their interval: ${data.units.flagged.length}`));
-  const unitHead = ['单位 unit', '抽取次数 draws', '抽中 drawn', '预期 expected', '下限 low', '上限 high', '标记 flag'];
+  units.append(table([L('次数', 'times'), L('实际单位数', 'units'), L('预期', 'expected')], data.units.histogram.map((h) => [h.times, h.units, h.expected])));
+  units.append(node('h3', {}, `${S('超出区间的单位', 'Units outside their interval')}: ${data.units.flagged.length}`));
+  const unitHead = [L('单位', 'unit'), L('抽取次数', 'draws'), L('抽中', 'drawn'), L('预期', 'expected'), L('下限', 'low'), L('上限', 'high'), L('标记', 'flag')];
   const unitRow = (r) => [r.unit_id, r.draws, r.drawn, r.expected, r.low, r.high, flagText(r.flag)];
   if (data.units.flagged.length) {
     units.append(table(unitHead, data.units.flagged.map(unitRow), (i) => ({ 'data-flag': data.units.flagged[i].flag, class: 'flag' })));
   }
-  units.append(node('h3', {}, '抽中次数最多的单位 · Most drawn units'));
+  units.append(node('h3', {}, S('抽中次数最多的单位', 'Most drawn units')));
   units.append(table(unitHead, data.units.most_drawn.map(unitRow)));
   if (lookup) {
-    units.append(node('h3', {}, '查询一个单位的全部历史 · A unit\'s whole history'));
+    units.append(node('h3', {}, S('查询一个单位的全部历史', 'A unit\'s whole history')));
     const form = node('form', { id: 'unit-lookup' });
-    const input = node('input', { id: 'unit-lookup-input', class: 'mono', placeholder: 'unit id', autocomplete: 'off' });
-    form.append(input, node('button', { type: 'submit' }, '查询 look up'));
+    const input = node('input', { id: 'unit-lookup-input', class: 'mono', placeholder: L('单位编号', 'unit id'), autocomplete: 'off' });
+    form.append(input, node('button', { type: 'submit' }, L('查询', 'look up')));
     const out = node('div', { id: 'unit-lookup-result' });
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       out.textContent = '';
       const rows = lookup(input.value.trim());
-      out.append(table(['抽取 draw', '月份 from', '在名单中 in snapshot', '分层 stratum', '抽签值 ticket', '截止值 cut-off', '名次 rank'],
-        rows.map((r) => [r.draw_id, r.from, r.in_snapshot === null ? '未公布 not published' : r.in_snapshot ? '✓' : '✗', r.stratum,
+      out.append(table([L('抽取', 'draw'), L('月份', 'from'), L('在名单中', 'in snapshot'), L('分层', 'stratum'), L('抽签值', 'ticket'), L('截止值', 'cut-off'), L('名次', 'rank')],
+        rows.map((r) => [r.draw_id, r.from, r.in_snapshot === null ? L('未公布', 'not published') : r.in_snapshot ? '✓' : '✗', r.stratum,
           r.ticket ? `${r.ticket.slice(0, 16)}…` : null, r.cutoff ? `${r.cutoff.slice(0, 16)}…` : null, r.rank === null ? null : `#${r.rank}`]),
         (i) => ({ 'data-draw': rows[i].draw_id, 'data-selected': rows[i].rank === null ? '0' : '1' })));
-      out.append(legend('抽签值不大于截止值（该层最后一个抽中单位的抽签值）即被抽中。· A unit is selected when its ticket is at most the cut-off (the last selected ticket of its stratum).'));
+      out.append(legend(S('抽签值不大于截止值（该层最后一个抽中单位的抽签值）即被抽中。', 'A unit is selected when its ticket is at most the cut-off (the last selected ticket of its stratum).')));
     });
     units.append(form, out);
   }
 
-  const people = section(root, 'officers', '执法人员：任务、角色与大队 · Officers: duties, roles and brigades',
-    `每格 = 该人员在该次抽取中的任务数（主办 + 协办）；${data.pairs} 个人员-单位组合，其中 ${data.repeated_pairs.length} 个出现不止一次。· Each cell: the officer's duties (lead + assist) in that draw; ${data.pairs} officer-unit pairs, ${data.repeated_pairs.length} met more than once.`);
+  const people = section(root, 'officers', S('执法人员：任务、角色与大队', 'Officers: duties, roles and brigades'),
+    S(`每格 = 该人员在该次抽取中的任务数（主办 + 协办）；${data.pairs} 个人员-单位组合，其中 ${data.repeated_pairs.length} 个出现不止一次。`,
+      `Each cell: the officer's duties (lead + assist) in that draw; ${data.pairs} officer-unit pairs, ${data.repeated_pairs.length} met more than once.`));
   const officers = data.officers.filter((o) => o.duties > 0);
   people.append(heatmap('officers', officers.map((o) => `${o.person_id} ${o.brigade ?? ''}`), drawIds, (i, j) => officers[i].per_draw[j]));
   const partnerText = (o) => {
@@ -212,33 +231,34 @@ export function renderStats(data, root, lookup = null) {
     const most = Math.max(...list.map(([, n]) => n));
     return `${list.length}; ${list.filter(([, n]) => n === most).map(([p]) => p).join(', ')} ×${most}`;
   };
-  people.append(table(['人员 officer', '大队 brigade', '任务 duties', '主办 lead', '协办 assist', '专家 expert', '所查单位的大队 units\' brigades', '搭档数；最常搭档 partners; most often'],
+  people.append(table([L('人员', 'officer'), L('大队', 'brigade'), L('任务', 'duties'), L('主办', 'lead'), L('协办', 'assist'), L('专家', 'expert'), L('所查单位的大队', 'units\' brigades'), L('搭档数；最常搭档', 'partners; most often')],
     data.officers.map((o) => [o.person_id, o.brigade, o.duties, o.roles.lead, o.roles.assist, o.roles.expert,
       Object.entries(o.unit_brigades).map(([b, n]) => `${b} ${n}`).join(', '), partnerText(o)])));
-  people.append(node('h3', {}, '每次抽取与每月的任务分布（按协作区）· Duty spread per draw and per month, by zone'));
-  people.append(table(['范围 scope', '协作区 zone', '人数 officers', '任务 duties', '最少 low', '最多 high', '均衡 even', '超出 excess'],
+  people.append(node('h3', {}, S('每次抽取与每月的任务分布（按协作区）', 'Duty spread per draw and per month, by zone')));
+  people.append(table([L('范围', 'scope'), L('协作区', 'zone'), L('人数', 'officers'), L('任务', 'duties'), L('最少', 'low'), L('最多', 'high'), L('均衡', 'even'), L('超出', 'excess')],
     data.spread.map((s) => [s.scope, s.group, s.officers, s.duties, s.low, s.high, `${s.best_low}-${s.best_high}`, s.excess]),
     (i) => ({ 'data-excess': data.spread[i].excess, class: data.spread[i].excess ? 'flag' : null })));
   if (data.repeated_pairs.length) {
-    people.append(node('h3', {}, '同一人员多次检查同一单位 · Same officer, same unit more than once'));
-    people.append(table(['人员 officer', '单位 unit', '次数 times'], data.repeated_pairs.slice(0, 50).map((p) => [p.person_id, p.unit_id, p.times])));
+    people.append(node('h3', {}, S('同一人员多次检查同一单位', 'Same officer, same unit more than once')));
+    people.append(table([L('人员', 'officer'), L('单位', 'unit'), L('次数', 'times')], data.repeated_pairs.slice(0, 50).map((p) => [p.person_id, p.unit_id, p.times])));
   }
 
-  const reg = section(root, 'registry', '名录库随时间的变化 · The registry over time',
-    '每个快照相对上一个的新增、移出、变更；红色 = 抽取前不久离开抽取池、抽取后又回来的单位（registry-gap 规则）。· Added, removed, changed per snapshot; red: units that left the pool shortly before a draw and came back after it (the registry-gap rule).');
+  const reg = section(root, 'registry', S('名录库随时间的变化', 'The registry over time'),
+    S('每个快照相对上一个的新增、移出、变更；红色 = 抽取前不久离开抽取池、抽取后又回来的单位（registry-gap 规则）。',
+      'Added, removed, changed per snapshot; red: units that left the pool shortly before a draw and came back after it (the registry-gap rule).'));
   const snaps = data.registry.snapshots.filter((s) => s.kind === 'units');
   reg.append(barPlot('registry', snaps.map((s) => ({ label: s.snapshot, row: s })), [
-    { key: 'added', label: '新增 added', value: (c) => (c.row.prev === null ? 0 : c.row.added), color: () => GREEN },
-    { key: 'removed', label: '移出 removed', value: (c) => c.row.removed, color: () => RED },
-    { key: 'changed', label: '变更 changed', value: (c) => c.row.changed, color: () => BLUE },
-    { key: 'retired', label: '停用 retired', value: (c) => c.row.retired ?? 0, color: () => '#ef6c00' },
+    { key: 'added', label: L('新增', 'added'), value: (c) => (c.row.prev === null ? 0 : c.row.added), color: () => GREEN },
+    { key: 'removed', label: L('移出', 'removed'), value: (c) => c.row.removed, color: () => RED },
+    { key: 'changed', label: L('变更', 'changed'), value: (c) => c.row.changed, color: () => BLUE },
+    { key: 'retired', label: L('停用', 'retired'), value: (c) => c.row.retired ?? 0, color: () => '#ef6c00' },
   ]));
-  reg.append(legend('绿 = 新增（首个快照不计），红 = 移出，蓝 = 变更，橙 = 停用 · green added (not the first snapshot), red removed, blue changed, orange retired'));
-  reg.append(table(['快照 snapshot', '类别 kind', '条目 entry', '数量 count', '新增 added', '移出 removed', '变更 changed', '停用 retired', '恢复 reactivated'],
+  reg.append(legend(S('绿 = 新增（首个快照不计），红 = 移出，蓝 = 变更，橙 = 停用', 'green added (not the first snapshot), red removed, blue changed, orange retired')));
+  reg.append(table([L('快照', 'snapshot'), L('类别', 'kind'), L('条目', 'entry'), L('数量', 'count'), L('新增', 'added'), L('移出', 'removed'), L('变更', 'changed'), L('停用', 'retired'), L('恢复', 'reactivated')],
     data.registry.snapshots.map((s) => [s.snapshot, s.kind, s.index, s.count, s.added, s.removed, s.changed, s.retired, s.reactivated])));
-  reg.append(node('h3', {}, `抽取前离开、抽取后回来的单位 · Out just for a draw: ${data.registry.gaps.length}`));
+  reg.append(node('h3', {}, `${S('抽取前离开、抽取后回来的单位', 'Out just for a draw')}: ${data.registry.gaps.length}`));
   if (data.registry.gaps.length) {
-    reg.append(table(['抽取 draw', '单位 unit', '离开 left', '回来 back'],
+    reg.append(table([L('抽取', 'draw'), L('单位', 'unit'), L('离开', 'left'), L('回来', 'back')],
       data.registry.gaps.map((g) => [g.draw_id, g.unit_id, `${g.left_in} (${g.left_how})`, `${g.back_in} (${g.back_how})`]),
       () => ({ class: 'gap', 'data-gap': '1' })));
   }
