@@ -7,6 +7,7 @@ on a test clock). Every refusal must name what is wrong and change nothing.
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -18,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from draw_engine.api import create_routers
+from draw_engine.registry import credit_code_check_char
 from fairdraw.app import Runtime, create_app
 from fairdraw.auth import ROLES, Auth
 from fairdraw.console.templates import TemplateError, check_template, template_from_plan
@@ -82,6 +84,9 @@ def test_session_names_the_holder_and_the_actions_its_role_may_take(console: Con
         assert com["actions"]["publish"]
         assert not com["actions"]["import-commit"]
         assert not com["actions"]["plan-announce"]
+        assert not com["actions"]["record-outcome"]
+        assert com["actions"]["return-visit-plan"]
+        assert com["actions"]["return-visit-execute"]
         assert c.get("/api/console/templates",
                      headers=console.tokens["commission"]).status_code == 403
         # it follows draws (its return visits) like anyone holding a token
@@ -128,6 +133,79 @@ def test_preview_lists_ids_names_changes_and_the_guard_and_writes_nothing(
                 content=UNITS_V2, headers=console.op)
     assert ok.status_code == 200, ok.text
     assert ok.json()["version"] == 2
+
+
+CODES = [f"91451300MA5K{n:05d}" + credit_code_check_char(f"91451300MA5K{n:05d}")
+         for n in (1, 2, 3)]
+MARKET = ("统一社会信用代码,单位名称,所属大队,状态,风险等级\n"
+          f"{CODES[0]},甲商场,xingbin,active,high\n"
+          f"{CODES[1]},乙酒店,xingbin,active,low\n").encode()
+CULTURE = ("统一社会信用代码,单位名称,所属大队,状态,风险等级,场所电话\n"
+           f"{CODES[1]},乙大酒店,xingbin,active,low,0772-1234567\n"
+           f"{CODES[2]},丙网吧,heshan,active,low,\n").encode()
+MAPPING = {"format": "fairdraw-registry-mapping-v1", "kind": "units",
+           "columns": {"统一社会信用代码": "credit_code", "场所电话": "private_phone"},
+           "id_from": "credit_code"}
+
+
+def _sources(*files: tuple[str, bytes], mapping: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"files": [{"name": n, "format": "csv",
+                                       "data_base64": base64.b64encode(d).decode()}
+                                      for n, d in files]}
+    if mapping is not None:
+        body["mapping"] = mapping
+    return body
+
+
+def test_preview_of_several_files_with_a_mapping_shows_the_merge_and_writes_nothing(
+        console: Console) -> None:
+    c = console.client
+    body = _sources(("market.csv", MARKET), ("culture.csv", CULTURE), mapping=MAPPING)
+    p = c.post("/api/registries/units/preview", json=body, headers=console.op)
+    assert p.status_code == 200, p.text
+    got = p.json()
+    assert got["ok"] is True
+    assert got["sources"] == ["market.csv", "culture.csv"]
+    assert got["mapping"] is True
+    assert [a["name"] for a in got["added"]] == ["甲商场", "乙酒店", "丙网吧"]
+    [decision] = got["decisions"]
+    assert decision["key"] == f"credit_code:{CODES[1]}"
+    assert decision["kept"] == {"source": "market.csv", "row": 3, "id": CODES[1]}
+    assert decision["merged"] == [{"source": "culture.csv", "row": 2, "id": CODES[1]}]
+    assert decision["filled"] == {"private_phone": "culture.csv"}
+    assert [(d["field"], d["value"], d["kept"]) for d in decision["dropped"]] == [
+        ("name", "乙大酒店", "乙酒店")]
+    assert "market.csv row 3 kept" in decision["reason"]
+    # the preview is what import-sources then does with the same body
+    assert c.post("/api/registries/units/preview", json=body,
+                  headers=console.op).json()["version"] == 1  # nothing written
+    done = c.post("/api/registries/units/import-sources", json=body, headers=console.op)
+    assert done.status_code == 200, done.text
+    assert done.json()["decisions"] == got["decisions"]
+    assert done.json()["source_sha256"] == got["source_sha256"]
+    assert c.post("/api/registries/units/preview", json=body,
+                  headers=console.op).json()["changed"] == []
+
+
+@pytest.mark.parametrize(("body", "field", "words"), [
+    (_sources(("m.csv", MARKET), mapping={**MAPPING, "kind": "experts"}), "mapping.kind",
+     "the mapping file is for experts, not units"),
+    (_sources(("m.csv", MARKET), mapping={**MAPPING, "colour": 1}), "mapping.colour",
+     "unknown key 'colour'"),
+    ({"files": [{"name": "m.csv", "format": "csv", "data_base64": "%%"}]},
+     "files.0.data_base64", "not base64"),
+    ({"files": [{"name": "m.csv", "format": "pdf", "data_base64": ""}]}, "files.0.format",
+     "format must be one of"),
+    ({"files": []}, "files", "non-empty"),
+    ({"files": [], "extra": 1}, "extra", "unknown member"),
+])
+def test_preview_refuses_a_bad_sources_body_naming_the_member(
+        console: Console, body: Any, field: str, words: str) -> None:
+    r = console.client.post("/api/registries/units/preview", json=body, headers=console.op)
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"]["field"] == field
+    assert words in r.json()["detail"]["message"]
+    assert console.preview(UNITS_V1).json()["version"] == 1  # nothing written
 
 
 def test_preview_of_a_file_with_row_errors_names_every_problem(console: Console) -> None:
@@ -269,6 +347,26 @@ def test_follow_result_and_notices_of_a_draw(console: Console) -> None:
     after = c.get("/api/console/draws/d-console/result", headers=console.op).json()
     assert [(o["unit_id"], o["result"], o["evidence_sha256"]) for o in after["outcomes"]] == [
         (first["unit_id"], "penalised", [evidence])]
+    # corrections: each supersedes the one in force; the whole chain is listed, in log order
+    old = after["outcomes"][0]["log_index"]
+    for result, reason in (("rectification_ordered", "处罚决定撤销"), ("compliant", "复查合格")):
+        fixed = c.post("/api/draws/d-console/outcomes", headers=console.op, json={
+            "unit_id": first["unit_id"], "date": "2026-01-01", "result": result,
+            "note": reason, "supersedes": old})
+        assert fixed.status_code == 201, fixed.text
+        old = fixed.json()["log_index"]
+    chain = c.get("/api/console/draws/d-console/result", headers=console.op).json()["outcomes"]
+    assert [(o["result"], o["in_force"], o["note"]) for o in chain] == [
+        ("penalised", False, ""), ("rectification_ordered", False, "处罚决定撤销"),
+        ("compliant", True, "复查合格")]
+    assert [o["supersedes"] for o in chain] == [None, chain[0]["log_index"],
+                                                chain[1]["log_index"]]
+    assert [o["superseded_by"] for o in chain] == [chain[1]["log_index"],
+                                                   chain[2]["log_index"], None]
+    stale = c.post("/api/draws/d-console/outcomes", headers=console.op, json={
+        "unit_id": first["unit_id"], "date": "2026-01-01", "result": "compliant",
+        "note": "x", "supersedes": chain[0]["log_index"]})
+    assert stale.status_code == 400  # only the outcome in force may be corrected
 
     brigade = first["brigade"]
     got = c.get("/api/console/draws/d-console/notices", params={"brigade": brigade},
