@@ -24,6 +24,8 @@ data/log.json, data/registry.json and data/draws/*.json, every published snapsho
 diff ids document under data/snapshots/, every published checkpoint, tile and entry
 bundle), over the same content-named files. assets/app-stats.js then reads its files
 from them instead of fetching, and runs the one verification it runs when served.
+When those files exceed `MAX_DISK_BUNDLE` the manifest names no file and says why
+(`"files": null, "refused": "…"`), so no manifest of an earlier build stays behind.
 
 A draw's manifest names a superset of what one verification reads:
 trust.json, the checkpoint, the navigation files, every published checkpoint,
@@ -107,10 +109,18 @@ def format_disk_manifest(draw_id: str, files: dict[str, str]) -> bytes:
             f" = {body};\n").encode()
 
 
-def format_stats_manifest(files: dict[str, str]) -> bytes:
-    """The classic script registering the statistics page's manifest (portal path -> SHA-256)."""
-    manifest = {"files": dict(sorted(files.items())), "format": DISK_FORMAT}
-    body = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+def format_stats_manifest(files: dict[str, str] | None) -> bytes:
+    """The classic script registering the statistics page's manifest (portal path -> SHA-256);
+    `None` when the files exceed MAX_DISK_BUNDLE: the manifest then names no file but says why
+    (so no manifest of an earlier build stays behind)."""
+    manifest: dict[str, object]
+    if files is None:
+        manifest = {"files": None, "format": DISK_FORMAT, "refused": (
+            f"the portal's files exceed {MAX_DISK_BUNDLE // (1024 * 1024)} MiB, too many to open "
+            "from disk: serve the portal directory, or use fairdraw stats")}
+    else:
+        manifest = {"files": dict(sorted(files.items())), "format": DISK_FORMAT}
+    body = json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return ("/* fairdraw: the files the statistics page is verified from when opened from disk "
             "(public_portal/disk.py): verified like any bundle, trusted for nothing. */\n"
             f"globalThis.FairdrawDiskStats = {body};\n").encode()
@@ -122,8 +132,8 @@ def write_disk_bundles(out: Path, draws: Mapping[str, Iterable[str]],
     """For each draw id -> its published snapshot paths, write the manifest (through `write`)
     and the content-named files (through `write_once`, each file once for all draws); a draw
     whose files exceed MAX_DISK_BUNDLE gets nothing; then the statistics page's manifest
-    (STATS_DISK_PATH) the same way. Returns the draw ids left without one ("stats" for that
-    page)."""
+    (STATS_DISK_PATH) the same way, one naming no file when they exceed it. Returns the draw
+    ids left without one ("stats" for that page)."""
     logged = log_files(out)
     digests: dict[str, str] = {}  # portal path -> SHA-256, each file read and written once
 
@@ -147,6 +157,5 @@ def write_disk_bundles(out: Path, draws: Mapping[str, Iterable[str]],
     stats = store(stats_files(out, logged))
     if stats is None:
         skipped.append("stats")
-    else:
-        write(STATS_DISK_PATH, format_stats_manifest(stats))
+    write(STATS_DISK_PATH, format_stats_manifest(stats))
     return skipped

@@ -23,7 +23,13 @@ from typing import Any
 
 import pytest
 
-from public_portal.disk import STATS_DISK_PATH, disk_file_path, format_disk_file
+from public_portal.disk import (
+    MAX_DISK_BUNDLE,
+    STATS_DISK_PATH,
+    disk_file_path,
+    format_disk_file,
+    write_disk_bundles,
+)
 from tests.fairdraw.clienthelp import BASE_CMD
 from tests.public_portal.conftest import DemoLog, forge_log, serve
 from tests.public_portal.stats_fixture import build_year
@@ -307,3 +313,27 @@ def test_every_page_links_the_stats_and_registry_pages_in_its_header(browser: An
     page.wait_for_function(SETTLED, timeout=60_000)
     assert page.url.endswith("/stats.html")
     assert page.evaluate("document.documentElement.dataset.verdict") == "pass"
+
+
+def test_a_portal_too_big_for_disk_says_so_on_the_stats_page(browser: Any,
+                                                             fresh_copy: Path) -> None:
+    """Over MAX_DISK_BUNDLE the manifest names no file and says why (no earlier one stays)."""
+    with (fresh_copy / "data" / "snapshots" / "big.jsonl").open("wb") as f:
+        f.truncate(MAX_DISK_BUNDLE + 1)  # sparse: its size counts, it is never read
+
+    def write(rel: str, data: bytes) -> None:
+        (fresh_copy / rel).write_bytes(data)
+
+    def write_once(rel: str, data: bytes) -> bool:
+        path = fresh_copy / rel
+        if path.exists():
+            return path.read_bytes() == data
+        path.write_bytes(data)
+        return True
+
+    assert write_disk_bundles(fresh_copy, {}, write, write_once) == ["stats"]
+    assert _stats_manifest(fresh_copy)["files"] is None
+    page = _open(browser, (fresh_copy / "stats.html").as_uri())
+    assert page.evaluate("document.documentElement.dataset.verdict") == "fail"
+    assert "exceed 64 MiB" in page.inner_text("#verdict-detail")
+    assert page.text_content("#stats-data") == "null"

@@ -65,6 +65,9 @@ async function openDisk() {
     throw new Error(`${t('disk.stats-missing')} ${e.message}`);
   }
   const manifest = globalThis.FairdrawDiskStats;
+  if (manifest && manifest.format === 'fairdraw-disk/v1' && manifest.files === null && typeof manifest.refused === 'string') {
+    throw new Error(`${url}: ${manifest.refused}`);
+  }
   if (!manifest || manifest.format !== 'fairdraw-disk/v1' || !manifest.files || typeof manifest.files !== 'object') {
     throw new Error(`${url} registers no statistics manifest`);
   }
