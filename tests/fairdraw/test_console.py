@@ -13,7 +13,13 @@ witnesses (fairdraw.local_processes). Playwright drives Debian's Chromium:
 - a wrong token is refused and nothing is kept;
 - an operator sees no audit trail, an admin does (and a commission token, where
   the role exists, only what its routes allow);
-- a file with row errors: every problem shown, nothing committed.
+- a file with row errors: every problem shown, nothing committed; so is a mapping
+  file for another registry or one that is not JSON.
+
+The month also imports the experts from two departments' files with a mapping file
+(the preview's merge decisions: which row won and why), corrects an outcome (the
+correction supersedes the outcome in force, with its reason; both listed), and lets
+the commission plan, follow and execute its quarter's return-visit draw.
 """
 
 from __future__ import annotations
@@ -616,6 +622,22 @@ def test_row_errors_are_shown_and_nothing_is_committed(browser: Any, sqlite_serv
     assert "duplicate id 'U-1'" in text
     assert [rows.nth(i).get_attribute("data-row") for i in range(3)] == ["3", "4", "5"]
     page.screenshot(path=str(artifacts / "11-row-errors.png"))
+    assert page.locator("#preview").is_hidden()
+    assert page.locator("[data-action=import-commit]").is_disabled()
+    assert requests.get(f"{sqlite_server.base}/api/snapshots", timeout=10).json() == before
+    # a mapping file for another registry, or not JSON: refused naming it, nothing committed
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"format": "fairdraw-registry-mapping-v1",
+                                   "kind": "inspectors", "columns": {}}), encoding="utf-8")
+    page.set_input_files("#import-file", str(good))
+    page.set_input_files("#import-mapping", str(mapping))
+    page.click("[data-action=import-preview]")
+    page.wait_for_selector("#message[data-kind=error]:has-text('mapping.kind')")
+    assert "the mapping file is for inspectors, not units" in page.inner_text("#message")
+    mapping.write_text("{not json", encoding="utf-8")
+    page.set_input_files("#import-mapping", str(mapping))
+    page.click("[data-action=import-preview]")
+    page.wait_for_selector("#message[data-kind=error]:has-text('不是 JSON')")
     assert page.locator("#preview").is_hidden()
     assert page.locator("[data-action=import-commit]").is_disabled()
     assert requests.get(f"{sqlite_server.base}/api/snapshots", timeout=10).json() == before
