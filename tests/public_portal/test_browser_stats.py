@@ -156,6 +156,9 @@ def test_the_demo_like_page_plots_what_the_cli_prints(browser: Any, built_portal
         index = browser.new_context().new_page()
         index.goto(server.url + "index.html")
         assert index.get_attribute("#stats-link", "href") == "stats.html"
+        assert index.inner_text("#stats-link") == "公平性统计：许多次抽取放在一起看"
+        index.click("#lang-toggle")
+        assert index.inner_text("#stats-link") == "Fairness over many draws"
 
 
 def test_the_cli_report_draws_the_same_plots(browser: Any, built_portal: Path,

@@ -56,6 +56,7 @@ const TEXTS = {
     'Every draw can be checked independently in your browser: open a draw and the page recomputes it and checks every signature and proof.'],
   'index.logsize': ['日志条目数', 'Log entries'],
   'index.empty': ['还没有抽取。', 'No draws yet.'],
+  'index.stats': ['公平性统计：许多次抽取放在一起看', 'Fairness over many draws'],
   'col.draw': ['抽取编号', 'Draw'], 'col.title': ['名称', 'Title'], 'col.kind': ['类型', 'Kind'],
   'col.status': ['状态', 'Status'], 'col.round': ['信标轮次', 'Beacon round'], 'col.roundtime': ['信标时间 (UTC)', 'Beacon time (UTC)'],
   'col.authority': ['发布机关', 'Authority'], 'col.unit': ['单位', 'Unit'], 'col.date': ['日期', 'Date'],
