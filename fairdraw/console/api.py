@@ -11,17 +11,19 @@ said otherwise:
 - `GET /console/beacon?round=R | not_before=T`: the beacon round a plan would
   commit to (`draw_engine.plan_checks.beacon_fields`, the plan's own rule: the
   first round at least the lead time ahead) and its time;
-- `POST /registries/{kind}/preview?format=…`: what importing the file would
-  change, row errors included (fairdraw.console.preview over
-  draw_engine.registry_sources), nothing written; beside the import, so the
-  same upload size limit applies;
+- `POST /registries/{kind}/preview`: what importing would change, merge
+  decisions and row errors included (fairdraw.console.preview over
+  `DrawService.preview_sources`), nothing written; the body is one raw file
+  (`?format=…`) or import-sources' JSON (`{"files": […], "mapping"?}`); beside
+  the import, so the same upload size limit applies;
 - `GET /console/templates`, `GET|PUT /console/templates/{name}`: saved plan
   templates (fairdraw.console.templates; files, never the log);
 - `GET /console/draws/{id}/follow` (any token): the commitment per witness
   (co-signed when, in time or not), the policy met or not, time left before the
   round, whether execute and cancel are possible now;
 - `GET /console/draws/{id}/result` (any token): the result with unit and people
-  names (the portal's tables), outcomes, the public page's address;
+  names (the portal's tables), every outcome (corrected ones read back from the
+  log: which corrects which, which is in force), the public page's address;
 - `GET /console/draws/{id}/notices?brigade=…&format=csv|xlsx`: that draw's
   notices (fairdraw.notices: schedule, notice dates, message texts) for one
   brigade, as a file.
