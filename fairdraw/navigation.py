@@ -31,7 +31,7 @@ def proven_row(h: DrawHistory) -> dict[str, Any]:
     if h.announce_index is None:
         raise ValueError(f"draw {h.draw_id} has no single announce")
     ann = h.entries[h.announce_index]
-    beacon = ann.get("beacon") if isinstance(ann.get("beacon"), Mapping) else {}
+    beacon = ann["beacon"] if isinstance(ann.get("beacon"), Mapping) else {}
     succ = h.superseded_by[0] if h.superseded_by else None
     status = ("superseded" if succ is not None else "cancelled" if h.cancels
               else "drawn" if h.results else "announced")
