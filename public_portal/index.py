@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from draw_engine.entries import OUTCOME, SNAPSHOT, entry_type, parse_entry
 from draw_engine.errors import EntryError
@@ -109,6 +109,7 @@ def scan_log(entries: Iterable[tuple[int, bytes]]) -> LogIndex:
     announce, so this index says what every verifier derives (their `index` check)."""
     index = LogIndex()
     parsed: dict[int, Mapping[str, Any]] = {}
+    e: Mapping[str, Any]
     for i, data in entries:
         index.size = i + 1
         try:
@@ -140,7 +141,7 @@ def scan_log(entries: Iterable[tuple[int, bytes]]) -> LogIndex:
                     d.selected.add(s["unit_id"])
         index.draws[h.draw_id] = d
     for i, e in parsed.items():
-        target = index.draws.get(e.get("draw_id")) if entry_type(e) == OUTCOME else None
+        target = index.draws.get(cast(str, e.get("draw_id"))) if entry_type(e) == OUTCOME else None
         if target is not None:
             target.outcome_indices.append(i)
             if isinstance(e.get("unit_id"), str):
