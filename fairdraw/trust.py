@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from draw_engine.beacon import ChainInfo, check_chain_hash, parse_chain_info_json, parse_hex
 from draw_engine.beacon_errors import ChainIdentityError
@@ -88,10 +88,10 @@ def _chain_from_trust(key: str, info: Any) -> tuple[ChainInfo, bool]:
                 raise TrustError(f"beacons[{key}].beacon_id must be a string")
             seed = info.get("genesis_seed", info.get("groupHash", ""))
             chain = ChainInfo(
-                scheme=info.get("scheme"),
+                scheme=cast(str, info.get("scheme")),  # ChainInfo checks each field
                 public_key=parse_hex(info.get("public_key"), field="public_key"),
-                genesis_time=info.get("genesis_time"),
-                period=info.get("period"),
+                genesis_time=cast(int, info.get("genesis_time")),
+                period=cast(int, info.get("period")),
                 chain_hash=parse_hex(info.get("chain_hash", key), field="chain_hash", size=32),
                 local=local,
                 genesis_seed=parse_hex(seed, field="genesis_seed"),

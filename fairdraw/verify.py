@@ -50,6 +50,7 @@ from draw_engine.entries import (
     SnapshotRef,
     announce_round_time,
     entry_type,
+    format_utc,
     parse_entry,
     parse_utc_seconds,
 )
@@ -62,7 +63,6 @@ from draw_engine.history import (
     check_outcomes,
     check_results,
     draw_history,
-    format_utc,
     quorum_time,
 )
 from draw_engine.select import compute_draw, spec_hash
