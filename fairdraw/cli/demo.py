@@ -43,7 +43,7 @@ import signal
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -52,6 +52,9 @@ from rich.table import Table
 
 from fairdraw import demo_registry as reg
 from fairdraw.errors import FairdrawError
+
+if TYPE_CHECKING:
+    from witnesses.policy import Policy
 
 DEMO_ORIGIN_PREFIX = "localhost/fairdraw-demo"
 """A demo log's origin is `<prefix>/<random id>/log`, one id per demo directory."""
@@ -294,7 +297,8 @@ def run_demo(out: Path, *, steps: _Steps | None = None, now: float | None = None
         service.publish_checkpoint()
         s.update(1, "result co-signed")
         portal_dir = out / "portal"
-        trust = trust_document(origin=origin, log_vkeys=[log_vkey], policy=service.policy,
+        policy = cast("Policy", service.policy)  # the demo's settings name its two witnesses
+        trust = trust_document(origin=origin, log_vkeys=[log_vkey], policy=policy,
                                chains=[beacon_chain(settings)], margin_seconds=MARGIN)
         built = build_portal(portal_dir, PortalInputs(
             storage=runtime.storage, trust=trust,
@@ -302,7 +306,7 @@ def run_demo(out: Path, *, steps: _Steps | None = None, now: float | None = None
             commitments={d.draw_id: d.commitment_note for d in service.draws()
                          if d.commitment_note is not None}))
         s.finish(f"{built.draws} draw(s), log size {built.tree_size}")
-        results = [(d, service.entry(d.result_index)) for d in executed]
+        results = [(d, service.entry(cast(int, d.result_index))) for d in executed]  # executed
         return {"runtime": runtime, "cluster": cluster, "settings": settings,
                 "results": results, "portal_dir": portal_dir, "service": service}
     except BaseException:
