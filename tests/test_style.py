@@ -1,7 +1,9 @@
-"""The whole tree is ruff clean under the rule set of pyproject.toml (STYLE.md "Tooling")."""
+"""The whole tree is ruff clean under the rule set of pyproject.toml, and every package type
+checks under `mypy --strict` (STYLE.md "Tooling"; issue 16)."""
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,5 +17,21 @@ def test_ruff_check_is_clean():
         pytest.skip("ruff is not installed (pip install -e '.[test]')")
     proc = subprocess.run(
         [exe, "check", "."], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+PACKAGES = ("sqlbase", "transparency", "witnesses", "draw_engine", "public_portal", "fairdraw")
+"""Every package of the distribution, bottom layer first."""
+
+
+def test_every_package_type_checks_strictly():
+    if shutil.which("mypy") is None:
+        pytest.skip("mypy is not installed (pip install -e '.[test]')")
+    packages = [p for p in PACKAGES if (ROOT / p / "__init__.py").exists()]
+    assert "fairdraw" in packages
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", *packages], cwd=ROOT, capture_output=True,
+        text=True, timeout=900, check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
