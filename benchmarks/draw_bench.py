@@ -21,8 +21,9 @@ N = --units (default 1,000,000):
    `json.loads` per line, the RFC 9162 root with hashlib over the lines, one
    target ticket per active unit, `heapq.nsmallest`.
 3. snapshot commit from a raw registry JSONL file (not canonical: ASCII
-   escapes, spaces, unsorted, private fields): `parse_json` per line,
-   `make_snapshot`, `format_records`, `snapshot_entry`; goal ≤ 15 s. Floor:
+   escapes, spaces, unsorted, private fields): `parse_json_lines` (the strict
+   `parse_json` of each line), `make_snapshot`, `format_records`,
+   `snapshot_entry`; goal ≤ 15 s. Floor:
    `json.loads` per line, `json.dumps(sort_keys=True)` per record, sort,
    hashlib root.
 4. `fairdraw snapshot root FILE`: the CLI function in-process on the published
@@ -51,7 +52,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from draw_engine.canonical import canonical_json, parse_json
+from draw_engine.canonical import canonical_json, parse_json_lines
 from draw_engine.select import compute_draw
 from draw_engine.snapshot import format_records, make_snapshot, snapshot_entry
 
@@ -239,7 +240,7 @@ def write_inputs(workdir: Path, n: int) -> dict[str, Any]:
 
 def commit_snapshot(raw_path: Path) -> dict[str, Any]:
     data = raw_path.read_bytes()
-    records = [parse_json(line) for line in data.splitlines()]
+    records = parse_json_lines(data.splitlines())
     snapshot = make_snapshot("units-bench", "units", records)
     format_records(snapshot)
     return snapshot_entry(snapshot, previous=None)

@@ -31,8 +31,12 @@ Left out: floats (JCS number serialisation) altogether.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import operator
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -186,14 +190,160 @@ def canonical_json(value: object) -> bytes:
 
 
 def canonical_lines(values: list[Any]) -> list[bytes]:
-    """`[canonical_json(v) for v in values]`, the subset checked in one pass over all.
+    """`[canonical_json(v) for v in values]`, the subset checked for all at once.
 
-    A `CanonicalError` names the value by its index: path "$[i]…".
+    Chunk by chunk: a chunk of flat records (see `_flat_members`) is proven in
+    the subset by C-level passes over it (type census, then orjson's own
+    refusals of big integers and lone surrogates, then one NFC check of the
+    encoded text); any other chunk is checked by `_scan`. A `CanonicalError`
+    names the value by its index: path "$[i]…", the same error as one `_scan`
+    over all values.
     """
-    _members, astral_keys = _scan(values, MAX_DEPTH + 1, "$")
-    if astral_keys:
-        return [canonical_json(value) for value in values]
-    return encode_many(values)
+    lines: list[bytes] = []
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start:start + CHUNK]
+        encoded = _encode_flat(chunk)
+        if encoded is None:
+            try:
+                _members, astral_keys = _scan(chunk, MAX_DEPTH + 1, "$")
+            except CanonicalError:
+                _scan(values, MAX_DEPTH + 1, "$")  # the same error, indexed in all values
+                raise
+            encoded = ([canonical_json(value) for value in chunk] if astral_keys
+                       else encode_many(chunk))
+        lines += encoded
+    return lines
+
+
+CHUNK = 4096
+"""Values checked together: small enough that a chunk stays in the CPU cache and the
+objects made for it are freed before the next (the cyclic GC never rescans them)."""
+
+_SCALAR_TYPES = frozenset({str, int, bool, type(None)})
+_FLAT_TYPES = _SCALAR_TYPES | {list}
+
+
+def _flat_members(values: list[Any], *, keys_known_str: bool = False,
+                  ) -> tuple[list[str], list[Any], list[type]] | None:
+    """(keys, members and list items, their types) when every value is a flat record,
+    else None.
+
+    A flat record is a dict (exactly) whose keys are str and whose values are
+    str, int, bool, None or a list of those (exact types: no subclass, no float,
+    nothing nested deeper). Decided by type censuses run in C, no Python frame
+    per member. `keys_known_str`: the values come from `orjson.loads`.
+    """
+    if not values or set(map(type, values)) != {dict}:
+        return None
+    keys = list(itertools.chain.from_iterable(values))
+    if not keys_known_str and set(map(type, keys)) - {str}:
+        return None
+    members = list(itertools.chain.from_iterable(map(dict.values, values)))
+    kinds = list(map(type, members))
+    found = set(kinds)
+    if not found <= _FLAT_TYPES:
+        return None
+    if list in found:
+        items = list(itertools.chain.from_iterable(_of_type(members, kinds, list)))
+        item_kinds = list(map(type, items))
+        if set(item_kinds) - _SCALAR_TYPES:
+            return None
+        members += items
+        kinds += item_kinds
+    return keys, members, kinds
+
+
+def _of_type(values: list[Any], kinds: list[type], kind: type) -> Iterator[Any]:
+    """The items of `values` whose type (in `kinds`) is exactly `kind`, filtered in C."""
+    return itertools.compress(values, map(operator.is_, kinds, itertools.repeat(kind)))
+
+
+def _astral(text: bytes) -> bool:
+    """True when UTF-8 `text` holds a character outside the BMP (lead bytes F0-F4)."""
+    return any(lead in text for lead in _ASTRAL_LEADS)
+
+
+_ASTRAL_LEADS = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")
+
+
+def _encode_flat(values: list[Any]) -> list[bytes] | None:
+    """The JCS of each value when all are flat records proven in the subset, else None.
+
+    orjson refuses integers outside |n| < 2^53 (`OPT_STRICT_INTEGER`) and lone
+    surrogates itself; flat records hold no float and nest two levels at most.
+    NFC: canonical JSON escapes only '"', '\\' and control characters, none of
+    which composes with anything, so the encoded text is NFC exactly when every
+    string in it is. A key outside the BMP (JCS sorts those by UTF-16 units) or
+    anything else unproven: None, and `_scan` decides.
+    """
+    if _flat_members(values) is None:
+        return None
+    try:
+        encoded = list(map(_dumps_canonical, values))
+    except TypeError:  # orjson.JSONEncodeError: an integer beyond 2^53, a lone surrogate
+        return None
+    text = b"\n".join(encoded)
+    if not text.isascii() and (_astral(text)
+                               or not unicodedata.is_normalized("NFC", text.decode("utf-8"))):
+        return None
+    return encoded
+
+
+_dumps_canonical = functools.partial(orjson.dumps, option=orjson.OPT_SORT_KEYS
+                                     | orjson.OPT_STRICT_INTEGER)
+
+
+def parse_json_lines(lines: list[bytes], *, max_size: int = DEFAULT_MAX_SIZE,
+                     max_depth: int = MAX_DEPTH) -> list[Any]:
+    """`[parse_json(line, max_size=max_size, max_depth=max_depth) for line in lines]`.
+
+    The first bad line raises its `parse_json` error, its path prefixed "line N: "
+    (N from 1), so that it reads "line N: $…: what is wrong".
+    Chunk by chunk, the lines are parsed by a C `map` of `orjson.loads`; a chunk
+    of flat records (`_flat_members`) is then proven strict without a Python
+    frame per line: integers in range (min/max), no duplicate key (each member
+    has one ":" outside strings, so a chunk with as many ":" as members repeats
+    no key), every string NFC (one check over them all; orjson already refused
+    lone surrogates, NaN and bad UTF-8). Any other chunk, or one where a proof
+    does not hold, is read line by line by `parse_json`.
+    """
+    values: list[Any] = []
+    for start in range(0, len(lines), CHUNK):
+        chunk = lines[start:start + CHUNK]
+        parsed = _parse_flat(chunk, max_size, max_depth)
+        if parsed is None:
+            parsed = []
+            for number, line in enumerate(chunk, start=start + 1):
+                try:
+                    parsed.append(parse_json(line, max_size=max_size, max_depth=max_depth))
+                except CanonicalError as exc:
+                    raise CanonicalError(exc.args[0], path=f"line {number}: {exc.path}") from exc
+        values += parsed
+    return values
+
+
+def _parse_flat(chunk: list[bytes], max_size: int, max_depth: int) -> list[Any] | None:
+    """The values of `chunk`'s lines when all are flat records proven strict, else None."""
+    if not chunk or max_depth < 2 or max(map(len, chunk)) > max_size:
+        return None
+    try:
+        values = list(map(orjson.loads, chunk))
+    except orjson.JSONDecodeError:
+        return None
+    flat = _flat_members(values, keys_known_str=True)
+    if flat is None:
+        return None
+    keys, scalars, kinds = flat
+    if sum(map(bytes.count, chunk, itertools.repeat(b":"))) != len(keys):
+        return None
+    if int in kinds:
+        ints = list(_of_type(scalars, kinds, int))
+        if max(ints) > MAX_SAFE_INTEGER or min(ints) < -MAX_SAFE_INTEGER:
+            return None
+    text = "\n".join(itertools.chain(keys, _of_type(scalars, kinds, str)))
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        return None
+    return values
 
 
 def encode_many(values: list[Any]) -> list[bytes]:

@@ -36,7 +36,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from draw_engine.canonical import is_identifier, parse_json
+from draw_engine.canonical import is_identifier, parse_json, parse_json_lines
 from draw_engine.errors import CanonicalError, ValidationError, ValidationProblem
 from draw_engine.snapshot import is_private_field
 
@@ -525,6 +525,9 @@ def _trimmed(row: Sequence[object]) -> tuple[object, ...]:
     return tuple(row[:end])
 
 
+_BAD_LINE = object()
+
+
 def import_jsonl(data: bytes, kind: str, *, mapping: ImportMapping | None = None,
                  rows_out: list[int] | None = None,
                  defaulted_out: list[frozenset[str]] | None = None) -> list[dict[str, Any]]:
@@ -538,16 +541,23 @@ def import_jsonl(data: bytes, kind: str, *, mapping: ImportMapping | None = None
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
-    for number, line in enumerate(lines, start=1):
-        try:
-            value = parse_json(line)
-        except CanonicalError as exc:
-            problems.add(number, None, f"bad JSON: {exc}")
-            continue
-        if not isinstance(value, dict):
+    try:
+        # Every line strict at once (C-level proofs for flat records); on any error
+        # each line is read again alone, so that every bad line is named.
+        values: list[Any] = parse_json_lines(lines)
+    except CanonicalError:
+        values = []
+        for number, line in enumerate(lines, start=1):
+            try:
+                values.append(parse_json(line))
+            except CanonicalError as exc:
+                problems.add(number, None, f"bad JSON: {exc}")
+                values.append(_BAD_LINE)
+    for number, value in enumerate(values, start=1):
+        if isinstance(value, dict):
+            objects.append((number, value))
+        elif value is not _BAD_LINE:
             problems.add(number, None, "a line must be a JSON object")
-            continue
-        objects.append((number, value))
     problems.raise_if_any()
     header: list[str] = []
     known: set[str] = set()

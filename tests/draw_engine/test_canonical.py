@@ -28,6 +28,7 @@ from draw_engine.canonical import (
     check_value,
     is_identifier,
     parse_json,
+    parse_json_lines,
 )
 from draw_engine.errors import CanonicalError
 
@@ -274,3 +275,90 @@ def test_parse_format_round_trip(value: object) -> None:
     assert parse_json(encoded) == value
     assert canonical_json(parse_json(encoded)) == encoded
     assert json.loads(encoded) == value
+
+
+# Flat records (a dict of scalars and lists of scalars) are proven in the subset by C-level
+# censuses in `canonical_lines` and `parse_json_lines`; hostile members must be refused
+# exactly as the per-value `_scan` and the per-line `parse_json` refuse them.
+class _Text(str):
+    pass
+
+
+hostile_scalars = (
+    json_scalars
+    | st.sampled_from([1.5, 2**53, -(2**53), 2**64, "e\u0301", "\ud800", (1,), _Text("x"),
+                       True, "\U0001f600", "a:b", 0])
+)
+flat_records = st.dictionaries(
+    st.sampled_from(["id", "a", "b", "é", "e\u0301", "\U0001f600", "\uff61"]),
+    hostile_scalars | st.lists(hostile_scalars, max_size=3), max_size=5)
+
+
+def _outcome(fn: Any, *args: Any, **kwargs: Any) -> object:
+    try:
+        return fn(*args, **kwargs)
+    except CanonicalError as exc:
+        return ("error", str(exc), exc.path)
+
+
+@settings(max_examples=400)
+@given(st.lists(flat_records, max_size=6))
+def test_canonical_lines_of_flat_records_equal_the_per_value_check(values: list[Any]) -> None:
+    expected = _outcome(check_value, values, max_depth=MAX_DEPTH + 1)
+    if expected is None:
+        expected = [rfc8785.dumps(v) for v in values]
+    assert _outcome(canonical_lines, values) == expected
+
+
+def test_canonical_lines_in_many_chunks_names_the_bad_value_by_its_index() -> None:
+    values: list[Any] = [{"id": f"U{i}", "n": i, "t": ["x"]} for i in range(3000)]
+    values[2500] = {"id": "bad", "n": 2**53}
+    with pytest.raises(CanonicalError, match="outside") as caught:
+        canonical_lines(values)
+    assert caught.value.path == "$[2500].n"
+    values[2500] = {"id": "ok", "\U0001f600": 1, "\uff61": 2}
+    assert canonical_lines(values) == [rfc8785.dumps(v) for v in values]
+
+
+def _line_text(record: dict[str, Any]) -> bytes:
+    """A raw (not canonical) JSON line: ASCII escapes, spaces, keys unsorted."""
+    return json.dumps(record, ensure_ascii=True).encode()
+
+
+raw_lines = st.one_of(
+    flat_records.filter(lambda r: _outcome(check_value, r) is None).map(_line_text),
+    st.sampled_from([b'{"a":1,"a":2}', b'{"a":"x:y","b":1}', b'{"a":"x:y","a":1}',
+                     b'{"a":1.0}', b'{"a":9007199254740992}', b'{"a":18446744073709551616}',
+                     b'{"a":"e\\u0301"}', b'{"e\\u0301":1}', b'{"a":"\\ud800"}', b'[1',
+                     b'2]', b'3,4', b'{"a":[[1]]}', b'{"a":{"b":1}}', b'', b'  {"a" : 1 }',
+                     b'null', b'{"a":NaN}', b'{"a":"\xff"}']),
+)
+
+
+@settings(max_examples=400)
+@given(st.lists(raw_lines, max_size=8))
+def test_parse_json_lines_equals_parse_json_per_line(lines: list[bytes]) -> None:
+    expected: object = []
+    for number, line in enumerate(lines, start=1):
+        got = _outcome(parse_json, line)
+        if isinstance(got, tuple) and got[:1] == ("error",):
+            expected = ("error", f"line {number}: {got[1]}", f"line {number}: {got[2]}")
+            break
+        assert isinstance(expected, list)
+        expected.append(got)
+    assert _outcome(parse_json_lines, lines) == expected
+
+
+def test_parse_json_lines_lines_that_only_parse_together_are_refused() -> None:
+    # '[1' '2]' '3,4' parse as one array of three values, but not line by line.
+    with pytest.raises(CanonicalError, match=r"line 1: \$: not JSON"):
+        parse_json_lines([b"[1", b"2]", b"3,4"])
+
+
+def test_parse_json_lines_names_a_duplicate_key_in_a_later_chunk() -> None:
+    lines = [b'{"id":"U%d","n":%d}' % (i, i) for i in range(5000)]
+    lines[4500] = b'{"id":"U4500","n":1,"n":2}'
+    with pytest.raises(CanonicalError, match=r"line 4501: \$: duplicate object key 'n'"):
+        parse_json_lines(lines)
+    lines[4500] = b'{"id":"U4500","n":"a:b"}'
+    assert parse_json_lines(lines)[4500] == {"id": "U4500", "n": "a:b"}
