@@ -125,40 +125,38 @@ _MISSING = object()
 
 
 def _split_by_match(
-    units: list[tuple[str, Record]], match: Sequence[tuple[str, Sequence[object]]]
-) -> tuple[list[str], list[tuple[str, Record]]]:
-    """Ids of the units `match` holds for, and the units it does not hold for, in order."""
+    ids: list[str], records: list[Record], match: Sequence[tuple[str, Sequence[object]]]
+) -> tuple[list[str], list[str], list[Record]]:
+    """(ids the match holds for, ids and records it does not hold for), in order.
+
+    Parallel lists, no pair per unit: a million new tuples would make the cyclic GC
+    rescan every record.
+    """
     if not match:
-        return [unit_id for unit_id, _unit in units], []  # {} matches everything
+        return ids, [], []  # {} matches everything
     match_set = tuple((attr, frozenset(_value_key(v) for v in allowed)) for attr, allowed in match)
-    chosen: list[str] = []
-    rest: list[tuple[str, Record]] = []
+    verdicts: list[bool] = []
     if len(match_set) == 1:
         # Speed only: one attribute, and most values are a few repeated strings or
-        # booleans, so the verdict of `_matches` is remembered per (type, value).
+        # booleans, so the verdict of `_matches` is remembered per type and value
+        # (one dict per type: True == 1, yet they are different values here).
         attribute = match_set[0][0]
-        memo: dict[tuple[type, object], bool] = {}
-        for item in units:
-            value = item[1].get(attribute, _MISSING)
-            kind = type(value)
-            if kind is str or kind is bool or kind is int or value is None:
-                key = (kind, value)
-                holds = memo.get(key)
-                if holds is None:
-                    holds = memo[key] = _matches(item[1], match_set)
-            else:
-                holds = _matches(item[1], match_set)
-            if holds:
-                chosen.append(item[0])
-            else:
-                rest.append(item)
-        return chosen, rest
-    for item in units:
-        if _matches(item[1], match_set):
-            chosen.append(item[0])
-        else:
-            rest.append(item)
-    return chosen, rest
+        memos: dict[type, dict[object, bool]] = {str: {}, bool: {}, int: {}, type(None): {}}
+        for record in records:
+            value = record.get(attribute, _MISSING)
+            memo = memos.get(type(value))
+            if memo is None:
+                verdicts.append(_matches(record, match_set))
+                continue
+            holds = memo.get(value)
+            if holds is None:
+                holds = memo[value] = _matches(record, match_set)
+            verdicts.append(holds)
+    else:
+        verdicts = [_matches(record, match_set) for record in records]
+    rest = list(map(operator.not_, verdicts))
+    return (list(itertools.compress(ids, verdicts)), list(itertools.compress(ids, rest)),
+            list(itertools.compress(records, rest)))
 
 
 def _ranked(base: TicketHasher, ids: list[str], count: int) -> list[tuple[bytes, bytes, str]]:
@@ -381,19 +379,19 @@ def _pool_strata(spec: DrawSpec, unit_ids: list[str], unit_records: list[Record]
     # the same assignment as testing each unit against the strata in order. Until a
     # stratum has a non-empty match the pool stays a list of ids (no pair per unit).
     pool_ids = list(itertools.compress(unit_ids, active))
-    remaining: list[tuple[str, Record]] | None = None
+    remaining: tuple[list[str], list[Record]] | None = None
     stratum_ids: list[list[str]] = []
     for stratum in spec.strata:
         if remaining is None and not stratum.match:
-            chosen, remaining = pool_ids, []  # {} matches everything
+            chosen, remaining = pool_ids, ([], [])  # {} matches everything
         else:
             if remaining is None:
-                remaining = list(itertools.compress(
-                    zip(unit_ids, unit_records, strict=True), active))
-            chosen, remaining = _split_by_match(remaining, stratum.match)
+                remaining = (pool_ids, list(itertools.compress(unit_records, active)))
+            chosen, rest_ids, rest_records = _split_by_match(*remaining, stratum.match)
+            remaining = (rest_ids, rest_records)
         stratum_ids.append(chosen)
     # SPEC(draw-v1 §5.4): units matching no stratum are counted, not drawn.
-    return stratum_ids, len(pool_ids) if remaining is None else len(remaining)
+    return stratum_ids, len(pool_ids) if remaining is None else len(remaining[0])
 
 
 def strata_pools(announce: Mapping[str, Any],

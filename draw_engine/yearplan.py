@@ -310,11 +310,12 @@ def class_members(rules: Rules, records: Iterable[Mapping[str, Any]]) -> dict[st
     """Active unit ids of each class, sorted by id: each unit joins the FIRST class whose
     match holds, by draw-v1's own stratum matching (draw_engine.select, §5.4)."""
     brigades = {b for bs in rules.groups.values() for b in bs}
-    remaining = [(str(r["id"]), r) for r in records if r.get("status") == "active"
-                 and (not rules.groups or r.get("brigade") in brigades)]
+    records_left = [r for r in records if r.get("status") == "active"
+                    and (not rules.groups or r.get("brigade") in brigades)]
+    ids_left = [str(r["id"]) for r in records_left]
     out: dict[str, list[str]] = {}
     for c in rules.classes:
-        chosen, remaining = split_by_match(remaining, tuple(
+        chosen, ids_left, records_left = split_by_match(ids_left, records_left, tuple(
             (attribute, tuple(allowed)) for attribute, allowed in c.match.items()))
         out[c.name] = sorted(chosen, key=lambda i: i.encode("ascii"))
     return out
