@@ -250,16 +250,57 @@ def fresh_copy(built_portal: Path, tmp_path: Path) -> Path:
     return out
 
 
+class _SharedChromium:
+    """One Chromium for all the browser modules of a run, launched on first use.
+
+    Launching costs about a second a module; each test still opens its own context
+    (fresh storage). It is closed as soon as the next test needs no browser
+    (`pytest_runtest_teardown`), because a live sync Playwright marks an asyncio loop as
+    running in this thread between its calls, which later non-browser tests must not see."""
+
+    def __init__(self) -> None:
+        self._manager: Any = None
+        self._browser: Any = None
+
+    def get(self) -> Any:
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            manager = sync_playwright()
+            playwright = manager.__enter__()
+            try:
+                self._browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                           args=CHROMIUM_ARGS)
+            except BaseException:
+                manager.__exit__(None, None, None)
+                raise
+            self._manager = manager
+        return self._browser
+
+    def close(self) -> None:
+        browser, manager = self._browser, self._manager
+        self._browser = self._manager = None
+        if browser is not None:
+            try:
+                browser.close()
+            finally:
+                manager.__exit__(None, None, None)
+
+
+_CHROMIUM = _SharedChromium()
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser() -> Any:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
                     "FAIRDRAW_CHROMIUM)")
-    from playwright.sync_api import sync_playwright
+    return _CHROMIUM.get()
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Close the shared Chromium once the run moves on to a module without browser tests
+    (never within a module: its module-scoped `browser` value must stay usable)."""
+    if nextitem is None or (nextitem.module is not item.module  # type: ignore[attr-defined]
+                            and "browser" not in nextitem.fixturenames):  # type: ignore[attr-defined]
+        _CHROMIUM.close()
