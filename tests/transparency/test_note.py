@@ -300,7 +300,8 @@ def test_decode_base64_rejects(text: str) -> None:
 # -- properties -------------------------------------------------------------------------
 
 NAMES = st.text(
-    st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp"), blacklist_characters="+"),
+    # U+FEFF is refused on purpose (c2sp_codec.check_key_name), like '+' and spaces.
+    st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp"), blacklist_characters="+\ufeff"),
     min_size=1,
     max_size=20,
 ).filter(lambda s: not any(c.isspace() for c in s))
