@@ -301,7 +301,9 @@ def test_decode_base64_rejects(text: str) -> None:
 
 NAMES = st.text(
     # U+FEFF is refused on purpose (c2sp_codec.check_key_name), like '+' and spaces.
-    st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp"), blacklist_characters="+\ufeff"),
+    st.characters(
+        blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp"), blacklist_characters="+\ufeff"
+    ),
     min_size=1,
     max_size=20,
 ).filter(lambda s: not any(c.isspace() for c in s))
